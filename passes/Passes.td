@@ -14,4 +14,40 @@ def SSMSimplify : Pass<"ssm-simplify"> {
   let dependentDialects = ["mlir::ssm::SSMDialect"];
 }
 
+def SSMBuildCpuSchedule : Pass<"ssm-build-cpu-schedule", "::mlir::ModuleOp"> {
+  let summary = "Plan buffers and steps of each entry point for the CPU runtime";
+  let description = [{
+    Walks the entry functions (`@prefill`, `@decode`) in program order and
+    assigns every tensor value a view of a buffer or weight: results of
+    compute ops get buffers; `tensor.extract_slice`, `tensor.expand_shape`
+    and `tensor.collapse_shape` become views of their source (no copies).
+    Each outlined op becomes a kernel step, each `ssm.linear` a GEMM step.
+    The entry points' JSON (docs/artifact-format.md) is attached to the module
+    as the `ssm.schedule` string attribute and the entry functions are erased,
+    leaving only the kernels.
+  }];
+}
+
+def SSMOutlineCpuKernels : Pass<"ssm-outline-cpu-kernels", "::mlir::ModuleOp"> {
+  let summary = "Outline each ssm compute op into a CPU kernel function on memrefs";
+  let description = [{
+    For every compute op of the module's functions that has a CPU kernel
+    emitter (see passes/cpu/KernelEmitters.h), creates a private
+    `func.func @ssmc_kN` whose arguments are fully dynamic strided memrefs (one
+    per operand, then one per result) and whose body is the op's loop nest,
+    and tags the op with `ssm.kernel = @ssmc_kN`. Ops with the same name,
+    attributes and operand/result element types and ranks share one kernel.
+    The tensor program itself is left unchanged: the schedule builder reads
+    the tags. `ssm.linear` is outlined only with `outline-linear` (the
+    schedule calls a BLAS GEMM for it otherwise).
+  }];
+  let options = [
+    Option<"outlineLinear", "outline-linear", "bool", /*default=*/"false",
+           "Also outline ssm.linear into reference loops">
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect"];
+}
+
 #endif // SSMC_PASSES_TD

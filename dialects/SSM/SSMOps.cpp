@@ -123,6 +123,16 @@ LogicalResult verifyDtLimits(Operation *op, float dtMin, float dtMax) {
   return success();
 }
 
+// A convolution with no taps has no defined output (weight is [C, W]).
+LogicalResult verifyConvWidth(Operation *op, Value weight) {
+  int64_t w = OperandChecker::dim(weight, 1);
+  if (w == kAny || w > 0)
+    return success();
+  return op->emitOpError()
+         << "operand 'weight' must have a conv width W >= 1, got "
+         << weight.getType();
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -134,6 +144,14 @@ LogicalResult WeightOp::verify() {
   if (!type.hasStaticShape())
     return emitOpError() << "weight '" << getName()
                          << "' must have a static shape, got " << type;
+  if (std::optional<StringRef> transform = getTransform()) {
+    if (*transform != "neg_exp")
+      return emitOpError() << "unknown transform '" << *transform
+                           << "' (known: neg_exp)";
+    if (!type.getElementType().isF32())
+      return emitOpError() << "transform 'neg_exp' requires f32 elements, got "
+                           << type.getElementType();
+  }
   return success();
 }
 
@@ -192,7 +210,7 @@ LogicalResult RMSNormOp::verify() {
   auto input = getInput().getType();
   if (input.getRank() < 1)
     return emitOpError() << "operand 'input' must have rank >= 1, got " << input;
-  if (getEps().convertToFloat() <= 0.0f)
+  if (!(getEps().convertToFloat() > 0.0f)) // also rejects NaN
     return emitOpError() << "attribute 'eps' must be positive";
   return success(succeeded(c.activation(getInput(), "input")) &&
                  succeeded(c.shape(getWeight(), "weight",
@@ -209,7 +227,7 @@ LogicalResult GatedRMSNormOp::verify() {
   if (input.getRank() < 1)
     return emitOpError() << "operand 'input' must have rank >= 1, got " << input;
   int64_t e = input.getShape().back();
-  if (getEps().convertToFloat() <= 0.0f)
+  if (!(getEps().convertToFloat() > 0.0f)) // also rejects NaN
     return emitOpError() << "attribute 'eps' must be positive";
   return success(succeeded(c.activation(getInput(), "input")) &&
                  succeeded(c.shape(getGate(), "gate", input.getShape(),
@@ -235,9 +253,9 @@ LogicalResult CausalConv1dOp::verify() {
   if (failed(c.shape(getWeight(), "weight", {ch, kAny}, "[C, W]")) ||
       failed(c.activation(getWeight(), "weight")))
     return failure();
-  int64_t w = c.dim(getWeight(), 1);
-  if (w != kAny && failed(c.positive(w, "conv width W")))
+  if (failed(verifyConvWidth(*this, getWeight())))
     return failure();
+  int64_t w = c.dim(getWeight(), 1);
   auto state = [&](Value v, StringRef role) {
     return success(succeeded(c.shape(v, role, {b, ch, w}, "[b, C, W]")) &&
                    succeeded(c.sameElementType(v, role, x, "input")));
@@ -354,7 +372,8 @@ LogicalResult ConvStateUpdateOp::verify() {
     return failure();
   int64_t b = c.dim(x, 0), ch = c.dim(x, 1);
   if (failed(c.shape(getWeight(), "weight", {ch, kAny}, "[C, W]")) ||
-      failed(c.activation(getWeight(), "weight")))
+      failed(c.activation(getWeight(), "weight")) ||
+      failed(verifyConvWidth(*this, getWeight())))
     return failure();
   int64_t w = c.dim(getWeight(), 1);
   return success(

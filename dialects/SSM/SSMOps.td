@@ -20,12 +20,17 @@ def SSM_WeightOp : SSM_Op<"weight", [Pure]> {
     Produces the parameter tensor called `name` in the model's weight table
     (the safetensors name, e.g. `backbone.layers.0.mixer.A_log`). The compiler
     resolves it when it builds the artifact; the value never changes at run time.
+    The result may have any static shape with the stored tensor's element
+    count (a row-major reshape, e.g. conv1d.weight [e, 1, W] read as [e, W]).
+    An optional `transform` is applied once at compile time:
+    `neg_exp` gives -exp(w) (A = -exp(A_log)).
 
     ```mlir
     %w = ssm.weight "backbone.norm_f.weight" : tensor<768xf32>
+    %A = ssm.weight "backbone.layers.0.mixer.A_log" {transform = "neg_exp"} : tensor<1536x16xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$name);
+  let arguments = (ins StrAttr:$name, OptionalAttr<StrAttr>:$transform);
   let results = (outs Tensor:$result);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;

@@ -1,0 +1,65 @@
+#ifndef SSMC_PASSES_CPU_EMITTERS_H
+#define SSMC_PASSES_CPU_EMITTERS_H
+
+// Per-op CPU kernel emitters (internal to passes/cpu). KernelEmitters.cpp
+// dispatches to them; each reads its operands' memrefs through `argOf` so the
+// optional operands that are absent simply yield a null Value.
+
+#include "dialects/SSM/SSMOps.h"
+#include "passes/cpu/LoopBuilder.h"
+
+namespace mlir::ssm::cpu {
+
+/// The kernel argument bound to an operand accessor's range (`op.getDMutable()`,
+/// `op.getUMutable()`); null when the optional operand is absent.
+inline Value argOf(ValueRange inputs, MutableOperandRange operand) {
+  if (operand.empty())
+    return Value();
+  return inputs[OperandRange(operand).getBeginOperandIndex()];
+}
+
+/// The kernel argument bound to a result (null when the optional result is absent).
+inline Value resultOf(ValueRange outputs, Value result) {
+  if (!result)
+    return Value();
+  return outputs[cast<OpResult>(result).getResultNumber()];
+}
+
+// GlueEmitters.cpp
+LogicalResult emitEmbedding(LoopBuilder &lb, EmbeddingOp op, ValueRange inputs,
+                            ValueRange outputs);
+LogicalResult emitLinear(LoopBuilder &lb, LinearOp op, ValueRange inputs,
+                         ValueRange outputs);
+LogicalResult emitElementwise(LoopBuilder &lb, Operation *op, ValueRange inputs,
+                              ValueRange outputs);
+
+// NormEmitters.cpp
+LogicalResult emitRMSNorm(LoopBuilder &lb, RMSNormOp op, ValueRange inputs,
+                          ValueRange outputs);
+LogicalResult emitGatedRMSNorm(LoopBuilder &lb, GatedRMSNormOp op,
+                               ValueRange inputs, ValueRange outputs);
+
+// ConvEmitters.cpp
+LogicalResult emitCausalConv1d(LoopBuilder &lb, CausalConv1dOp op,
+                               ValueRange inputs, ValueRange outputs);
+LogicalResult emitConvStateUpdate(LoopBuilder &lb, ConvStateUpdateOp op,
+                                  ValueRange inputs, ValueRange outputs);
+
+// ScanEmitters.cpp
+LogicalResult emitSelectiveScan(LoopBuilder &lb, SelectiveScanOp op,
+                                ValueRange inputs, ValueRange outputs);
+LogicalResult emitSSD(LoopBuilder &lb, SSDOp op, ValueRange inputs,
+                      ValueRange outputs);
+
+// StateUpdateEmitters.cpp
+LogicalResult emitSelectiveStateUpdate(LoopBuilder &lb, SelectiveStateUpdateOp op,
+                                       ValueRange inputs, ValueRange outputs);
+
+/// The dt pipeline of ssd and selective_state_update: + bias, softplus, then
+/// the [dt_min, dt_max] clamp (bounds that cannot bind are not emitted).
+Value emitDelta(LoopBuilder &lb, Value dt, Value bias, bool softplus,
+                float dtMin, float dtMax);
+
+} // namespace mlir::ssm::cpu
+
+#endif

@@ -1,0 +1,63 @@
+// Dispatch from an op to its CPU loop-nest emitter (the emitters live in the
+// *Emitters.cpp files next to this one).
+#include "passes/cpu/KernelEmitters.h"
+
+#include "passes/cpu/Emitters.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::ssm;
+using namespace mlir::ssm::cpu;
+
+static bool isTensorElementwise(Operation *op) {
+  return isa<arith::AddFOp, arith::MulFOp>(op) &&
+         isa<RankedTensorType>(op->getResult(0).getType());
+}
+
+bool mlir::ssm::hasCpuKernelEmitter(Operation *op) {
+  return isa<EmbeddingOp, LinearOp, RMSNormOp, GatedRMSNormOp, CausalConv1dOp,
+             SelectiveScanOp, SSDOp, ConvStateUpdateOp, SelectiveStateUpdateOp>(
+             op) ||
+         isTensorElementwise(op);
+}
+
+LogicalResult mlir::ssm::emitCpuKernelBody(OpBuilder &b, Operation *op,
+                                           ValueRange inputs,
+                                           ValueRange outputs) {
+  if (!hasCpuKernelEmitter(op))
+    return op->emitOpError() << "has no CPU kernel emitter";
+  if (inputs.size() != op->getNumOperands() ||
+      outputs.size() != op->getNumResults())
+    return op->emitOpError() << "CPU kernel expects " << op->getNumOperands()
+                             << " input and " << op->getNumResults()
+                             << " output memrefs, got " << inputs.size()
+                             << " and " << outputs.size();
+  for (Value v : llvm::concat<const Value>(inputs, outputs))
+    if (!isa<MemRefType>(v.getType()))
+      return op->emitOpError() << "CPU kernel arguments must be memrefs, got "
+                               << v.getType();
+
+  LoopBuilder lb(b, op->getLoc());
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](EmbeddingOp o) { return emitEmbedding(lb, o, inputs, outputs); })
+      .Case([&](LinearOp o) { return emitLinear(lb, o, inputs, outputs); })
+      .Case([&](RMSNormOp o) { return emitRMSNorm(lb, o, inputs, outputs); })
+      .Case([&](GatedRMSNormOp o) {
+        return emitGatedRMSNorm(lb, o, inputs, outputs);
+      })
+      .Case([&](CausalConv1dOp o) {
+        return emitCausalConv1d(lb, o, inputs, outputs);
+      })
+      .Case([&](SelectiveScanOp o) {
+        return emitSelectiveScan(lb, o, inputs, outputs);
+      })
+      .Case([&](SSDOp o) { return emitSSD(lb, o, inputs, outputs); })
+      .Case([&](ConvStateUpdateOp o) {
+        return emitConvStateUpdate(lb, o, inputs, outputs);
+      })
+      .Case([&](SelectiveStateUpdateOp o) {
+        return emitSelectiveStateUpdate(lb, o, inputs, outputs);
+      })
+      .Default([&](Operation *o) { return emitElementwise(lb, o, inputs, outputs); });
+}

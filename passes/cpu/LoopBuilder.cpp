@@ -1,0 +1,140 @@
+#include "passes/cpu/LoopBuilder.h"
+
+using namespace mlir;
+using namespace mlir::ssm::cpu;
+
+LoopBuilder::LoopBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {
+  zero = arith::ConstantIndexOp::create(b, loc, 0);
+  one = arith::ConstantIndexOp::create(b, loc, 1);
+}
+
+Value LoopBuilder::index(int64_t v) {
+  if (v == 0)
+    return zero;
+  if (v == 1)
+    return one;
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+Value LoopBuilder::f32(double v) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+}
+
+int64_t LoopBuilder::rank(Value memref) {
+  return cast<MemRefType>(memref.getType()).getRank();
+}
+
+Value LoopBuilder::dim(Value memref, int64_t i) {
+  if (i < 0)
+    i += rank(memref);
+  return memref::DimOp::create(b, loc, memref, i);
+}
+
+Value LoopBuilder::loadRaw(Value memref, ValueRange ivs) {
+  return memref::LoadOp::create(b, loc, memref, ivs);
+}
+
+void LoopBuilder::storeRaw(Value v, Value memref, ValueRange ivs) {
+  memref::StoreOp::create(b, loc, v, memref, ivs);
+}
+
+Value LoopBuilder::load(Value memref, ValueRange ivs) {
+  Value v = loadRaw(memref, ivs);
+  if (v.getType().isF32())
+    return v;
+  return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+}
+
+void LoopBuilder::store(Value v, Value memref, ValueRange ivs) {
+  Type elem = cast<MemRefType>(memref.getType()).getElementType();
+  if (elem != v.getType())
+    v = arith::TruncFOp::create(b, loc, elem, v);
+  storeRaw(v, memref, ivs);
+}
+
+SmallVector<Value>
+LoopBuilder::loop(Value lb, Value ub, ValueRange inits,
+                  llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+  auto forOp = scf::ForOp::create(b, loc, lb, ub, index(1), inits);
+  OpBuilder::InsertionGuard guard(b);
+  Block *block = forOp.getBody();
+  // Without loop-carried values the builder adds the scf.yield itself.
+  if (block->mightHaveTerminator())
+    b.setInsertionPoint(block->getTerminator());
+  else
+    b.setInsertionPointToEnd(block);
+  SmallVector<Value> yields =
+      body(forOp.getInductionVar(), forOp.getRegionIterArgs());
+  if (!block->mightHaveTerminator())
+    scf::YieldOp::create(b, loc, yields);
+  return SmallVector<Value>(forOp.getResults());
+}
+
+void LoopBuilder::loop(Value lb, Value ub, llvm::function_ref<void(Value)> body) {
+  loop(lb, ub, ValueRange{}, [&](Value iv, ValueRange) {
+    body(iv);
+    return SmallVector<Value>{};
+  });
+}
+
+Value LoopBuilder::reduce(Value lb, Value ub, Value init,
+                          llvm::function_ref<Value(Value, Value)> body) {
+  return loop(lb, ub, ValueRange{init}, [&](Value iv, ValueRange acc) {
+           return SmallVector<Value>{body(iv, acc[0])};
+         })
+      .front();
+}
+
+void LoopBuilder::nest(ValueRange ubs, llvm::function_ref<void(ValueRange)> body) {
+  SmallVector<Value> ivs;
+  // Recursion keeps the outer induction variables visible to the innermost body.
+  std::function<void(size_t)> level = [&](size_t i) {
+    if (i == ubs.size()) {
+      body(ivs);
+      return;
+    }
+    loop(index(0), ubs[i], [&](Value iv) {
+      ivs.push_back(iv);
+      level(i + 1);
+      ivs.pop_back();
+    });
+  };
+  level(0);
+}
+
+void LoopBuilder::nestLeading(Value memref, int64_t keep,
+                              llvm::function_ref<void(ValueRange)> body) {
+  SmallVector<Value> ubs;
+  for (int64_t i = 0, e = rank(memref) - keep; i < e; ++i)
+    ubs.push_back(dim(memref, i));
+  nest(ubs, body);
+}
+
+Value LoopBuilder::add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
+Value LoopBuilder::sub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
+Value LoopBuilder::mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
+Value LoopBuilder::div(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }
+Value LoopBuilder::exp(Value x) { return math::ExpOp::create(b, loc, x); }
+Value LoopBuilder::max(Value x, Value y) { return arith::MaximumFOp::create(b, loc, x, y); }
+Value LoopBuilder::min(Value x, Value y) { return arith::MinimumFOp::create(b, loc, x, y); }
+
+Value LoopBuilder::softplus(Value x) {
+  Value big = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, f32(20.0));
+  Value soft = math::Log1pOp::create(b, loc, exp(x));
+  return arith::SelectOp::create(b, loc, big, x, soft);
+}
+
+Value LoopBuilder::silu(Value x) {
+  Value negX = arith::NegFOp::create(b, loc, x);
+  return div(x, add(f32(1.0), exp(negX)));
+}
+
+Value LoopBuilder::rsqrt(Value x) {
+  return div(f32(1.0), math::SqrtOp::create(b, loc, x));
+}
+
+Value LoopBuilder::addi(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+Value LoopBuilder::subi(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+Value LoopBuilder::muli(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+Value LoopBuilder::divi(Value x, Value y) { return arith::DivUIOp::create(b, loc, x, y); }
+Value LoopBuilder::maxi(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }

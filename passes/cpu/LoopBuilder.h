@@ -1,0 +1,91 @@
+#ifndef SSMC_PASSES_CPU_LOOPBUILDER_H
+#define SSMC_PASSES_CPU_LOOPBUILDER_H
+
+// Small helpers shared by the CPU kernel emitters: scf.for loops whose bodies
+// are written with the same builder, memref access with f32 conversion, and
+// the scalar activations of the SSM math (softplus, silu).
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+#include <functional>
+
+namespace mlir::ssm::cpu {
+
+class LoopBuilder {
+public:
+  // Creates the index constants 0 and 1 at the insertion point, so every
+  // loop emitted afterwards shares them.
+  LoopBuilder(OpBuilder &b, Location loc);
+
+  OpBuilder &builder() { return b; }
+  Location location() { return loc; }
+
+  // Constants.
+  Value index(int64_t v);
+  Value f32(double v);
+
+  // memref.dim of dimension `i` (negative counts from the back).
+  Value dim(Value memref, int64_t i);
+  int64_t rank(Value memref);
+
+  // Loads an element and widens it to f32 (no-op for f32 memrefs).
+  Value load(Value memref, ValueRange ivs);
+  // Narrows an f32 value to the memref's element type and stores it.
+  void store(Value v, Value memref, ValueRange ivs);
+  // Loads / stores without any conversion (copies, integer data).
+  Value loadRaw(Value memref, ValueRange ivs);
+  void storeRaw(Value v, Value memref, ValueRange ivs);
+
+  // for iv in [lb, ub): body(iv). The body is emitted with this builder.
+  void loop(Value lb, Value ub, llvm::function_ref<void(Value)> body);
+  // The same with loop-carried values: body returns the values to yield.
+  SmallVector<Value>
+  loop(Value lb, Value ub, ValueRange inits,
+       llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body);
+  // A single f32 accumulator carried through [lb, ub).
+  Value reduce(Value lb, Value ub, Value init,
+               llvm::function_ref<Value(Value, Value)> body);
+  // A perfect nest over [0, ubs[i]) for every i (no loop at all when empty).
+  void nest(ValueRange ubs, llvm::function_ref<void(ValueRange)> body);
+  // The nest over every dimension of `memref` but the last `keep`.
+  void nestLeading(Value memref, int64_t keep,
+                   llvm::function_ref<void(ValueRange)> body);
+
+  // Scalar f32 arithmetic.
+  Value add(Value x, Value y);
+  Value sub(Value x, Value y);
+  Value mul(Value x, Value y);
+  Value div(Value x, Value y);
+  Value exp(Value x);
+  Value max(Value x, Value y);
+  Value min(Value x, Value y);
+  Value fma(Value x, Value y, Value acc) { return add(mul(x, y), acc); }
+  // softplus(x) = x > 20 ? x : log1p(exp(x)) (no overflow for large x).
+  Value softplus(Value x);
+  // silu(x) = x / (1 + exp(-x)).
+  Value silu(Value x);
+  // 1 / sqrt(x).
+  Value rsqrt(Value x);
+
+  // Index arithmetic.
+  Value addi(Value x, Value y);
+  Value subi(Value x, Value y);
+  Value muli(Value x, Value y);
+  Value divi(Value x, Value y);
+  Value maxi(Value x, Value y);
+
+private:
+  OpBuilder &b;
+  Location loc;
+  Value zero, one;
+};
+
+} // namespace mlir::ssm::cpu
+
+#endif

@@ -1,0 +1,163 @@
+// CPU kernels of the prefill scans (Mamba-1 selective scan, Mamba-2 SSD).
+// Both run the exact recurrence sequentially over t for one (batch, channel)
+// or (batch, head, p) at a time. The running state is N f32 in one stack
+// buffer allocated once per kernel: the expanded [b, L, e, N] state is never
+// materialized. On CPU the recurrent form of SSD is exact and cheapest, so
+// `chunk_size` plays no role here.
+#include "passes/cpu/Emitters.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::ssm;
+using namespace mlir::ssm::cpu;
+
+Value cpu::emitDelta(LoopBuilder &lb, Value dt, Value bias, bool softplus,
+                     float dtMin, float dtMax) {
+  Value v = bias ? lb.add(dt, bias) : dt;
+  if (softplus)
+    v = lb.softplus(v);
+  // softplus is never negative, so a zero lower bound cannot bind after it.
+  if (!(softplus && dtMin <= 0.0f))
+    v = lb.max(v, lb.f32(dtMin));
+  if (!std::isinf(dtMax))
+    v = lb.min(v, lb.f32(dtMax));
+  return v;
+}
+
+// The N-state buffer shared by all (batch, channel) pairs of one kernel.
+static Value allocState(LoopBuilder &lb, Value n) {
+  OpBuilder &b = lb.builder();
+  auto type = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
+  return memref::AllocaOp::create(b, lb.location(), type, ValueRange{n});
+}
+
+// s[n] = initial[idx..., n] or 0.
+static void loadInitialState(LoopBuilder &lb, Value s, Value init,
+                             ValueRange idx, Value n) {
+  lb.loop(lb.index(0), n, [&](Value k) {
+    SmallVector<Value> at(idx);
+    at.push_back(k);
+    lb.storeRaw(init ? lb.load(init, at) : lb.f32(0.0), s, {k});
+  });
+}
+
+static void storeFinalState(LoopBuilder &lb, Value s, Value finalState,
+                            ValueRange idx, Value n) {
+  if (!finalState)
+    return;
+  lb.loop(lb.index(0), n, [&](Value k) {
+    SmallVector<Value> at(idx);
+    at.push_back(k);
+    lb.store(lb.loadRaw(s, {k}), finalState, at);
+  });
+}
+
+LogicalResult cpu::emitSelectiveScan(LoopBuilder &lb, SelectiveScanOp op,
+                                     ValueRange inputs, ValueRange outputs) {
+  Value u = argOf(inputs, op.getUMutable());
+  Value delta = argOf(inputs, op.getDeltaMutable());
+  Value a = argOf(inputs, op.getAMutable());
+  Value bm = argOf(inputs, op.getBMutable());
+  Value cm = argOf(inputs, op.getCMutable());
+  Value d = argOf(inputs, op.getDMutable());
+  Value z = argOf(inputs, op.getZMutable());
+  Value deltaBias = argOf(inputs, op.getDeltaBiasMutable());
+  Value init = argOf(inputs, op.getInitialStateMutable());
+  Value y = resultOf(outputs, op.getY());
+  Value finalState = resultOf(outputs, op.getFinalState());
+  bool softplus = op.getDeltaSoftplus();
+
+  Value zero = lb.index(0);
+  Value batch = lb.dim(u, 0), len = lb.dim(u, 1), e = lb.dim(u, 2);
+  Value n = lb.dim(a, 1), groups = lb.dim(bm, 2);
+  Value perGroup = lb.divi(e, groups);
+  Value s = allocState(lb, n);
+
+  lb.loop(zero, batch, [&](Value bi) {
+    lb.loop(zero, e, [&](Value c) {
+      Value g = lb.divi(c, perGroup);
+      loadInitialState(lb, s, init, {bi, c}, n);
+      lb.loop(zero, len, [&](Value t) {
+        Value dt = lb.load(delta, {bi, t, c});
+        if (deltaBias)
+          dt = lb.add(dt, lb.load(deltaBias, {c}));
+        if (softplus)
+          dt = lb.softplus(dt);
+        Value uv = lb.load(u, {bi, t, c});
+        Value du = lb.mul(dt, uv);
+        Value acc = lb.reduce(zero, n, lb.f32(0.0), [&](Value k, Value acc) {
+          Value decay = lb.exp(lb.mul(dt, lb.load(a, {c, k})));
+          Value next = lb.fma(du, lb.load(bm, {bi, t, g, k}),
+                              lb.mul(decay, lb.loadRaw(s, {k})));
+          lb.storeRaw(next, s, {k});
+          return lb.fma(lb.load(cm, {bi, t, g, k}), next, acc);
+        });
+        if (d)
+          acc = lb.fma(lb.load(d, {c}), uv, acc);
+        if (z)
+          acc = lb.mul(acc, lb.silu(lb.load(z, {bi, t, c})));
+        lb.store(acc, y, {bi, t, c});
+      });
+      storeFinalState(lb, s, finalState, {bi, c}, n);
+    });
+  });
+  return success();
+}
+
+LogicalResult cpu::emitSSD(LoopBuilder &lb, SSDOp op, ValueRange inputs,
+                           ValueRange outputs) {
+  Value x = argOf(inputs, op.getXMutable());
+  Value dtm = argOf(inputs, op.getDtMutable());
+  Value a = argOf(inputs, op.getAMutable());
+  Value bm = argOf(inputs, op.getBMutable());
+  Value cm = argOf(inputs, op.getCMutable());
+  Value d = argOf(inputs, op.getDMutable());
+  Value z = argOf(inputs, op.getZMutable());
+  Value dtBias = argOf(inputs, op.getDtBiasMutable());
+  Value init = argOf(inputs, op.getInitialStateMutable());
+  Value y = resultOf(outputs, op.getY());
+  Value finalState = resultOf(outputs, op.getFinalState());
+  bool softplus = op.getDtSoftplus();
+  float dtMin = op.getDtMin().convertToFloat();
+  float dtMax = op.getDtMax().convertToFloat();
+
+  Value zero = lb.index(0);
+  Value batch = lb.dim(x, 0), len = lb.dim(x, 1), heads = lb.dim(x, 2),
+        p = lb.dim(x, 3);
+  Value n = lb.dim(bm, 3), groups = lb.dim(bm, 2);
+  Value perGroup = lb.divi(heads, groups);
+  Value s = allocState(lb, n);
+
+  lb.loop(zero, batch, [&](Value bi) {
+    lb.loop(zero, heads, [&](Value h) {
+      Value g = lb.divi(h, perGroup);
+      Value ah = lb.load(a, {h});
+      lb.loop(zero, p, [&](Value pi) {
+        loadInitialState(lb, s, init, {bi, h, pi}, n);
+        lb.loop(zero, len, [&](Value t) {
+          Value bias = dtBias ? lb.load(dtBias, {h}) : Value();
+          Value dt = emitDelta(lb, lb.load(dtm, {bi, t, h}), bias, softplus,
+                               dtMin, dtMax);
+          // The decay is one scalar per (t, head): hoisted out of the N loop.
+          Value decay = lb.exp(lb.mul(dt, ah));
+          Value xv = lb.load(x, {bi, t, h, pi});
+          Value dx = lb.mul(dt, xv);
+          Value acc = lb.reduce(zero, n, lb.f32(0.0), [&](Value k, Value acc) {
+            Value next = lb.fma(dx, lb.load(bm, {bi, t, g, k}),
+                                lb.mul(decay, lb.loadRaw(s, {k})));
+            lb.storeRaw(next, s, {k});
+            return lb.fma(lb.load(cm, {bi, t, g, k}), next, acc);
+          });
+          if (d)
+            acc = lb.fma(lb.load(d, {h}), xv, acc);
+          if (z)
+            acc = lb.mul(acc, lb.silu(lb.load(z, {bi, t, h, pi})));
+          lb.store(acc, y, {bi, t, h, pi});
+        });
+        storeFinalState(lb, s, finalState, {bi, h, pi}, n);
+      });
+    });
+  });
+  return success();
+}

@@ -1,0 +1,104 @@
+// A thin RAII wrapper over the C API (runtime.h): owning handles, failures
+// thrown as ssmc::RuntimeError with the C status and message.
+#ifndef SSMC_RUNTIME_HPP
+#define SSMC_RUNTIME_HPP
+
+#include "ssmc/error.h"
+#include "ssmc/runtime.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ssmc {
+
+inline void check(ssmc_status s) {
+  if (s != SSMC_OK)
+    throw RuntimeError(static_cast<ErrorCode>(s), ssmc_last_error());
+}
+
+// A view of logits owned by the session (valid until its next call).
+struct Logits {
+  const float *data = nullptr;
+  std::vector<int64_t> shape;
+};
+
+class Model {
+public:
+  explicit Model(const std::string &path, bool verifyChecksums = true,
+                 int numThreads = 0) {
+    ssmc_load_options o;
+    ssmc_load_options_init(&o);
+    o.verify_checksums = verifyChecksums;
+    o.num_threads = numThreads;
+    ssmc_model *m = nullptr;
+    check(ssmc_model_load(path.c_str(), &o, &m));
+    handle_.reset(m);
+  }
+  ssmc_model_info_t info() const {
+    ssmc_model_info_t i;
+    check(ssmc_model_info(handle_.get(), &i));
+    return i;
+  }
+  std::vector<std::string> stateNames() const {
+    std::vector<std::string> names;
+    for (int32_t i = 0; i < info().n_state; ++i) {
+      const char *n = nullptr;
+      check(ssmc_model_state_name(handle_.get(), i, &n));
+      names.emplace_back(n);
+    }
+    return names;
+  }
+  ssmc_model *get() const { return handle_.get(); }
+
+private:
+  struct Free {
+    void operator()(ssmc_model *m) const { ssmc_model_free(m); }
+  };
+  std::unique_ptr<ssmc_model, Free> handle_;
+};
+
+class Session {
+public:
+  Session(const Model &model, int64_t batch) {
+    ssmc_session *s = nullptr;
+    check(ssmc_session_create(model.get(), batch, &s));
+    handle_.reset(s);
+  }
+  void prefill(const std::vector<int32_t> &tokens, int64_t length) {
+    check(ssmc_prefill(handle_.get(), tokens.data(), length));
+  }
+  void decode(const std::vector<int32_t> &tokens) {
+    check(ssmc_decode(handle_.get(), tokens.data()));
+  }
+  Logits logits() const {
+    Logits l;
+    int64_t dims[SSMC_MAX_RANK];
+    int32_t rank = 0;
+    check(ssmc_logits(handle_.get(), &l.data, dims, &rank));
+    l.shape.assign(dims, dims + rank);
+    return l;
+  }
+  std::vector<uint8_t> readState(const std::string &name) const {
+    size_t n = 0;
+    check(ssmc_state_nbytes(handle_.get(), name.c_str(), &n));
+    std::vector<uint8_t> bytes(n);
+    check(ssmc_state_read(handle_.get(), name.c_str(), bytes.data(), n));
+    return bytes;
+  }
+  void writeState(const std::string &name, const std::vector<uint8_t> &bytes) {
+    check(ssmc_state_write(handle_.get(), name.c_str(), bytes.data(), bytes.size()));
+  }
+  void reset() { check(ssmc_session_reset(handle_.get())); }
+  ssmc_session *get() const { return handle_.get(); }
+
+private:
+  struct Free {
+    void operator()(ssmc_session *s) const { ssmc_session_free(s); }
+  };
+  std::unique_ptr<ssmc_session, Free> handle_;
+};
+
+} // namespace ssmc
+
+#endif // SSMC_RUNTIME_HPP

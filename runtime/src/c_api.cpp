@@ -1,0 +1,212 @@
+// The C API: handles around Model/Session, exceptions turned into statuses
+// and a thread-local message. Nothing may throw across this boundary.
+#include "session.h"
+
+#include "ssmc/error.h"
+#include "ssmc/runtime.h"
+
+#include <new>
+
+struct ssmc_model {
+  std::shared_ptr<ssmc::Model> model;
+};
+
+struct ssmc_session {
+  std::unique_ptr<ssmc::Session> session;
+};
+
+namespace {
+
+thread_local std::string lastError;
+
+template <typename F> ssmc_status guard(F &&f) {
+  try {
+    f();
+    return SSMC_OK;
+  } catch (const ssmc::RuntimeError &e) {
+    lastError = e.what();
+    return static_cast<ssmc_status>(e.code());
+  } catch (const std::bad_alloc &) {
+    lastError = "out of memory";
+    return SSMC_ERROR_RUNTIME;
+  } catch (const std::exception &e) {
+    lastError = std::string("internal error: ") + e.what();
+    return SSMC_ERROR_RUNTIME;
+  } catch (...) {
+    lastError = "internal error: unknown exception";
+    return SSMC_ERROR_RUNTIME;
+  }
+}
+
+void require(bool ok, const char *what) {
+  if (!ok)
+    throw ssmc::RuntimeError(ssmc::ErrorCode::InvalidArgument,
+                             std::string(what) + " is null");
+}
+
+} // namespace
+
+extern "C" {
+
+void ssmc_load_options_init(ssmc_load_options *options) {
+  if (!options)
+    return;
+  options->verify_checksums = 1;
+  options->num_threads = 0;
+}
+
+ssmc_status ssmc_model_load(const char *path, const ssmc_load_options *options,
+                            ssmc_model **model) {
+  if (model)
+    *model = nullptr;
+  return guard([&] {
+    require(path, "path");
+    require(model, "model");
+    ssmc_load_options defaults;
+    ssmc_load_options_init(&defaults);
+    const ssmc_load_options &o = options ? *options : defaults;
+    ssmc::LoadOptions lo;
+    lo.verifyChecksums = o.verify_checksums != 0;
+    lo.numThreads = o.num_threads;
+    auto handle = std::make_unique<ssmc_model>();
+    handle->model = ssmc::Model::load(path, lo);
+    *model = handle.release();
+  });
+}
+
+void ssmc_model_free(ssmc_model *model) { delete model; }
+
+ssmc_status ssmc_model_info(const ssmc_model *model, ssmc_model_info_t *info) {
+  return guard([&] {
+    require(model, "model");
+    require(info, "info");
+    const ssmc::Manifest &m = model->model->manifest();
+    info->vocab_size = m.model.vocabSize;
+    info->padded_vocab_size = m.model.paddedVocabSize;
+    info->n_layer = m.model.nLayer;
+    info->arch = m.model.arch.c_str();
+    info->producer = m.producer.c_str();
+    info->n_state = static_cast<int32_t>(m.states.size());
+    info->has_prefill = m.prefill.has_value();
+    info->has_decode = m.decode.has_value();
+  });
+}
+
+ssmc_status ssmc_model_state_name(const ssmc_model *model, int32_t index,
+                                  const char **name) {
+  return guard([&] {
+    require(model, "model");
+    require(name, "name");
+    const auto &states = model->model->manifest().states;
+    if (index < 0 || static_cast<size_t>(index) >= states.size())
+      throw ssmc::RuntimeError(ssmc::ErrorCode::InvalidArgument,
+                               "state index " + std::to_string(index) +
+                                   " is outside [0, " +
+                                   std::to_string(states.size()) + ")");
+    *name = states[static_cast<size_t>(index)].name.c_str();
+  });
+}
+
+ssmc_status ssmc_session_create(ssmc_model *model, int64_t batch,
+                                ssmc_session **session) {
+  if (session)
+    *session = nullptr;
+  return guard([&] {
+    require(model, "model");
+    require(session, "session");
+    auto handle = std::make_unique<ssmc_session>();
+    handle->session = std::make_unique<ssmc::Session>(model->model, batch);
+    *session = handle.release();
+  });
+}
+
+void ssmc_session_free(ssmc_session *session) { delete session; }
+
+ssmc_status ssmc_prefill(ssmc_session *session, const int32_t *tokens,
+                         int64_t length) {
+  return guard([&] {
+    require(session, "session");
+    session->session->prefill(tokens, length);
+  });
+}
+
+ssmc_status ssmc_decode(ssmc_session *session, const int32_t *tokens) {
+  return guard([&] {
+    require(session, "session");
+    session->session->decode(tokens);
+  });
+}
+
+ssmc_status ssmc_logits(const ssmc_session *session, const float **data,
+                        int64_t *dims, int32_t *rank) {
+  return guard([&] {
+    require(session, "session");
+    require(data, "data");
+    require(dims, "dims");
+    require(rank, "rank");
+    std::vector<int64_t> shape;
+    const float *p = session->session->logits(shape);
+    if (!p)
+      throw ssmc::RuntimeError(ssmc::ErrorCode::InvalidArgument,
+                               "no logits yet: call ssmc_prefill or ssmc_decode first");
+    if (shape.size() > SSMC_MAX_RANK)
+      throw ssmc::RuntimeError(ssmc::ErrorCode::Unsupported,
+                               "logits rank exceeds SSMC_MAX_RANK");
+    for (size_t i = 0; i < shape.size(); ++i)
+      dims[i] = shape[i];
+    *rank = static_cast<int32_t>(shape.size());
+    *data = p;
+  });
+}
+
+ssmc_status ssmc_state_nbytes(const ssmc_session *session, const char *name,
+                              size_t *nbytes) {
+  return guard([&] {
+    require(session, "session");
+    require(name, "name");
+    require(nbytes, "nbytes");
+    *nbytes = session->session->stateBytes(name);
+  });
+}
+
+ssmc_status ssmc_state_read(const ssmc_session *session, const char *name,
+                            void *dst, size_t nbytes) {
+  return guard([&] {
+    require(session, "session");
+    require(name, "name");
+    session->session->readState(name, dst, nbytes);
+  });
+}
+
+ssmc_status ssmc_state_write(ssmc_session *session, const char *name,
+                             const void *src, size_t nbytes) {
+  return guard([&] {
+    require(session, "session");
+    require(name, "name");
+    session->session->writeState(name, src, nbytes);
+  });
+}
+
+ssmc_status ssmc_session_reset(ssmc_session *session) {
+  return guard([&] {
+    require(session, "session");
+    session->session->resetState();
+  });
+}
+
+const char *ssmc_last_error(void) { return lastError.c_str(); }
+
+const char *ssmc_status_string(ssmc_status status) {
+  switch (status) {
+  case SSMC_OK: return "ok";
+  case SSMC_ERROR_INVALID_ARGUMENT: return "invalid argument";
+  case SSMC_ERROR_IO: return "i/o error";
+  case SSMC_ERROR_BAD_ARTIFACT: return "bad artifact";
+  case SSMC_ERROR_UNSUPPORTED: return "unsupported";
+  case SSMC_ERROR_BAD_INPUT: return "bad input";
+  case SSMC_ERROR_RUNTIME: return "runtime failure";
+  }
+  return "unknown status";
+}
+
+} // extern "C"

@@ -1,0 +1,118 @@
+// The manifest model: what the runtime needs from the artifact's JSON, parsed
+// and cross-checked once (docs/artifact-format.md, "Manifest").
+#ifndef SSMC_SRC_MANIFEST_H
+#define SSMC_SRC_MANIFEST_H
+
+#include "size_expr.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ssmc {
+
+class Artifact;
+
+enum class DType { F32, F16, BF16, I32, I64 };
+std::optional<DType> parseDType(const std::string &s);
+const char *dtypeName(DType t);
+int64_t dtypeSize(DType t);
+
+struct ModelInfo {
+  std::string arch;
+  int64_t vocabSize = 0;
+  int64_t paddedVocabSize = 0;
+  int64_t nLayer = 0;
+};
+
+struct WeightDesc {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  int64_t numel = 0;
+  uint64_t nbytes = 0;
+  uint64_t offset = 0;  // in the section, or in the external file
+  std::string section;  // embedded weight: section name
+  std::string file;     // external weight: absolute path
+  uint64_t checksum = 0; // external weight only
+  bool external() const { return !file.empty(); }
+};
+
+struct StateDesc {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<SizeExpr> shape; // may use B only
+};
+
+enum class BufferKind { Input, Output, State, Temp };
+
+struct BufferDesc {
+  int64_t id = 0;
+  BufferKind kind = BufferKind::Temp;
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<SizeExpr> shape;
+  int stateIndex = -1; // kind == State: index into Manifest::states
+};
+
+struct ViewDesc {
+  std::string where;   // JSON path, for error messages
+  int buffer = -1;     // index into EntryPoint::buffers, or
+  int weight = -1;     // index into Manifest::weights
+  SizeExpr offset;
+  bool wholeTensor = true; // "shape" absent
+  std::vector<SizeExpr> shape;
+  std::vector<SizeExpr> strides; // empty: contiguous for `shape`
+};
+
+struct StepDesc {
+  enum class Op { Kernel, Gemm } op = Op::Kernel;
+  std::string where;
+  // kernel
+  std::string symbol;
+  int symbolIndex = -1; // into the cpu kernel image's symbols
+  std::vector<ViewDesc> args;
+  // gemm
+  SizeExpr m, n, k;
+  ViewDesc a, b, c;
+  std::optional<ViewDesc> bias;
+};
+
+struct EntryPoint {
+  std::string name;
+  SymbolSet symbols;
+  std::vector<BufferDesc> buffers;
+  std::vector<StepDesc> steps;
+  int tokens = -1; // buffer index of the "tokens" input
+  int logits = -1; // buffer index of the "logits" output
+};
+
+struct KernelImage {
+  std::string section;
+  std::vector<std::string> symbols;
+};
+
+struct Manifest {
+  std::string producer;
+  ModelInfo model;
+  std::vector<std::string> targets;
+  std::vector<WeightDesc> weights;
+  std::map<std::string, KernelImage> kernels; // by target
+  std::vector<StateDesc> states;
+  std::optional<EntryPoint> prefill;
+  std::optional<EntryPoint> decode;
+
+  int findWeight(const std::string &name) const;
+  int findState(const std::string &name) const;
+};
+
+// Parses the manifest of `artifact` and checks every reference in it
+// (sections, weights, states, buffers, kernel symbols listed by the image,
+// ranks). Throws RuntimeError(BadArtifact) naming the file and JSON path.
+Manifest parseManifest(const Artifact &artifact);
+
+} // namespace ssmc
+
+#endif // SSMC_SRC_MANIFEST_H

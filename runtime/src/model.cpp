@@ -1,0 +1,98 @@
+// Model::load: artifact -> manifest -> backend -> weights -> dry bind.
+#include "model.h"
+
+#include "bind.h"
+
+#include "ssmc/error.h"
+
+#include <map>
+
+namespace ssmc {
+
+std::shared_ptr<Model> Model::load(const std::string &path,
+                                   const LoadOptions &options) {
+  std::shared_ptr<Model> m(new Model());
+  ArtifactReadOptions ro;
+  ro.verifyPayloadChecksums = options.verifyChecksums;
+  m->artifact_ = Artifact::open(path, ro);
+  m->manifest_ = parseManifest(*m->artifact_);
+  const Manifest &mf = m->manifest_;
+
+  bool cpu = false;
+  std::string targets;
+  for (const std::string &t : mf.targets) {
+    cpu |= t == "cpu";
+    targets += (targets.empty() ? "" : ", ") + t;
+  }
+  if (!cpu)
+    throw RuntimeError(ErrorCode::Unsupported,
+                       path + ": artifact was compiled for [" + targets +
+                           "], not for the cpu target");
+  BackendOptions bo;
+  bo.numThreads = options.numThreads;
+  m->backend_ = createCpuBackend(bo);
+  m->resolveWeights(options);
+
+  auto image = mf.kernels.find("cpu");
+  if (image != mf.kernels.end()) {
+    const ArtifactSection *s = m->artifact_->find(image->second.section);
+    m->backend_->loadKernels(s->data, s->size, image->second.symbols,
+                             path + ": section '" + s->name + "'");
+  }
+
+  // Bind once with B = L = 1 so bad views surface at load, not mid-session.
+  Bindings one{1, 1};
+  if (mf.prefill)
+    bindEntry(mf, *mf.prefill, one, path);
+  if (mf.decode)
+    bindEntry(mf, *mf.decode, one, path);
+  return m;
+}
+
+void Model::resolveWeights(const LoadOptions &options) {
+  const std::string &p = path();
+  std::map<std::string, MappedFile *> files;
+  for (const WeightDesc &w : manifest_.weights) {
+    const std::string what = p + ": weight \"" + w.name + "\"";
+    if (!backend_->supportsWeightDType(w.dtype))
+      throw RuntimeError(ErrorCode::Unsupported,
+                         what + ": dtype " + dtypeName(w.dtype) +
+                             " is not supported by the " + backend_->name() +
+                             " backend (f32 only)");
+    if (!w.external()) {
+      weights_.push_back(artifact_->find(w.section)->data + w.offset);
+      continue;
+    }
+    MappedFile *&f = files[w.file];
+    if (!f) {
+      try {
+        externalFiles_.push_back(std::make_unique<MappedFile>(w.file));
+      } catch (const RuntimeError &e) {
+        throw RuntimeError(e.code(), what + ": external weight file " + e.what());
+      }
+      f = externalFiles_.back().get();
+    }
+    if (w.offset > f->size() || w.nbytes > f->size() - w.offset)
+      throw RuntimeError(ErrorCode::BadArtifact,
+                         what + ": bytes [" + std::to_string(w.offset) + ", +" +
+                             std::to_string(w.nbytes) + ") lie outside " +
+                             w.file + " (" + std::to_string(f->size()) + " bytes)");
+    if (w.offset % static_cast<uint64_t>(dtypeSize(w.dtype)) != 0)
+      throw RuntimeError(ErrorCode::BadArtifact,
+                         what + ": offset " + std::to_string(w.offset) + " in " +
+                             w.file + " is not aligned to its element size");
+    const uint8_t *data = f->data() + w.offset;
+    if (options.verifyChecksums) {
+      uint64_t h = fnv1a64(data, w.nbytes);
+      if (h != w.checksum)
+        throw RuntimeError(ErrorCode::BadArtifact,
+                           what + ": checksum of " + w.file + " bytes is " +
+                               checksumToHex(h) + ", manifest says " +
+                               checksumToHex(w.checksum) +
+                               " (file changed since compilation?)");
+    }
+    weights_.push_back(data);
+  }
+}
+
+} // namespace ssmc

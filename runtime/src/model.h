@@ -1,0 +1,48 @@
+// A loaded model: the validated artifact, its manifest, the backend with the
+// kernel image loaded, and a pointer for every weight. Immutable once loaded,
+// so any number of sessions may share it.
+#ifndef SSMC_SRC_MODEL_H
+#define SSMC_SRC_MODEL_H
+
+#include "backend.h"
+#include "mapped_file.h"
+#include "manifest.h"
+
+#include "ssmc/artifact.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ssmc {
+
+struct LoadOptions {
+  bool verifyChecksums = true; // payload and external-weight checksums
+  int numThreads = 0;
+};
+
+class Model {
+public:
+  // Throws RuntimeError naming the file and the problem.
+  static std::shared_ptr<Model> load(const std::string &path,
+                                     const LoadOptions &options);
+
+  const std::string &path() const { return artifact_->path(); }
+  const Manifest &manifest() const { return manifest_; }
+  Backend &backend() const { return *backend_; }
+  const void *weight(int index) const { return weights_[static_cast<size_t>(index)]; }
+
+private:
+  Model() = default;
+  void resolveWeights(const LoadOptions &options);
+
+  std::unique_ptr<Artifact> artifact_;
+  Manifest manifest_;
+  std::unique_ptr<Backend> backend_;
+  std::vector<std::unique_ptr<MappedFile>> externalFiles_;
+  std::vector<const void *> weights_;
+};
+
+} // namespace ssmc
+
+#endif // SSMC_SRC_MODEL_H

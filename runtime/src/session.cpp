@@ -1,0 +1,241 @@
+// Session: binds entry points for (B, L), owns state and temp buffers, and
+// interprets the steps against the backend.
+#include "session.h"
+
+#include "bind.h"
+
+#include "ssmc/error.h"
+
+#include <cstring>
+
+namespace ssmc {
+
+namespace {
+// How many (entry point, L) plans to keep; each holds its temp buffers.
+constexpr size_t kMaxCachedPlans = 4;
+static_assert(sizeof(void *) == sizeof(int64_t), "descriptor layout assumes 64-bit pointers");
+} // namespace
+
+struct Session::Plan {
+  const EntryPoint *ep = nullptr;
+  int64_t length = 0;
+  BoundEntry bound;
+  std::vector<void *> buffers; // per entry buffer
+  std::vector<void *> owned;   // what this plan allocated
+  // Per kernel step: the descriptors (as int64 words) and the args array.
+  std::vector<std::vector<std::vector<int64_t>>> descriptors;
+  std::vector<std::vector<void *>> args;
+  std::vector<GemmCall> gemms;
+  Backend *backend = nullptr;
+
+  ~Plan() {
+    for (void *p : owned)
+      backend->release(p);
+  }
+};
+
+Session::Session(std::shared_ptr<const Model> model, int64_t batch)
+    : model_(std::move(model)), batch_(batch) {
+  if (batch < 1)
+    throw RuntimeError(ErrorCode::InvalidArgument,
+                       "batch size must be at least 1, got " + std::to_string(batch));
+  const Manifest &m = model_->manifest();
+  Bindings b{batch, 0};
+  try {
+    for (const StateDesc &s : m.states) {
+      const std::string what = model_->path() + ": state \"" + s.name + "\"";
+      auto shape = bindShape(s.shape, b, what);
+      auto bytes = checkedMul(numelOf(shape, what), dtypeSize(s.dtype));
+      if (!bytes)
+        throw RuntimeError(ErrorCode::InvalidArgument, what + ": byte size overflows");
+      stateBytes_.push_back(static_cast<size_t>(*bytes));
+      state_.push_back(model_->backend().allocate(static_cast<size_t>(*bytes)));
+    }
+  } catch (...) {
+    for (void *p : state_)
+      model_->backend().release(p);
+    throw;
+  }
+}
+
+Session::~Session() {
+  plans_.clear();
+  for (void *p : state_)
+    model_->backend().release(p);
+}
+
+Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length) {
+  for (auto it = plans_.begin(); it != plans_.end(); ++it)
+    if ((*it)->ep == &ep && (*it)->length == length) {
+      plans_.splice(plans_.begin(), plans_, it);
+      return *plans_.front();
+    }
+  Backend &be = model_->backend();
+  auto plan = std::make_unique<Plan>();
+  plan->ep = &ep;
+  plan->length = length;
+  plan->backend = &be;
+  plan->bound = bindEntry(model_->manifest(), ep, Bindings{batch_, length},
+                          model_->path());
+  for (size_t i = 0; i < ep.buffers.size(); ++i) {
+    const BufferDesc &d = ep.buffers[i];
+    if (d.kind == BufferKind::State) {
+      plan->buffers.push_back(state_[static_cast<size_t>(d.stateIndex)]);
+      continue;
+    }
+    plan->owned.push_back(be.allocate(static_cast<size_t>(plan->bound.bufferBytes[i])));
+    plan->buffers.push_back(plan->owned.back());
+  }
+  auto base = [&](const BoundView &v) -> void * {
+    return v.buffer >= 0 ? plan->buffers[static_cast<size_t>(v.buffer)]
+                         : const_cast<void *>(model_->weight(v.weight));
+  };
+  auto f32 = [&](const BoundView &v) {
+    return static_cast<float *>(base(v)) + v.offset;
+  };
+  for (const BoundStep &s : plan->bound.steps) {
+    if (s.desc->op == StepDesc::Op::Kernel) {
+      // MLIR memref descriptor: allocated, aligned, offset, sizes, strides.
+      std::vector<std::vector<int64_t>> descs;
+      for (const BoundView &v : s.args) {
+        std::vector<int64_t> d(3 + 2 * v.shape.size());
+        void *p = base(v);
+        std::memcpy(&d[0], &p, sizeof p);
+        std::memcpy(&d[1], &p, sizeof p);
+        d[2] = v.offset;
+        for (size_t r = 0; r < v.shape.size(); ++r) {
+          d[3 + r] = v.shape[r];
+          d[3 + v.shape.size() + r] = v.strides[r];
+        }
+        descs.push_back(std::move(d));
+      }
+      plan->descriptors.push_back(std::move(descs));
+      std::vector<void *> args;
+      for (auto &d : plan->descriptors.back())
+        args.push_back(d.data());
+      plan->args.push_back(std::move(args));
+    } else {
+      GemmCall g;
+      g.m = s.m, g.n = s.n, g.k = s.k;
+      g.a = f32(s.a), g.lda = s.a.strides[0];
+      g.b = f32(s.b), g.ldb = s.b.strides[0];
+      g.c = f32(s.c), g.ldc = s.c.strides[0];
+      g.bias = s.hasBias ? f32(s.bias) : nullptr;
+      plan->gemms.push_back(g);
+    }
+  }
+  plans_.push_front(std::move(plan));
+  while (plans_.size() > kMaxCachedPlans) {
+    if (plans_.back().get() == last_)
+      last_ = nullptr;
+    plans_.pop_back();
+  }
+  return *plans_.front();
+}
+
+void Session::checkTokens(const int32_t *tokens, int64_t count,
+                          int64_t length) const {
+  if (!tokens)
+    throw RuntimeError(ErrorCode::InvalidArgument, "tokens is null");
+  const int64_t vocab = model_->manifest().model.vocabSize;
+  for (int64_t i = 0; i < count; ++i)
+    if (tokens[i] < 0 || tokens[i] >= vocab)
+      throw RuntimeError(ErrorCode::BadInput,
+                         "token " + std::to_string(tokens[i]) + " at tokens[" +
+                             std::to_string(i) + "] (batch " +
+                             std::to_string(i / length) + ", position " +
+                             std::to_string(i % length) +
+                             ") is outside the vocabulary [0, " +
+                             std::to_string(vocab) + ")");
+}
+
+void Session::execute(Plan &plan) {
+  Backend &be = model_->backend();
+  size_t kernel = 0, gemm = 0;
+  for (const BoundStep &s : plan.bound.steps) {
+    if (s.desc->op == StepDesc::Op::Kernel) {
+      be.launch(s.desc->symbolIndex, plan.args[kernel++].data());
+    } else {
+      be.gemm(plan.gemms[gemm++]);
+    }
+  }
+  last_ = &plan;
+}
+
+void Session::prefill(const int32_t *tokens, int64_t length) {
+  const Manifest &m = model_->manifest();
+  if (!m.prefill)
+    throw RuntimeError(ErrorCode::Unsupported,
+                       model_->path() + ": artifact has no prefill entry point");
+  if (length < 1)
+    throw RuntimeError(ErrorCode::InvalidArgument,
+                       "sequence length must be at least 1, got " + std::to_string(length));
+  auto count = checkedMul(batch_, length);
+  if (!count)
+    throw RuntimeError(ErrorCode::InvalidArgument, "batch * length overflows");
+  checkTokens(tokens, *count, length);
+  Plan &plan = planFor(*m.prefill, length);
+  std::memcpy(plan.buffers[static_cast<size_t>(m.prefill->tokens)], tokens,
+              static_cast<size_t>(*count) * sizeof(int32_t));
+  execute(plan);
+}
+
+void Session::decode(const int32_t *tokens) {
+  const Manifest &m = model_->manifest();
+  if (!m.decode)
+    throw RuntimeError(ErrorCode::Unsupported,
+                       model_->path() + ": artifact has no decode entry point");
+  checkTokens(tokens, batch_, 1);
+  Plan &plan = planFor(*m.decode, 0);
+  std::memcpy(plan.buffers[static_cast<size_t>(m.decode->tokens)], tokens,
+              static_cast<size_t>(batch_) * sizeof(int32_t));
+  execute(plan);
+}
+
+const float *Session::logits(std::vector<int64_t> &shape) const {
+  shape.clear();
+  if (!last_)
+    return nullptr;
+  int idx = last_->ep->logits;
+  shape = last_->bound.bufferShapes[static_cast<size_t>(idx)];
+  return static_cast<const float *>(last_->buffers[static_cast<size_t>(idx)]);
+}
+
+int Session::stateIndex(const std::string &name) const {
+  int i = model_->manifest().findState(name);
+  if (i < 0)
+    throw RuntimeError(ErrorCode::InvalidArgument,
+                       model_->path() + ": no state named \"" + name + "\"");
+  return i;
+}
+
+size_t Session::stateBytes(const std::string &name) const {
+  return stateBytes_[static_cast<size_t>(stateIndex(name))];
+}
+
+void Session::readState(const std::string &name, void *dst, size_t bytes) const {
+  size_t i = static_cast<size_t>(stateIndex(name));
+  if (!dst || bytes != stateBytes_[i])
+    throw RuntimeError(ErrorCode::InvalidArgument,
+                       "state \"" + name + "\" has " + std::to_string(stateBytes_[i]) +
+                           " bytes; the caller's buffer has " + std::to_string(bytes) +
+                           (dst ? "" : " (null)"));
+  std::memcpy(dst, state_[i], bytes);
+}
+
+void Session::writeState(const std::string &name, const void *src, size_t bytes) {
+  size_t i = static_cast<size_t>(stateIndex(name));
+  if (!src || bytes != stateBytes_[i])
+    throw RuntimeError(ErrorCode::InvalidArgument,
+                       "state \"" + name + "\" has " + std::to_string(stateBytes_[i]) +
+                           " bytes; the caller's buffer has " + std::to_string(bytes) +
+                           (src ? "" : " (null)"));
+  std::memcpy(state_[i], src, bytes);
+}
+
+void Session::resetState() {
+  for (size_t i = 0; i < state_.size(); ++i)
+    std::memset(state_[i], 0, stateBytes_[i]);
+}
+
+} // namespace ssmc

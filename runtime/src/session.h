@@ -1,0 +1,54 @@
+// A session: the state of a batch of B sequences plus cached execution plans
+// (temp buffers and kernel arguments) per sequence length.
+#ifndef SSMC_SRC_SESSION_H
+#define SSMC_SRC_SESSION_H
+
+#include "model.h"
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ssmc {
+
+class Session {
+public:
+  // Throws RuntimeError(InvalidArgument) when batch < 1.
+  Session(std::shared_ptr<const Model> model, int64_t batch);
+  ~Session();
+  Session(const Session &) = delete;
+  Session &operator=(const Session &) = delete;
+
+  int64_t batch() const { return batch_; }
+  // tokens: [B, L] row-major. Checks every id first.
+  void prefill(const int32_t *tokens, int64_t length);
+  // tokens: [B]. Updates the state in place.
+  void decode(const int32_t *tokens);
+  // The logits of the last prefill/decode; nullptr before any call.
+  const float *logits(std::vector<int64_t> &shape) const;
+
+  size_t stateBytes(const std::string &name) const;
+  void readState(const std::string &name, void *dst, size_t bytes) const;
+  void writeState(const std::string &name, const void *src, size_t bytes);
+  void resetState();
+
+private:
+  struct Plan;
+  Plan &planFor(const EntryPoint &ep, int64_t length);
+  void checkTokens(const int32_t *tokens, int64_t count, int64_t length) const;
+  void execute(Plan &plan);
+  int stateIndex(const std::string &name) const;
+
+  std::shared_ptr<const Model> model_;
+  int64_t batch_;
+  std::vector<void *> state_;
+  std::vector<size_t> stateBytes_;
+  std::list<std::unique_ptr<Plan>> plans_; // most recently used first
+  const Plan *last_ = nullptr;
+};
+
+} // namespace ssmc
+
+#endif // SSMC_SRC_SESSION_H

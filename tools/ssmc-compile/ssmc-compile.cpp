@@ -1,0 +1,252 @@
+// ssmc-compile: checkpoint (or graph file) in, `.ssmc` artifact out.
+//
+//   import -> ssm IR -> ssm-simplify -> ssm-outline-cpu-kernels
+//          -> ssm-build-cpu-schedule -> host code (.so) -> artifact
+#include "WeightPacker.h"
+
+#include "dialects/SSM/SSMDialect.h"
+#include "frontend/ConfigImport.h"
+#include "frontend/GraphJson.h"
+#include "frontend/ImportIR.h"
+#include "passes/Passes.h"
+#include "passes/cpu/HostCodegen.h"
+#include "ssmc/artifact.h"
+
+#include "mlir/IR/Verifier.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <filesystem>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+namespace fe = ssmc::frontend;
+using json = nlohmann::json;
+
+namespace {
+
+enum class Emit { Graph, MLIR, Kernels, Schedule, LLVMDialect, LLVM, Artifact };
+
+cl::OptionCategory category("ssmc-compile options");
+cl::opt<std::string> input(cl::Positional, cl::Required, cl::cat(category),
+                           cl::desc("<checkpoint directory or graph .json>"));
+cl::opt<std::string> output("o", cl::cat(category), cl::value_desc("path"),
+                            cl::desc("Output file (default: model.ssmc for the artifact, "
+                                     "stdout for --emit other than artifact)"));
+cl::opt<Emit> emit(
+    "emit", cl::cat(category), cl::init(Emit::Artifact),
+    cl::desc("What to produce"),
+    cl::values(clEnumValN(Emit::Graph, "graph", "the imported graph as JSON (docs/graph-format.md)"),
+               clEnumValN(Emit::MLIR, "mlir", "model-level ssm IR (@prefill, @decode)"),
+               clEnumValN(Emit::Kernels, "kernels", "CPU kernels on memrefs + the schedule attribute"),
+               clEnumValN(Emit::Schedule, "schedule", "the entry points' plan as JSON"),
+               clEnumValN(Emit::LLVMDialect, "llvm-dialect", "kernels lowered to the LLVM dialect"),
+               clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR of the host kernels"),
+               clEnumValN(Emit::Artifact, "artifact", "the .ssmc artifact (default)")));
+cl::opt<std::string> target("target", cl::cat(category), cl::init("cpu"),
+                            cl::desc("Code generation target (cpu)"));
+cl::opt<bool> externalWeights("external-weights", cl::cat(category),
+                              cl::desc("Reference f32 weights in the source safetensors "
+                                       "(path, offset, checksum) instead of embedding them"));
+cl::opt<bool> checkWeights("check-weights", cl::cat(category),
+                           cl::desc("Reject checkpoints with NaN or Inf weights"));
+cl::opt<std::string> hostCpu("host-cpu", cl::cat(category), cl::init("x86-64"),
+                             cl::desc("LLVM CPU for host code: x86-64 (portable), native, or a name"));
+cl::opt<std::string> linker("host-linker", cl::cat(category), cl::init("cc"),
+                            cl::desc("C compiler driver that links the host kernels"));
+cl::opt<bool> quiet("quiet", cl::cat(category), cl::desc("No progress on stderr"));
+
+// Progress lines on stderr with the elapsed time.
+class Progress {
+public:
+  void step(const std::string &what) {
+    if (quiet)
+      return;
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    llvm::errs() << llvm::format("[%6.2fs] ", s) << what << "\n";
+  }
+
+private:
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+};
+
+int fail(const std::string &file, const std::string &message) {
+  llvm::errs() << "ssmc-compile: error: " << file << ": " << message << "\n";
+  return 2;
+}
+
+// Writes `text` to -o (or stdout).
+int writeText(const std::string &text) {
+  if (output.empty()) {
+    llvm::outs() << text;
+    return 0;
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream out(output, ec);
+  if (ec)
+    return fail(output, ec.message());
+  out << text;
+  return 0;
+}
+
+std::string archName(const fe::ModelGraph &g) {
+  bool m1 = false, m2 = false;
+  for (const fe::LayerSpec &l : g.layers)
+    (l.kind == fe::MixerKind::Mamba1 ? m1 : m2) = true;
+  return m1 && m2 ? "hybrid" : m2 ? "mamba2" : "mamba";
+}
+
+json modelInfo(const fe::ModelGraph &g) {
+  return {{"arch", archName(g)},
+          {"d_model", g.d_model},
+          {"n_layer", g.layers.size()},
+          {"vocab_size", g.vocab_size},
+          {"padded_vocab_size", g.padded_vocab_size},
+          {"source", g.source}};
+}
+
+int run() {
+  Progress progress;
+  if (target != "cpu")
+    return fail(input, "unknown --target '" + target + "' (this build supports: cpu)");
+
+  fe::WeightStore store;
+  fe::ModelGraph graph;
+  progress.step("importing " + input);
+  if (std::filesystem::is_directory(input.getValue()))
+    graph = fe::importCheckpoint(input, store);
+  else
+    graph = fe::readGraphJson(input, store);
+  progress.step(archName(graph) + ": " + std::to_string(graph.layers.size()) +
+                " layers, d_model " + std::to_string(graph.d_model) + ", vocab " +
+                std::to_string(graph.vocab_size) + " (padded " +
+                std::to_string(graph.padded_vocab_size) + ")");
+  if (checkWeights) {
+    progress.step("checking weights for NaN/Inf");
+    store.checkFinite();
+  }
+  if (emit == Emit::Graph)
+    return writeText(fe::writeGraphJson(graph));
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registry.insert<ssm::SSMDialect>();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  OwningOpRef<ModuleOp> module = fe::buildModelIR(context, graph);
+  if (failed(verify(*module)))
+    return fail(input, "the imported model does not verify (see the diagnostics above)");
+  if (emit == Emit::MLIR) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+    return writeText(text);
+  }
+
+  progress.step("outlining CPU kernels and planning buffers");
+  PassManager pm(&context);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return fail(input, "bad pass manager options");
+  pm.addPass(ssm::createSSMSimplify());
+  pm.addPass(ssm::createSSMOutlineCpuKernels());
+  pm.addPass(ssm::createSSMBuildCpuSchedule());
+  if (failed(pm.run(*module)))
+    return fail(input, "compilation failed (see the diagnostics above)");
+  auto scheduleAttr = (*module)->getAttrOfType<StringAttr>("ssm.schedule");
+  json schedule = json::parse(scheduleAttr.getValue().str());
+  if (emit == Emit::Kernels) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+    return writeText(text);
+  }
+  if (emit == Emit::Schedule)
+    return writeText(schedule.dump(1) + "\n");
+  (*module)->removeAttr("ssm.schedule");
+
+  if (emit == Emit::LLVMDialect) {
+    if (failed(ssm::lowerKernelsToLLVMDialect(*module)))
+      return fail(input, "lowering the kernels failed");
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+    return writeText(text);
+  }
+
+  size_t kernelCount = llvm::range_size(module->getOps<func::FuncOp>());
+  progress.step("generating host code for " + std::to_string(kernelCount) +
+                " kernels (cpu " + hostCpu + ")");
+  ssm::HostCodegenOptions options;
+  options.cpu = hostCpu;
+  options.linker = linker;
+  if (const char *env = std::getenv("SSMC_HOST_LINKER"))
+    options.linker = env;
+  std::string llvmIR;
+  FailureOr<ssm::HostImage> image =
+      ssm::buildHostImage(*module, options, emit == Emit::LLVM ? &llvmIR : nullptr);
+  if (failed(image))
+    return fail(input, "host code generation failed (see the diagnostics above)");
+  if (emit == Emit::LLVM)
+    return writeText(llvmIR);
+
+  progress.step("packing " + std::to_string(schedule["weights"].size()) + " weights" +
+                (externalWeights ? " (external where possible)" : ""));
+  ssmc::compile::PackedWeights weights =
+      ssmc::compile::packWeights(schedule["weights"], store, externalWeights);
+
+  json manifest{{"format", "ssmc-artifact"},
+                {"version", ssmc::kArtifactVersion},
+                {"producer", "ssmc-compile 0.1"},
+                {"model", modelInfo(graph)},
+                {"targets", {"cpu"}},
+                {"weights", weights.table},
+                {"kernels", {{"cpu", {{"section", "host.so"}, {"symbols", image->symbols}}}}},
+                {"state", schedule["state"]},
+                {"entry_points", schedule["entry_points"]}};
+  std::string path = output.empty() ? std::string("model.ssmc") : output.getValue();
+  progress.step("writing " + path);
+  ssmc::ArtifactWriter writer;
+  writer.setManifest(manifest.dump());
+  writer.addSection("host.so", image->sharedObject.data(), image->sharedObject.size());
+  if (!weights.section.empty())
+    writer.addSection("weights", std::move(weights.section));
+  std::string error;
+  if (!writer.write(path, error))
+    return fail(path, error);
+  progress.step("done");
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerAllPasses();
+  ssm::registerSSMPasses();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "ssmc-compile: compile a Mamba / Mamba-2 checkpoint into a .ssmc artifact\n\n"
+      "  ssmc-compile CHECKPOINT_DIR -o model.ssmc\n"
+      "  ssmc-compile graph.json --emit=mlir\n\n"
+      "Exit codes: 0 success, 1 usage, 2 bad input or failed compilation.\n");
+  try {
+    return run();
+  } catch (const fe::ImportError &e) {
+    return fail(e.file(), e.what());
+  } catch (const std::exception &e) {
+    return fail(input, e.what());
+  }
+}
