@@ -5,6 +5,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <vector>
 #include <sstream>
 
 namespace ssmc::frontend {
@@ -13,13 +15,16 @@ using nlohmann::json;
 
 namespace {
 
-// Replaces bare Infinity / -Infinity outside strings with numbers that
-// overflow to +-inf when parsed; everything else is left for the parser.
-std::string replacePythonInfinity(const std::string &text) {
+// Python writes +-inf as bare Infinity / -Infinity, which JSON lacks. They
+// are swapped (outside strings) for the largest double, and that value is
+// turned back into inf after parsing. Returns whether anything was swapped.
+const char *kInfinityStandIn = "1.7976931348623157e308";
+
+bool replacePythonInfinity(std::string &text) {
   static const std::string token = "Infinity";
   std::string out;
   out.reserve(text.size());
-  bool inString = false;
+  bool inString = false, replaced = false;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (inString) {
@@ -33,20 +38,43 @@ std::string replacePythonInfinity(const std::string &text) {
     if (c == '"')
       inString = true;
     if (c == 'I' && text.compare(i, token.size(), token) == 0) {
-      out += "1e999";
+      out += kInfinityStandIn;
       i += token.size() - 1;
+      replaced = true;
       continue;
     }
     out += c;
   }
-  return out;
+  text.swap(out);
+  return replaced;
+}
+
+// Iterative, so a deeply nested document cannot exhaust the stack.
+void restoreInfinity(json &root) {
+  const double big = std::numeric_limits<double>::max();
+  std::vector<json *> stack = {&root};
+  while (!stack.empty()) {
+    json *v = stack.back();
+    stack.pop_back();
+    if (v->is_number_float() && std::fabs(v->get<double>()) == big)
+      *v = v->get<double>() > 0 ? std::numeric_limits<double>::infinity()
+                                : -std::numeric_limits<double>::infinity();
+    else if (v->is_structured())
+      for (json &child : *v)
+        stack.push_back(&child);
+  }
 }
 
 } // namespace
 
 json parseJsonText(const std::string &text, const std::string &file) {
+  std::string cleaned = text;
+  const bool hadInfinity = replacePythonInfinity(cleaned);
   try {
-    return json::parse(replacePythonInfinity(text));
+    json value = json::parse(cleaned);
+    if (hadInfinity)
+      restoreInfinity(value);
+    return value;
   } catch (const json::exception &e) {
     throw ImportError(file, std::string("not valid JSON: ") + e.what());
   }

@@ -89,7 +89,10 @@ TensorInfo parseEntry(const std::string &name, const json &entry,
     if (!asUnsigned(dim, d) || d > static_cast<uint64_t>(INT64_MAX))
       throw ImportError(file, where + ": shape entries must be non-negative "
                                       "integers, got " +
-                                      dim.dump().substr(0, 32));
+                                      // dump() recurses: only primitives
+                                      (dim.is_primitive()
+                                           ? dim.dump().substr(0, 32)
+                                           : std::string(dim.type_name())));
     t.shape.push_back(static_cast<int64_t>(d));
     if (__builtin_mul_overflow(numel, d, &numel) ||
         numel > static_cast<uint64_t>(INT64_MAX))

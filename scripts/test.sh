@@ -14,6 +14,20 @@ echo "== lit (dialect, passes, frontend, runtime, integration)"
 echo "== unit tests (GoogleTest via ctest)"
 ctest --test-dir "$build" --output-on-failure -j2
 
+echo "== file readers under AddressSanitizer + UndefinedBehaviorSanitizer"
+# The malformed-checkpoint and malformed-artifact corpora and the fuzz loops,
+# rebuilt with sanitizers (only the MLIR-free targets: quick).
+asan=${SSMC_ASAN_BUILD_DIR:-$root/build-asan}
+if [ ! -f "$asan/build.ninja" ]; then
+  cmake -G Ninja -S "$root" -B "$asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSMC_SANITIZE=ON \
+    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit
+fi
+ninja -C "$asan" frontend-tests runtime-tests ssmc-run
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+"$asan/test/unit/frontend-tests" --gtest_brief=1
+"$asan/bin/runtime-tests" --gtest_brief=1
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
 if [ -d "$root/test/Integration/ref" ]; then
   echo "== reference implementation self-tests"
   /usr/bin/python3 "$root/test/Integration/ref/test_reference.py"

@@ -16,4 +16,9 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.ssmc_tools_dir, append_path=True)
 config.substitutions.append(("%ssmc_src", config.ssmc_src_root))
 
-llvm_config.add_tool_substitutions(["ssmc-opt"], [config.ssmc_tools_dir])
+llvm_config.add_tool_substitutions(["ssmc-opt", "ssmc-compile", "ssmc-run"],
+                                   [config.ssmc_tools_dir])
+# Debian's interpreter: it has python3-torch and python3-numpy.
+config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%ssmc_runtime_lib",
+                             os.path.join(config.ssmc_obj_root, "lib", "libssmc_runtime.so")))

@@ -434,7 +434,7 @@ struct SSMBuildCpuSchedulePass
     }
     json schedule{{"weights", weights}, {"state", states}, {"entry_points", entries}};
     module->setAttr("ssm.schedule",
-                    StringAttr::get(&getContext(), schedule.dump(1)));
+                    StringAttr::get(&getContext(), schedule.dump()));
     for (func::FuncOp func : planned)
       func.erase();
   }

@@ -77,11 +77,13 @@ LogicalResult cpu::emitSelectiveScan(LoopBuilder &lb, SelectiveScanOp op,
   lb.loop(zero, batch, [&](Value bi) {
     lb.loop(zero, e, [&](Value c) {
       Value g = lb.divi(c, perGroup);
+      Value biasC = deltaBias ? lb.load(deltaBias, {c}) : Value();
+      Value dC = d ? lb.load(d, {c}) : Value();
       loadInitialState(lb, s, init, {bi, c}, n);
       lb.loop(zero, len, [&](Value t) {
         Value dt = lb.load(delta, {bi, t, c});
-        if (deltaBias)
-          dt = lb.add(dt, lb.load(deltaBias, {c}));
+        if (biasC)
+          dt = lb.add(dt, biasC);
         if (softplus)
           dt = lb.softplus(dt);
         Value uv = lb.load(u, {bi, t, c});
@@ -93,8 +95,8 @@ LogicalResult cpu::emitSelectiveScan(LoopBuilder &lb, SelectiveScanOp op,
           lb.storeRaw(next, s, {k});
           return lb.fma(lb.load(cm, {bi, t, g, k}), next, acc);
         });
-        if (d)
-          acc = lb.fma(lb.load(d, {c}), uv, acc);
+        if (dC)
+          acc = lb.fma(dC, uv, acc);
         if (z)
           acc = lb.mul(acc, lb.silu(lb.load(z, {bi, t, c})));
         lb.store(acc, y, {bi, t, c});
@@ -133,10 +135,11 @@ LogicalResult cpu::emitSSD(LoopBuilder &lb, SSDOp op, ValueRange inputs,
     lb.loop(zero, heads, [&](Value h) {
       Value g = lb.divi(h, perGroup);
       Value ah = lb.load(a, {h});
+      Value bias = dtBias ? lb.load(dtBias, {h}) : Value();
+      Value dH = d ? lb.load(d, {h}) : Value();
       lb.loop(zero, p, [&](Value pi) {
         loadInitialState(lb, s, init, {bi, h, pi}, n);
         lb.loop(zero, len, [&](Value t) {
-          Value bias = dtBias ? lb.load(dtBias, {h}) : Value();
           Value dt = emitDelta(lb, lb.load(dtm, {bi, t, h}), bias, softplus,
                                dtMin, dtMax);
           // The decay is one scalar per (t, head): hoisted out of the N loop.
@@ -149,8 +152,8 @@ LogicalResult cpu::emitSSD(LoopBuilder &lb, SSDOp op, ValueRange inputs,
             lb.storeRaw(next, s, {k});
             return lb.fma(lb.load(cm, {bi, t, g, k}), next, acc);
           });
-          if (d)
-            acc = lb.fma(lb.load(d, {h}), xv, acc);
+          if (dH)
+            acc = lb.fma(dH, xv, acc);
           if (z)
             acc = lb.mul(acc, lb.silu(lb.load(z, {bi, t, h, pi})));
           lb.store(acc, y, {bi, t, h, pi});

@@ -96,3 +96,17 @@ TEST(FrontendFuzz, RandomDigitEditsInOffsets) {
     parses(mutated, path);
   }
 }
+
+TEST(FrontendFuzz, DeeplyNestedHeaderDoesNotOverflowTheStack) {
+  TempDir dir;
+  const size_t depth = 200000;
+  std::string nested(depth, '[');
+  nested += std::string(depth, ']');
+  for (const std::string &header :
+       {nested, "{\"a\":" + nested + "}",
+        "{\"a\":{\"dtype\":\"F32\",\"shape\":[" + nested + "],\"data_offsets\":[0,4]}}"}) {
+    const std::string path = dir.file("deep.safetensors");
+    writeBytes(path, SafeTensorsWriter::assemble(header, std::vector<uint8_t>(4)));
+    EXPECT_FALSE(parses(readBytes(path), path));
+  }
+}

@@ -180,3 +180,25 @@ TEST(FrontendGraphJson, Mamba2HeadChecks) {
   g["layers"][0]["dt_limit"] = {0.0, nullptr};
   EXPECT_TRUE(std::isinf(parseGraphJson(g.dump(), "m2.json").layers[0].dt_max));
 }
+
+#ifdef SSMC_SOURCE_DIR
+// The example in docs/graph-format.md must stay a valid graph file.
+TEST(FrontendGraphJson, DocumentedExampleParses) {
+  const std::string doc = std::string(SSMC_SOURCE_DIR) + "/docs/graph-format.md";
+  std::ifstream in(doc);
+  ASSERT_TRUE(in) << doc;
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::string open = "```json\n";
+  size_t begin = text.find(open);
+  ASSERT_NE(begin, std::string::npos);
+  begin += open.size();
+  size_t end = text.find("```", begin);
+  ASSERT_NE(end, std::string::npos);
+  ModelGraph g = parseGraphJson(text.substr(begin, end - begin), doc);
+  EXPECT_EQ(g.d_model, 768);
+  EXPECT_EQ(g.padded_vocab_size, 50280);
+  ASSERT_EQ(g.layers.size(), 2u);
+  EXPECT_EQ(g.layers[1].dt_rank, 48);
+  EXPECT_EQ(g.norm_eps, 1e-5f);
+}
+#endif

@@ -203,7 +203,7 @@ std::vector<Case> corpus() {
                  w.add("ok", "F32", {2}).add("w", "F32", {3}, f32Bytes({1, NAN, 2}));
                  w.write(at(dir, "model.safetensors"));
                },
-               [](const std::string &dir) { openStore(dir).checkFinite(); },
+               [](const std::string &dir) { WeightStore::openDirectory(dir).checkFinite(); },
                "model.safetensors", "tensor 'w' has NaN at element 1"});
   // --- checkpoint import ---
   c.push_back({"EmptyDirectory", [](const std::string &) {}, import,
@@ -280,7 +280,8 @@ std::vector<Case> corpus() {
                  writeText(at(dir, "config.json"), c.dump());
                },
                import, "model.safetensors",
-               "(layer 0 x_proj) has shape [9, 16], expected [11, 16]"});
+               "tensor 'backbone.layers.0.mixer.A_log' (layer 0 A_log) has shape "
+               "[16, 4], expected [16, 5]"});
   c.push_back({"MixedDtypes",
                hfMambaTensors(
                    [](SafeTensorsWriter &w) {
@@ -331,6 +332,9 @@ std::vector<Case> corpus() {
                import, "model.safetensors", "look like a gated MLP"});
   return c;
 }
+
+// Test names and failure messages show the case name, not its bytes.
+void PrintTo(const Case &c, std::ostream *os) { *os << c.name; }
 
 class FrontendMalformed : public ::testing::TestWithParam<Case> {};
 

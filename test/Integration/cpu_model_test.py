@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""Compiled models on the CPU target against the independent PyTorch reference
+(scripts/ref, float64): prompt logits, final conv/ssm states, and decode after
+prefill (state handoff), over Mamba-1 and Mamba-2 checkpoints of several
+layouts, dtypes and odd sizes.
+
+usage: cpu_model_test.py --ssmc-compile BIN --runtime-lib LIB [--workdir DIR]
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "ref"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import make_checkpoint  # noqa: E402
+import mamba_ref  # noqa: E402
+from ssmc_runtime_py import Runtime, Session  # noqa: E402
+
+ARGS = None
+LOGITS_BAR = 1e-4  # PERF.md: fp32 paths <= 1e-4 on logits
+STATE_BAR = 1e-4
+
+
+def rel_err(ours, ref):
+    ours = np.asarray(ours, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    assert ours.shape == ref.shape, (ours.shape, ref.shape)
+    assert np.all(np.isfinite(ours)), "non-finite values in ssmc output"
+    return float(np.linalg.norm(ours - ref) / max(np.linalg.norm(ref), 1e-30))
+
+
+# name -> (make_checkpoint flags, batch, prompt length, decode steps)
+CASES = {
+    "mamba_hf_f32": ("--arch mamba --layout hf --d-model 64 --n-layer 2 --vocab 100", 2, 9, 3),
+    "mamba_ref_odd_bf16_short": ("--arch mamba --layout ref --d-model 320 --n-layer 2 --vocab 1003 "
+                                 "--dt-rank 20 --dtype bf16 --untied", 1, 3, 3),
+    "mamba_hf_bias_sharded_f16": ("--arch mamba --layout hf --d-model 48 --n-layer 3 --vocab 77 "
+                                  "--bias --dtype f16 --shards 3", 3, 6, 2),
+    "mamba2_hf_groups": ("--arch mamba2 --layout hf --d-model 64 --n-layer 2 --vocab 100 "
+                         "--d-state 16 --headdim 16 --ngroups 2 --chunk-size 16 --untied", 2, 37, 3),
+    "mamba2_ref_len1_dtlimit": ("--arch mamba2 --layout ref --d-model 96 --n-layer 2 --vocab 1003 "
+                                "--d-state 32 --headdim 24 --dt-limit 0.01,0.2 --shards 2", 2, 1, 4),
+}
+
+
+class CpuModelTest(unittest.TestCase):
+    pass
+
+
+def make_case(name, flags, batch, length, steps):
+    def test(self):
+        work = ARGS.workdir
+        ckpt = os.path.join(work, name)
+        artifact = ckpt + ".ssmc"
+        make_checkpoint.main(flags.split() + ["--seed", "7", "--out", ckpt])
+        subprocess.run([ARGS.ssmc_compile, ckpt, "-o", artifact, "--quiet"], check=True)
+
+        ref = mamba_ref.load(ckpt)
+        info_vocab = ref.cfg.get("vocab_size", None)
+        gen = np.random.default_rng(abs(hash(name)) % 2**32)
+        vocab = int(make_checkpoint_vocab(flags))
+        tokens = gen.integers(0, vocab, size=(batch, length + steps)).astype(np.int32)
+        prompt = tokens[:, :length]
+
+        rt = Runtime(ARGS.runtime_lib)
+        sess = Session(rt, artifact, batch)
+        try:
+            logits = sess.prefill(prompt)
+            ref_logits, ref_states = ref.prefill(torch.from_numpy(prompt.astype(np.int64)))
+            err = rel_err(logits, ref_logits.numpy())
+            self.assertLessEqual(err, LOGITS_BAR, f"prefill logits rel err {err}")
+            for i, st in enumerate(ref_states):
+                for kind, key in (("conv_state", "conv"), ("ssm_state", "ssm")):
+                    want = st[key].numpy()
+                    got = sess.state(f"layers.{i}.{kind}", want.shape)
+                    e = rel_err(got, want)
+                    self.assertLessEqual(e, STATE_BAR, f"layer {i} {kind} rel err {e}")
+            # Decode continues exactly like a longer prefill.
+            full_logits, _ = ref.prefill(torch.from_numpy(tokens.astype(np.int64)))
+            for t in range(steps):
+                step_logits = sess.decode(tokens[:, length + t])
+                want = full_logits[:, length + t].numpy()
+                e = rel_err(step_logits, want)
+                self.assertLessEqual(e, LOGITS_BAR, f"decode step {t} rel err {e}")
+        finally:
+            sess.close()
+        del info_vocab
+    return test
+
+
+def make_checkpoint_vocab(flags):
+    parts = flags.split()
+    return parts[parts.index("--vocab") + 1]
+
+
+for case_name, (case_flags, b, L, n) in CASES.items():
+    setattr(CpuModelTest, "test_" + case_name, make_case(case_name, case_flags, b, L, n))
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--ssmc-compile", required=True)
+    ap.add_argument("--runtime-lib", required=True)
+    ap.add_argument("--workdir", default=None)
+    ARGS, rest = ap.parse_known_args()
+    if ARGS.workdir is None:
+        ARGS.workdir = tempfile.mkdtemp(prefix="ssmc-cpu-model-")
+    os.makedirs(ARGS.workdir, exist_ok=True)
+    torch.set_num_threads(1)
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+
+
+if __name__ == "__main__":
+    main()

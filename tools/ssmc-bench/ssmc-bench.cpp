@@ -1,0 +1,215 @@
+// ssmc-bench: times prefill and decode of a compiled model and prints one JSON
+// object per measurement, with the floor it is measured against.
+//
+// Decode at small batch reads every weight once per token, so its floor is
+// weight bytes / memory bandwidth; the bandwidth is measured here (a large
+// memcpy, bytes read + written) unless --bandwidth-gbs gives it.
+#include "ssmc/artifact.h"
+#include "ssmc/runtime.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+const char *kUsage =
+    "usage: ssmc-bench MODEL.ssmc [options]\n"
+    "\n"
+    "Times prefill and token-by-token decode on the CPU and prints one JSON\n"
+    "object per measurement (median/min/max of --repeat runs after --warmup).\n"
+    "\n"
+    "options:\n"
+    "  --batch N            sequences per session (default 1)\n"
+    "  --prompt-len L       prefill length (default 256)\n"
+    "  --decode-tokens T    decode steps timed per run (default 32)\n"
+    "  --warmup N           untimed runs first (default 1)\n"
+    "  --repeat N           timed runs (default 5)\n"
+    "  --threads N          OpenBLAS threads (default: library default)\n"
+    "  --bandwidth-gbs X    memory bandwidth for the floor, GB/s (default: measure)\n"
+    "  --seed S             token seed (default 1)\n"
+    "  --help               this text\n"
+    "exit codes: 0 ok, 1 usage, 2 bad artifact, 3 runtime failure\n";
+
+struct Options {
+  std::string model;
+  int64_t batch = 1, promptLen = 256, decodeTokens = 32;
+  int warmup = 1, repeat = 5, threads = 0;
+  double bandwidthGBs = 0;
+  uint64_t seed = 1;
+};
+
+bool parseInt(const char *text, int64_t lo, int64_t &out) {
+  char *end = nullptr;
+  long long v = std::strtoll(text, &end, 10);
+  if (!*text || *end || v < lo)
+    return false;
+  out = v;
+  return true;
+}
+
+int usage(const std::string &message) {
+  std::fprintf(stderr, "ssmc-bench: error: %s\n(see ssmc-bench --help)\n", message.c_str());
+  return 1;
+}
+
+double seconds(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// Bytes read + written per second of a memcpy over buffers far larger than caches.
+double measureBandwidthGBs() {
+  const size_t bytes = size_t(1) << 29;
+  std::vector<char> src(bytes, 1), dst(bytes, 0);
+  double best = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::memcpy(dst.data(), src.data(), bytes);
+    auto t1 = std::chrono::steady_clock::now();
+    best = std::max(best, 2.0 * bytes / seconds(t0, t1) / 1e9);
+    src[i] = dst[bytes - 1 - i]; // keep the copies observable
+  }
+  return best;
+}
+
+struct Stats {
+  double median, min, max;
+};
+Stats summarize(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return {v[v.size() / 2], v.front(), v.back()};
+}
+
+int fail(int code, const char *what) {
+  std::fprintf(stderr, "ssmc-bench: error: %s: %s\n", what, ssmc_last_error());
+  return code;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](int64_t lo, int64_t &out) {
+      return i + 1 < argc && parseInt(argv[++i], lo, out);
+    };
+    int64_t v = 0;
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--batch") {
+      if (!value(1, o.batch)) return usage("--batch needs an integer >= 1");
+    } else if (a == "--prompt-len") {
+      if (!value(1, o.promptLen)) return usage("--prompt-len needs an integer >= 1");
+    } else if (a == "--decode-tokens") {
+      if (!value(1, o.decodeTokens)) return usage("--decode-tokens needs an integer >= 1");
+    } else if (a == "--warmup") {
+      if (!value(0, v)) return usage("--warmup needs an integer >= 0");
+      o.warmup = int(v);
+    } else if (a == "--repeat") {
+      if (!value(1, v)) return usage("--repeat needs an integer >= 1");
+      o.repeat = int(v);
+    } else if (a == "--threads") {
+      if (!value(1, v)) return usage("--threads needs an integer >= 1");
+      o.threads = int(v);
+    } else if (a == "--seed") {
+      if (!value(0, v)) return usage("--seed needs an integer >= 0");
+      o.seed = uint64_t(v);
+    } else if (a == "--bandwidth-gbs") {
+      if (i + 1 >= argc || (o.bandwidthGBs = std::atof(argv[++i])) <= 0)
+        return usage("--bandwidth-gbs needs a positive number");
+    } else if (!a.empty() && a[0] == '-') {
+      return usage("unknown option '" + a + "'");
+    } else if (o.model.empty()) {
+      o.model = a;
+    } else {
+      return usage("more than one model given");
+    }
+  }
+  if (o.model.empty())
+    return usage("no model given");
+
+  // Weight bytes from the manifest: the decode floor's numerator.
+  double weightBytes = 0;
+  try {
+    ssmc::ArtifactReadOptions ro;
+    ro.verifyPayloadChecksums = false;
+    auto artifact = ssmc::Artifact::open(o.model, ro);
+    auto manifest = nlohmann::json::parse(artifact->manifestText());
+    for (const auto &w : manifest.at("weights"))
+      weightBytes += w.at("nbytes").get<double>();
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "ssmc-bench: error: %s\n", e.what());
+    return 2;
+  }
+
+  ssmc_load_options lo;
+  ssmc_load_options_init(&lo);
+  lo.num_threads = o.threads;
+  ssmc_model *model = nullptr;
+  if (ssmc_model_load(o.model.c_str(), &lo, &model) != SSMC_OK)
+    return fail(2, "loading the model");
+  ssmc_model_info_t info;
+  ssmc_model_info(model, &info);
+  ssmc_session *session = nullptr;
+  if (ssmc_session_create(model, o.batch, &session) != SSMC_OK)
+    return fail(3, "creating a session");
+
+  std::mt19937_64 rng(o.seed);
+  std::uniform_int_distribution<int32_t> token(0, int32_t(info.vocab_size - 1));
+  std::vector<int32_t> prompt(size_t(o.batch * o.promptLen)), step(size_t(o.batch));
+  for (int32_t &t : prompt)
+    t = token(rng);
+
+  std::vector<double> prefill, decode;
+  for (int run = 0; run < o.warmup + o.repeat; ++run) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (ssmc_prefill(session, prompt.data(), o.promptLen) != SSMC_OK)
+      return fail(3, "prefill");
+    auto t1 = std::chrono::steady_clock::now();
+    for (int64_t t = 0; t < o.decodeTokens; ++t) {
+      for (int32_t &s : step)
+        s = token(rng);
+      if (ssmc_decode(session, step.data()) != SSMC_OK)
+        return fail(3, "decode");
+    }
+    auto t2 = std::chrono::steady_clock::now();
+    if (run >= o.warmup) {
+      prefill.push_back(seconds(t0, t1));
+      decode.push_back(seconds(t1, t2) / double(o.decodeTokens));
+    }
+  }
+  ssmc_session_free(session);
+  ssmc_model_free(model);
+
+  double bandwidth = o.bandwidthGBs > 0 ? o.bandwidthGBs : measureBandwidthGBs();
+  unsigned cores = std::thread::hardware_concurrency();
+  Stats p = summarize(prefill), d = summarize(decode);
+  double tokens = double(o.batch * o.promptLen);
+  nlohmann::json common{{"model", o.model}, {"arch", info.arch}, {"n_layer", info.n_layer},
+                        {"device", "cpu"}, {"cores", cores}, {"batch", o.batch},
+                        {"weight_bytes", weightBytes}};
+  nlohmann::json pre = common;
+  pre.update({{"bench", "prefill"}, {"length", o.promptLen},
+              {"time_ms", {{"median", p.median * 1e3}, {"min", p.min * 1e3}, {"max", p.max * 1e3}}},
+              {"tokens_per_s", tokens / p.median}});
+  nlohmann::json dec = common;
+  double floorSeconds = weightBytes / (bandwidth * 1e9); // one read of the weights per step
+  dec.update({{"bench", "decode"}, {"context", o.promptLen},
+              {"time_ms_per_step", {{"median", d.median * 1e3}, {"min", d.min * 1e3}, {"max", d.max * 1e3}}},
+              {"tokens_per_s", double(o.batch) / d.median},
+              {"memory_bandwidth_gbs", bandwidth},
+              {"floor_tokens_per_s", double(o.batch) / floorSeconds},
+              {"fraction_of_floor", floorSeconds / d.median}});
+  std::printf("%s\n%s\n", pre.dump().c_str(), dec.dump().c_str());
+  return 0;
+}
