@@ -169,6 +169,17 @@ void bindWeights(ModelGraph &g, const WeightStore &store) {
                    " which is not supported";
       throw ImportError(t->file, message);
     }
+    // Checkpoints keep the SSM parameters in f32 even when the rest is
+    // f16/bf16 (SEMANTICS.md); every other weight shares one dtype.
+    auto endsWith = [&](const std::string &suffix) {
+      return role.size() >= suffix.size() &&
+             role.compare(role.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    bool fp32Parameter = t->dtype == DType::F32 && l &&
+                         (endsWith(" A_log") || endsWith(" D") || endsWith(" dt_bias") ||
+                          endsWith(" dt_proj_bias"));
+    if (fp32Parameter)
+      return;
     if (!first)
       first = t;
     else if (t->dtype != first->dtype)

@@ -31,7 +31,7 @@ namespace mlir::ssm {
 LogicalResult lowerKernelsToLLVMDialect(ModuleOp kernels) {
   PassManager pm(kernels.getContext());
   if (failed(parsePassPipeline(
-          "convert-scf-to-cf, convert-math-to-llvm, "
+          "convert-scf-to-cf, convert-math-to-libm, convert-math-to-llvm, "
           "expand-strided-metadata, finalize-memref-to-llvm, "
           "convert-arith-to-llvm, convert-index-to-llvm, convert-cf-to-llvm, "
           "convert-func-to-llvm, reconcile-unrealized-casts",

@@ -42,6 +42,8 @@ CASES = {
     "mamba_hf_f32": ("--arch mamba --layout hf --d-model 64 --n-layer 2 --vocab 100", 2, 9, 3),
     "mamba_ref_odd_bf16_short": ("--arch mamba --layout ref --d-model 320 --n-layer 2 --vocab 1003 "
                                  "--dt-rank 20 --dtype bf16 --untied", 1, 3, 3),
+    "mamba_hf_bf16_fp32_params": ("--arch mamba --layout hf --d-model 64 --n-layer 2 --vocab 90 "
+                                  "--dtype bf16 --fp32-ssm-params", 2, 5, 2),
     "mamba_hf_bias_sharded_f16": ("--arch mamba --layout hf --d-model 48 --n-layer 3 --vocab 77 "
                                   "--bias --dtype f16 --shards 3", 3, 6, 2),
     "mamba2_hf_groups": ("--arch mamba2 --layout hf --d-model 64 --n-layer 2 --vocab 100 "
@@ -94,6 +96,36 @@ def make_case(name, flags, batch, length, steps):
             sess.close()
         del info_vocab
     return test
+
+
+class ExternalWeightsTest(unittest.TestCase):
+    """--external-weights references the checkpoint's f32 tensors in place:
+    same logits as the embedded artifact, a much smaller file, and a clear
+    load error once the referenced file changes."""
+
+    def test_external_weights(self):
+        ckpt = os.path.join(ARGS.workdir, "external")
+        make_checkpoint.main("--arch mamba --d-model 64 --n-layer 2 --vocab 120 --seed 3 --out".split() + [ckpt])
+        embedded, external = ckpt + "-embedded.ssmc", ckpt + "-external.ssmc"
+        subprocess.run([ARGS.ssmc_compile, ckpt, "-o", embedded, "--quiet"], check=True)
+        subprocess.run([ARGS.ssmc_compile, ckpt, "-o", external, "--quiet", "--external-weights"], check=True)
+        self.assertLess(os.path.getsize(external), os.path.getsize(embedded) / 2)
+        prompt = np.array([[5, 17, 99, 3]], dtype=np.int32)
+        rt = Runtime(ARGS.runtime_lib)
+        logits = []
+        for path in (embedded, external):
+            sess = Session(rt, path, 1)
+            logits.append(sess.prefill(prompt))
+            sess.close()
+        np.testing.assert_array_equal(logits[0], logits[1])
+        # Corrupt one referenced byte: the checksum catches it at load time.
+        weights = os.path.join(ckpt, "model.safetensors")
+        with open(weights, "r+b") as f:
+            f.seek(-4, os.SEEK_END)
+            f.write(b"\x7f\x7f\x7f\x7f")
+        with self.assertRaises(Exception) as ctx:
+            Session(rt, external, 1)
+        self.assertIn("checksum", str(ctx.exception))
 
 
 def make_checkpoint_vocab(flags):
