@@ -40,7 +40,7 @@ public:
 
   Value weight(const std::string &name, ArrayRef<int64_t> shape,
                StringRef transform = {}) {
-    auto op = b.create<ssm::WeightOp>(
+    auto op = ssm::WeightOp::create(b, 
         loc, RankedTensorType::get(shape, b.getF32Type()), b.getStringAttr(name),
         transform.empty() ? StringAttr() : b.getStringAttr(transform));
     return op.getResult();
@@ -57,7 +57,7 @@ public:
     auto type = cast<RankedTensorType>(x.getType());
     SmallVector<int64_t> shape(type.getShape().drop_back());
     shape.push_back(n);
-    return b.create<ssm::LinearOp>(loc, RankedTensorType::get(shape, b.getF32Type()),
+    return ssm::LinearOp::create(b, loc, RankedTensorType::get(shape, b.getF32Type()),
                                    x, weight(w, {n, k}), bias);
   }
 
@@ -72,7 +72,7 @@ public:
                                            : b.getIndexAttr(type.getDimSize(i)));
     offsets.back() = b.getIndexAttr(offset);
     sizes.push_back(b.getIndexAttr(size));
-    return b.create<tensor::ExtractSliceOp>(loc, x, offsets, sizes, strides);
+    return tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
   }
 
   // Splits the last dimension into [outer, inner].
@@ -89,7 +89,7 @@ public:
     for (int64_t i = 0; i < rank + 1; ++i)
       outShape.push_back(ShapedType::isDynamic(shape[i]) ? OpFoldResult(lead[i])
                                                          : b.getIndexAttr(shape[i]));
-    return b.create<tensor::ExpandShapeOp>(
+    return tensor::ExpandShapeOp::create(b, 
         loc, RankedTensorType::get(shape, type.getElementType()), x, groups,
         outShape);
   }
@@ -102,15 +102,15 @@ public:
     for (int64_t i = 0; i < rank - 2; ++i)
       groups.push_back({i});
     groups.push_back({rank - 2, rank - 1});
-    return b.create<tensor::CollapseShapeOp>(loc, x, groups);
+    return tensor::CollapseShapeOp::create(b, loc, x, groups);
   }
 
   Value rmsNorm(Value x, const std::string &w, int64_t d, float eps) {
-    return b.create<ssm::RMSNormOp>(loc, x.getType(), x, weight(w, {d}),
+    return ssm::RMSNormOp::create(b, loc, x.getType(), x, weight(w, {d}),
                                     b.getF32FloatAttr(eps));
   }
 
-  Value add(Value a, Value c) { return b.create<arith::AddFOp>(loc, a, c); }
+  Value add(Value a, Value c) { return arith::AddFOp::create(b, loc, a, c); }
 
   OpBuilder &b;
   Location loc;
@@ -136,14 +136,14 @@ MixerState mamba1(BlockBuilder &bb, const LayerSpec &l, int64_t d, Value h,
   MixerState s;
   Value xc;
   if (decode) {
-    auto conv = b.create<ssm::ConvStateUpdateOp>(bb.loc, x.getType(), convIn.getType(),
+    auto conv = ssm::ConvStateUpdateOp::create(b, bb.loc, x.getType(), convIn.getType(),
                                                  x, convIn, convW, convB,
                                                  b.getUnitAttr());
     xc = conv.getOutput();
     s.convState = conv.getNewState();
   } else {
-    auto conv = b.create<ssm::CausalConv1dOp>(
-        bb.loc, x.getType(), RankedTensorType::get({kDyn, e, width}, b.getF32Type()),
+    auto conv = ssm::CausalConv1dOp::create(
+        b, bb.loc, x.getType(), RankedTensorType::get({kDyn, e, width}, b.getF32Type()),
         x, convW, convB, Value(), b.getUnitAttr());
     xc = conv.getOutput();
     s.convState = conv.getFinalState();
@@ -159,14 +159,14 @@ MixerState mamba1(BlockBuilder &bb, const LayerSpec &l, int64_t d, Value h,
   auto ssmType = RankedTensorType::get({kDyn, e, n}, b.getF32Type());
   Value y;
   if (decode) {
-    auto step = b.create<ssm::SelectiveStateUpdateOp>(
+    auto step = ssm::SelectiveStateUpdateOp::create(b, 
         bb.loc, xc.getType(), ssmType, ssmIn, xc, dt, A, B, C, D, z, dtBias,
         b.getUnitAttr(), b.getF32FloatAttr(0.0f),
         b.getF32FloatAttr(std::numeric_limits<float>::infinity()));
     y = step.getY();
     s.ssmState = step.getNewState();
   } else {
-    auto scan = b.create<ssm::SelectiveScanOp>(bb.loc, xc.getType(), ssmType, xc, dt,
+    auto scan = ssm::SelectiveScanOp::create(b, bb.loc, xc.getType(), ssmType, xc, dt,
                                                A, B, C, D, z, dtBias, Value(),
                                                b.getUnitAttr());
     y = scan.getY();
@@ -197,13 +197,13 @@ MixerState mamba2(BlockBuilder &bb, const LayerSpec &l, int64_t d, Value h,
   MixerState s;
   Value xc;
   if (decode) {
-    auto conv = b.create<ssm::ConvStateUpdateOp>(bb.loc, xBC.getType(), convStateType,
+    auto conv = ssm::ConvStateUpdateOp::create(b, bb.loc, xBC.getType(), convStateType,
                                                  xBC, convIn, convW, convB,
                                                  b.getUnitAttr());
     xc = conv.getOutput();
     s.convState = conv.getNewState();
   } else {
-    auto conv = b.create<ssm::CausalConv1dOp>(bb.loc, xBC.getType(), convStateType,
+    auto conv = ssm::CausalConv1dOp::create(b, bb.loc, xBC.getType(), convStateType,
                                               xBC, convW, convB, Value(),
                                               b.getUnitAttr());
     xc = conv.getOutput();
@@ -218,13 +218,13 @@ MixerState mamba2(BlockBuilder &bb, const LayerSpec &l, int64_t d, Value h,
   auto ssmType = RankedTensorType::get({kDyn, heads, p, n}, b.getF32Type());
   Value y;
   if (decode) {
-    auto step = b.create<ssm::SelectiveStateUpdateOp>(
+    auto step = ssm::SelectiveStateUpdateOp::create(b, 
         bb.loc, x.getType(), ssmType, ssmIn, x, dt, A, B, C, D, Value(), dtBias,
         b.getUnitAttr(), b.getF32FloatAttr(l.dt_min), b.getF32FloatAttr(l.dt_max));
     y = step.getY();
     s.ssmState = step.getNewState();
   } else {
-    auto scan = b.create<ssm::SSDOp>(
+    auto scan = ssm::SSDOp::create(b, 
         bb.loc, x.getType(), ssmType, x, dt, A, B, C, D, Value(), dtBias, Value(),
         b.getI64IntegerAttr(l.chunk_size), b.getUnitAttr(),
         b.getF32FloatAttr(l.dt_min), b.getF32FloatAttr(l.dt_max));
@@ -232,7 +232,7 @@ MixerState mamba2(BlockBuilder &bb, const LayerSpec &l, int64_t d, Value h,
     s.ssmState = scan.getFinalState();
   }
   Value yFlat = bb.mergeLast(y);
-  Value normed = b.create<ssm::GatedRMSNormOp>(
+  Value normed = ssm::GatedRMSNormOp::create(b, 
       bb.loc, yFlat.getType(), yFlat, z, bb.weight(w.at("gated_norm"), {e}),
       b.getI64IntegerAttr(e / g), b.getBoolAttr(l.norm_before_gate),
       b.getF32FloatAttr(l.norm_eps));
@@ -263,7 +263,7 @@ Stack buildStack(BlockBuilder &bb, const ModelGraph &g, Value tokens,
                  ArrayRef<Value> stateArgs) {
   OpBuilder &b = bb.b;
   int64_t d = g.d_model, vocab = g.padded_vocab_size;
-  Value h = b.create<ssm::EmbeddingOp>(bb.loc, bb.act({d}), tokens,
+  Value h = ssm::EmbeddingOp::create(b, bb.loc, bb.act({d}), tokens,
                                        bb.weight(g.embedding, {vocab, d}));
   Value residual;
   Stack out;
@@ -302,7 +302,7 @@ void buildEntry(OpBuilder &b, Location loc, const ModelGraph &g, bool decode) {
   SmallVector<Type> resultTypes{RankedTensorType::get(logitsShape, b.getF32Type())};
   resultTypes.append(stateTypes);
 
-  auto func = b.create<func::FuncOp>(loc, decode ? "decode" : "prefill",
+  auto func = func::FuncOp::create(b, loc, decode ? "decode" : "prefill",
                                      FunctionType::get(ctx, argTypes, resultTypes));
   SmallVector<std::string> names{"logits"};
   for (size_t i = 0; i < g.layers.size(); ++i)
@@ -320,7 +320,7 @@ void buildEntry(OpBuilder &b, Location loc, const ModelGraph &g, bool decode) {
   Value tokens = entry->getArgument(0);
   SmallVector<Value> lead;
   for (int64_t i = 0; i < static_cast<int64_t>(tokenShape.size()); ++i)
-    lead.push_back(b.create<tensor::DimOp>(loc, tokens, i));
+    lead.push_back(tensor::DimOp::create(b, loc, tokens, i));
   BlockBuilder bb(b, loc, lead);
   SmallVector<Value> stateArgs;
   if (decode)
@@ -328,7 +328,7 @@ void buildEntry(OpBuilder &b, Location loc, const ModelGraph &g, bool decode) {
   Stack stack = buildStack(bb, g, tokens, stateArgs);
   SmallVector<Value> results{stack.logits};
   results.append(stack.states);
-  b.create<func::ReturnOp>(loc, results);
+  func::ReturnOp::create(b, loc, results);
 }
 
 } // namespace

@@ -153,7 +153,7 @@ FailureOr<HostImage> buildHostImage(ModuleOp kernels, const HostCodegenOptions &
   if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("ssmc-host", dir))
     return fail("cannot create a temporary directory: " + ec.message());
   std::string object = (dir + "/kernels.o").str(), shared = (dir + "/kernels.so").str();
-  auto cleanup = llvm::make_scope_exit([&] {
+  llvm::scope_exit cleanup([&] {
     llvm::sys::fs::remove(object);
     llvm::sys::fs::remove(shared);
     llvm::sys::fs::remove(dir);

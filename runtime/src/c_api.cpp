@@ -1,50 +1,14 @@
 // The C API: handles around Model/Session, exceptions turned into statuses
 // and a thread-local message. Nothing may throw across this boundary.
-#include "session.h"
+#include "c_api_internal.h"
 
-#include "ssmc/error.h"
-#include "ssmc/runtime.h"
+using ssmc_capi::guard;
+using ssmc_capi::require;
 
-#include <new>
-
-struct ssmc_model {
-  std::shared_ptr<ssmc::Model> model;
-};
-
-struct ssmc_session {
-  std::unique_ptr<ssmc::Session> session;
-};
-
-namespace {
-
-thread_local std::string lastError;
-
-template <typename F> ssmc_status guard(F &&f) {
-  try {
-    f();
-    return SSMC_OK;
-  } catch (const ssmc::RuntimeError &e) {
-    lastError = e.what();
-    return static_cast<ssmc_status>(e.code());
-  } catch (const std::bad_alloc &) {
-    lastError = "out of memory";
-    return SSMC_ERROR_RUNTIME;
-  } catch (const std::exception &e) {
-    lastError = std::string("internal error: ") + e.what();
-    return SSMC_ERROR_RUNTIME;
-  } catch (...) {
-    lastError = "internal error: unknown exception";
-    return SSMC_ERROR_RUNTIME;
-  }
+std::string &ssmc_capi::lastError() {
+  thread_local std::string message;
+  return message;
 }
-
-void require(bool ok, const char *what) {
-  if (!ok)
-    throw ssmc::RuntimeError(ssmc::ErrorCode::InvalidArgument,
-                             std::string(what) + " is null");
-}
-
-} // namespace
 
 extern "C" {
 
@@ -194,7 +158,7 @@ ssmc_status ssmc_session_reset(ssmc_session *session) {
   });
 }
 
-const char *ssmc_last_error(void) { return lastError.c_str(); }
+const char *ssmc_last_error(void) { return ssmc_capi::lastError().c_str(); }
 
 const char *ssmc_status_string(ssmc_status status) {
   switch (status) {

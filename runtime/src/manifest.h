@@ -94,6 +94,12 @@ struct KernelImage {
   std::vector<std::string> symbols;
 };
 
+// "tokenizer": how text maps to token ids (docs/artifact-format.md).
+struct TokenizerDesc {
+  std::string kind;    // "hf-bpe" (a tokenizer.json section) or "byte"
+  std::string section; // hf-bpe: the section holding tokenizer.json
+};
+
 struct Manifest {
   std::string producer;
   ModelInfo model;
@@ -103,6 +109,7 @@ struct Manifest {
   std::vector<StateDesc> states;
   std::optional<EntryPoint> prefill;
   std::optional<EntryPoint> decode;
+  std::optional<TokenizerDesc> tokenizer;
 
   int findWeight(const std::string &name) const;
   int findState(const std::string &name) const;

@@ -140,6 +140,7 @@ private:
   void parseWeights(const json &j);
   void parseKernels(const json &j);
   void parseStates(const json &j);
+  void parseTokenizer(const json &j);
   EntryPoint parseEntry(const json &j, const std::string &name);
   BufferDesc parseBuffer(const json &j, const std::string &where,
                          SymbolSet syms);
@@ -189,6 +190,8 @@ Manifest Parser::run() {
     parseKernels(*k);
   if (const json *s = optional(root, "state"))
     parseStates(*s);
+  if (const json *t = optional(root, "tokenizer"))
+    parseTokenizer(*t);
 
   const json &eps =
       object(member(root, "entry_points", "(root)"), "entry_points");
@@ -304,6 +307,25 @@ void Parser::parseKernels(const json &j) {
     }
     m_.kernels[it.key()] = std::move(img);
   }
+}
+
+void Parser::parseTokenizer(const json &j) {
+  object(j, "tokenizer");
+  TokenizerDesc t;
+  t.kind = str(member(j, "kind", "tokenizer"), "tokenizer.kind");
+  if (t.kind == "hf-bpe") {
+    t.section = str(member(j, "section", "tokenizer"), "tokenizer.section");
+    if (t.section == "manifest" || !artifact_.find(t.section))
+      fail("tokenizer.section", "no section \"" + t.section + "\"");
+  } else if (t.kind == "byte") {
+    if (m_.model.vocabSize < 256)
+      fail("tokenizer.kind", "a byte tokenizer needs vocab_size >= 256, model has " +
+                                 std::to_string(m_.model.vocabSize));
+  } else {
+    fail("tokenizer.kind", "unknown tokenizer kind \"" + t.kind +
+                               "\" (expected \"hf-bpe\" or \"byte\")");
+  }
+  m_.tokenizer = std::move(t);
 }
 
 void Parser::parseStates(const json &j) {

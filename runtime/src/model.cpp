@@ -5,6 +5,8 @@
 
 #include "ssmc/error.h"
 
+#include <algorithm>
+#include <climits>
 #include <map>
 
 namespace ssmc {
@@ -32,6 +34,7 @@ std::shared_ptr<Model> Model::load(const std::string &path,
   bo.numThreads = options.numThreads;
   m->backend_ = createCpuBackend(bo);
   m->resolveWeights(options);
+  m->loadTokenizer();
 
   auto image = mf.kernels.find("cpu");
   if (image != mf.kernels.end()) {
@@ -47,6 +50,28 @@ std::shared_ptr<Model> Model::load(const std::string &path,
   if (mf.decode)
     bindEntry(mf, *mf.decode, one, path);
   return m;
+}
+
+// Parsed at load so a bad tokenizer.json fails here, naming the section.
+void Model::loadTokenizer() {
+  if (!manifest_.tokenizer)
+    return;
+  const TokenizerDesc &t = *manifest_.tokenizer;
+  const int64_t vocab = manifest_.model.vocabSize;
+  if (t.kind == "byte") {
+    tokenizer_ = makeByteTokenizer(static_cast<int32_t>(std::min<int64_t>(vocab, INT32_MAX) - 256));
+    return;
+  }
+  const ArtifactSection *s = artifact_->find(t.section);
+  const std::string where = path() + ": section '" + t.section + "'";
+  tokenizer_ = loadHfTokenizer(
+      std::string_view(reinterpret_cast<const char *>(s->data), s->size), where);
+  // Every id the tokenizer can produce must be one the model accepts.
+  if (tokenizer_->idLimit() > vocab)
+    throw RuntimeError(ErrorCode::BadArtifact,
+                       where + ": the tokenizer has ids up to " +
+                           std::to_string(tokenizer_->idLimit() - 1) +
+                           " but the model's vocab_size is " + std::to_string(vocab));
 }
 
 void Model::resolveWeights(const LoadOptions &options) {

@@ -7,6 +7,7 @@
 #include "backend.h"
 #include "mapped_file.h"
 #include "manifest.h"
+#include "tokenizer/tokenizer.h"
 
 #include "ssmc/artifact.h"
 
@@ -31,16 +32,20 @@ public:
   const Manifest &manifest() const { return manifest_; }
   Backend &backend() const { return *backend_; }
   const void *weight(int index) const { return weights_[static_cast<size_t>(index)]; }
+  // The artifact's tokenizer, or null when it carries none.
+  const Tokenizer *tokenizer() const { return tokenizer_.get(); }
 
 private:
   Model() = default;
   void resolveWeights(const LoadOptions &options);
+  void loadTokenizer();
 
   std::unique_ptr<Artifact> artifact_;
   Manifest manifest_;
   std::unique_ptr<Backend> backend_;
   std::vector<std::unique_ptr<MappedFile>> externalFiles_;
   std::vector<const void *> weights_;
+  std::unique_ptr<Tokenizer> tokenizer_;
 };
 
 } // namespace ssmc

@@ -34,6 +34,12 @@ public:
   void writeState(const std::string &name, const void *src, size_t bytes);
   void resetState();
 
+  // Raw access for snapshots (snapshot.cpp): state i in manifest order.
+  const Model &model() const { return *model_; }
+  size_t stateCount() const { return state_.size(); }
+  void *stateData(size_t i) const { return state_[i]; }
+  size_t stateBytesAt(size_t i) const { return stateBytes_[i]; }
+
 private:
   struct Plan;
   Plan &planFor(const EntryPoint &ep, int64_t length);

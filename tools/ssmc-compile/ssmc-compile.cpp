@@ -24,8 +24,10 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -64,6 +66,8 @@ cl::opt<std::string> hostCpu("host-cpu", cl::cat(category), cl::init("x86-64"),
 cl::opt<std::string> linker("host-linker", cl::cat(category), cl::init("cc"),
                             cl::desc("C compiler driver that links the host kernels"));
 cl::opt<bool> quiet("quiet", cl::cat(category), cl::desc("No progress on stderr"));
+cl::opt<bool> byteTokenizer("byte-tokenizer", cl::cat(category),
+                            cl::desc("Record the 256-byte tokenizer (MambaByte) in the artifact"));
 
 // Progress lines on stderr with the elapsed time.
 class Progress {
@@ -112,6 +116,56 @@ json modelInfo(const fe::ModelGraph &g) {
           {"vocab_size", g.vocab_size},
           {"padded_vocab_size", g.padded_vocab_size},
           {"source", g.source}};
+}
+
+// The artifact's tokenizer: the checkpoint's tokenizer.json, verbatim, as
+// section "tokenizer.json" (checked here only for shape and ids; the runtime
+// parses it fully at load), or the byte tokenizer with --byte-tokenizer.
+// Returns the manifest entry (null for none) or an error message.
+json attachTokenizer(const fe::ModelGraph &g, ssmc::ArtifactWriter &writer,
+                     std::string &error, std::string &file) {
+  std::filesystem::path path = std::filesystem::path(input.getValue()) / "tokenizer.json";
+  bool found = std::filesystem::is_directory(input.getValue()) &&
+               std::filesystem::is_regular_file(path);
+  file = found || !byteTokenizer ? path.string() : input.getValue();
+  if (byteTokenizer) {
+    if (found)
+      error = "--byte-tokenizer conflicts with the checkpoint's tokenizer.json";
+    else if (g.vocab_size < 256)
+      error = "--byte-tokenizer needs a vocabulary of at least 256, the model has " +
+              std::to_string(g.vocab_size);
+    return error.empty() ? json{{"kind", "byte"}} : json();
+  }
+  if (!found)
+    return json();
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  json tok = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!in || tok.is_discarded() || !tok.is_object() || !tok.contains("model") ||
+      !tok["model"].is_object() || !tok["model"].contains("vocab")) {
+    error = "not a tokenizer.json (expected a JSON object with \"model\": {\"vocab\": ...})";
+    return json();
+  }
+  // Every id it can produce must be a valid model input.
+  int64_t maxId = -1;
+  auto see = [&](const json &id) {
+    if (id.is_number_integer())
+      maxId = std::max(maxId, id.get<int64_t>());
+  };
+  if (tok["model"]["vocab"].is_object())
+    for (const json &id : tok["model"]["vocab"])
+      see(id);
+  if (tok.contains("added_tokens") && tok["added_tokens"].is_array())
+    for (const json &t : tok["added_tokens"])
+      if (t.is_object() && t.contains("id"))
+        see(t["id"]);
+  if (maxId >= g.vocab_size) {
+    error = "token id " + std::to_string(maxId) + " is outside the model's vocabulary of " +
+            std::to_string(g.vocab_size);
+    return json();
+  }
+  writer.addSection("tokenizer.json", text.data(), text.size());
+  return {{"kind", "hf-bpe"}, {"section", "tokenizer.json"}};
 }
 
 int run() {
@@ -216,11 +270,16 @@ int run() {
   std::string path = output.empty() ? std::string("model.ssmc") : output.getValue();
   progress.step("writing " + path);
   ssmc::ArtifactWriter writer;
-  writer.setManifest(manifest.dump());
   writer.addSection("host.so", image->sharedObject.data(), image->sharedObject.size());
   if (!weights.section.empty())
     writer.addSection("weights", std::move(weights.section));
-  std::string error;
+  std::string error, tokenizerFile;
+  json tokenizer = attachTokenizer(graph, writer, error, tokenizerFile);
+  if (!error.empty())
+    return fail(tokenizerFile, error);
+  if (!tokenizer.is_null())
+    manifest["tokenizer"] = tokenizer;
+  writer.setManifest(manifest.dump());
   if (!writer.write(path, error))
     return fail(path, error);
   progress.step("done");

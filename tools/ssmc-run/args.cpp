@@ -1,29 +1,52 @@
 // ssmc-run argument parsing: --flag value and --flag=value, strict integers.
 #include "args.h"
 
+#include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 namespace ssmc_run {
 
 const char *kUsage =
-    "usage: ssmc-run MODEL.ssmc (--tokens IDS | --batch-tokens ROWS) [options]\n"
+    "usage: ssmc-run MODEL.ssmc (--tokens IDS | --batch-tokens ROWS | --batch-file FILE\n"
+    "                            | --prompt TEXT) [options]\n"
     "\n"
-    "Runs a compiled model on the cpu: prefill on the prompt, then greedy\n"
-    "decoding. Prints the generated token ids, one line per sequence.\n"
+    "Runs a compiled model on the cpu: prefill on the prompt, then decoding with\n"
+    "greedy choice or sampling. Prints the generated token ids, one line per\n"
+    "sequence (or JSON with --json).\n"
     "\n"
+    "prompt:\n"
     "  --tokens 1,2,3          prompt of one sequence (comma-separated ids)\n"
     "  --batch-tokens \"1,2;3,4\" prompts of several sequences (';' between rows,\n"
     "                          all rows of the same length)\n"
+    "  --batch-file FILE       one comma-separated prompt per line; lengths may\n"
+    "                          differ (each length runs as its own batch)\n"
+    "  --prompt TEXT           text, tokenized with the model's tokenizer; the\n"
+    "                          generated text is streamed to stdout\n"
+    "generation:\n"
     "  --max-new-tokens N      tokens to generate per sequence (default 16)\n"
+    "  --stop-tokens 1,2       a sequence ends after emitting one of these ids\n"
+    "  --temperature T         0 (default) = greedy; > 0 samples from softmax(l/T)\n"
+    "  --top-k K               keep the K most likely ids (0 = off)\n"
+    "  --top-p P               keep the smallest set of mass >= P, in (0, 1]\n"
+    "  --min-p P               keep ids with p >= P * p_max, in [0, 1]\n"
+    "  --repetition-penalty R  > 0; divides positive / multiplies negative logits\n"
+    "                          of ids already in the sequence (1 = off)\n"
+    "  --seed S                RNG seed; sequence i uses S + i (default 0)\n"
+    "                          (--top-k/--top-p/--min-p without --temperature\n"
+    "                          sample at temperature 1)\n"
+    "output and setup:\n"
+    "  --json                  print tokens per sequence and timings as JSON\n"
     "  --dump-logits OUT.npy   write the prompt logits [batch, L, padded_vocab]\n"
-    "                          as float32 .npy\n"
+    "                          as float32 .npy (prompts of one length only)\n"
+    "  --device cpu|auto       where to run (default auto = cpu in this build)\n"
     "  --threads N             OpenBLAS threads (default: library default)\n"
     "  --no-verify             skip payload and external-weight checksums\n"
     "  --help                  show this text\n"
     "\n"
-    "exit codes: 0 ok, 1 usage or bad input (flags, token lists, ids outside\n"
-    "the vocabulary), 2 bad input file or artifact, 3 runtime failure\n";
+    "exit codes: 0 ok, 1 usage or bad input (flags, token lists, prompt files,\n"
+    "ids outside the vocabulary), 2 bad input file or artifact, 3 runtime failure\n";
 
 namespace {
 
@@ -36,6 +59,17 @@ std::optional<int64_t> parseInt(const std::string &s, int64_t lo, int64_t hi) {
   errno = 0;
   long long v = std::strtoll(s.c_str(), nullptr, 10);
   if (errno != 0 || v < lo || v > hi)
+    return std::nullopt;
+  return v;
+}
+
+std::optional<double> parseReal(const std::string &s) {
+  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0])))
+    return std::nullopt;
+  errno = 0;
+  char *end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (errno != 0 || *end != '\0' || !std::isfinite(v))
     return std::nullopt;
   return v;
 }
@@ -95,9 +129,37 @@ parseBatchTokens(const std::string &text, std::string &error) {
   }
 }
 
+std::optional<std::vector<std::vector<int32_t>>>
+parseBatchFile(const std::string &text, const std::string &path, std::string &error) {
+  std::vector<std::vector<int32_t>> rows;
+  size_t pos = 0;
+  for (int line = 1; pos < text.size(); ++line) {
+    size_t nl = text.find('\n', pos);
+    std::string item = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    pos = nl == std::string::npos ? text.size() : nl + 1;
+    if (!item.empty() && item.back() == '\r')
+      item.pop_back();
+    item = trim(item);
+    if (item.empty() || item[0] == '#')
+      continue;
+    auto row = parseTokenList(item, error);
+    if (!row) {
+      error = path + ":" + std::to_string(line) + ": " + error;
+      return std::nullopt;
+    }
+    rows.push_back(std::move(*row));
+  }
+  if (rows.empty()) {
+    error = path + ": no prompts (expected one comma-separated token list per line)";
+    return std::nullopt;
+  }
+  return rows;
+}
+
 std::optional<Options> parseArgs(int argc, char **argv, std::string &error) {
   Options o;
   bool haveTokens = false;
+  bool temperatureSet = false, samplingFilter = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string value;
@@ -135,11 +197,16 @@ std::optional<Options> parseArgs(int argc, char **argv, std::string &error) {
       if (!noValue())
         return std::nullopt;
       o.verify = false;
-    } else if (arg == "--tokens" || arg == "--batch-tokens") {
+    } else if (arg == "--json") {
+      if (!noValue())
+        return std::nullopt;
+      o.json = true;
+    } else if (arg == "--tokens" || arg == "--batch-tokens" || arg == "--batch-file" ||
+               arg == "--prompt") {
       if (!takeValue())
         return std::nullopt;
       if (haveTokens) {
-        error = "give the prompt once (--tokens or --batch-tokens)";
+        error = "give the prompt once (--tokens, --batch-tokens, --batch-file or --prompt)";
         return std::nullopt;
       }
       haveTokens = true;
@@ -150,14 +217,84 @@ std::optional<Options> parseArgs(int argc, char **argv, std::string &error) {
           return std::nullopt;
         }
         o.prompts.push_back(std::move(*t));
-      } else {
+      } else if (arg == "--batch-tokens") {
         auto rows = parseBatchTokens(value, error);
         if (!rows) {
           error = "--batch-tokens: " + error;
           return std::nullopt;
         }
         o.prompts = std::move(*rows);
+      } else if (value.empty()) {
+        error = arg + ": empty value";
+        return std::nullopt;
+      } else {
+        (arg == "--batch-file" ? o.batchFile : o.promptText) = value;
       }
+    } else if (arg == "--stop-tokens") {
+      if (!takeValue())
+        return std::nullopt;
+      auto t = parseTokenList(value, error);
+      if (!t) {
+        error = "--stop-tokens: " + error;
+        return std::nullopt;
+      }
+      o.stopTokens = std::move(*t);
+    } else if (arg == "--temperature" || arg == "--top-p" || arg == "--min-p" ||
+               arg == "--repetition-penalty") {
+      if (!takeValue())
+        return std::nullopt;
+      auto v = parseReal(value);
+      const bool isTemp = arg == "--temperature", isRep = arg == "--repetition-penalty";
+      bool ok = v && (isTemp ? *v >= 0 : isRep ? *v > 0
+                                      : arg == "--top-p" ? (*v > 0 && *v <= 1)
+                                                         : (*v >= 0 && *v <= 1));
+      if (!ok) {
+        error = arg + ": expected " +
+                (isTemp ? "a number >= 0" : isRep ? "a number > 0"
+                          : arg == "--top-p" ? "a number in (0, 1]" : "a number in [0, 1]") +
+                ", got \"" + value + "\"";
+        return std::nullopt;
+      }
+      if (isTemp) {
+        o.temperature = *v;
+        temperatureSet = true;
+      } else if (isRep) {
+        o.repetitionPenalty = *v;
+      } else {
+        (arg == "--top-p" ? o.topP : o.minP) = *v;
+        samplingFilter = true;
+      }
+    } else if (arg == "--top-k") {
+      if (!takeValue())
+        return std::nullopt;
+      auto v = parseInt(value, 0, INT32_MAX);
+      if (!v) {
+        error = "--top-k: expected a non-negative integer, got \"" + value + "\"";
+        return std::nullopt;
+      }
+      o.topK = *v;
+      samplingFilter = true;
+    } else if (arg == "--seed") {
+      if (!takeValue())
+        return std::nullopt;
+      auto v = parseInt(value, 0, INT64_MAX);
+      if (!v) {
+        error = "--seed: expected a non-negative integer, got \"" + value + "\"";
+        return std::nullopt;
+      }
+      o.seed = static_cast<uint64_t>(*v);
+    } else if (arg == "--device") {
+      if (!takeValue())
+        return std::nullopt;
+      if (value == "cuda") {
+        error = "--device cuda: this ssmc-run was not built with CUDA (available: cpu, auto)";
+        return std::nullopt;
+      }
+      if (value != "cpu" && value != "auto") {
+        error = "--device: unknown device \"" + value + "\" (expected cpu, cuda or auto)";
+        return std::nullopt;
+      }
+      o.device = value;
     } else if (arg == "--max-new-tokens") {
       if (!takeValue())
         return std::nullopt;
@@ -202,9 +339,12 @@ std::optional<Options> parseArgs(int argc, char **argv, std::string &error) {
     return std::nullopt;
   }
   if (!haveTokens) {
-    error = "no prompt given (--tokens or --batch-tokens)";
+    error = "no prompt given (--tokens, --batch-tokens, --batch-file or --prompt)";
     return std::nullopt;
   }
+  // Asking for a filter means asking to sample; greedy would ignore it.
+  if (samplingFilter && !temperatureSet)
+    o.temperature = 1.0;
   return o;
 }
 

@@ -12,11 +12,24 @@ namespace ssmc_run {
 struct Options {
   std::string model;
   std::vector<std::vector<int32_t>> prompts; // one row per sequence
+  std::string batchFile;                     // prompts come from this file instead
+  std::string promptText;                    // --prompt: text for the model's tokenizer
   int64_t maxNewTokens = 16;
   std::string dumpLogits;
   int threads = 0;
   bool verify = true;
   bool help = false;
+  bool json = false;
+  std::string device = "auto";
+  // Sampling. Greedy unless --temperature > 0 (or a top-k/top-p/min-p flag
+  // without --temperature, which means temperature 1).
+  double temperature = 0.0;
+  int64_t topK = 0;
+  double topP = 1.0;
+  double minP = 0.0;
+  double repetitionPenalty = 1.0;
+  uint64_t seed = 0;
+  std::vector<int32_t> stopTokens;
 };
 
 // Returns nullopt and sets `error` for a usage error.
@@ -27,6 +40,12 @@ std::optional<std::vector<int32_t>> parseTokenList(const std::string &text,
 // "1,2;3,4" -> {{1,2},{3,4}}; rows must have equal length.
 std::optional<std::vector<std::vector<int32_t>>>
 parseBatchTokens(const std::string &text, std::string &error);
+
+// A --batch-file: one comma-separated token list per line (blank lines and
+// lines starting with '#' are skipped); lengths may differ. Errors name
+// the file and line.
+std::optional<std::vector<std::vector<int32_t>>>
+parseBatchFile(const std::string &text, const std::string &path, std::string &error);
 
 extern const char *kUsage;
 

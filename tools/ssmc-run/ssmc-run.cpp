@@ -1,19 +1,26 @@
-// ssmc-run: load a compiled model, prefill a prompt, decode greedily, print
-// the generated ids. Exit codes: 0 ok, 1 usage/bad input, 2 bad input file or
-// artifact, 3 runtime failure (see kUsage and docs/runtime.md).
+// ssmc-run: load a compiled model, prefill prompts, generate (greedy or
+// sampled, via ssmc_generate), print the ids or a JSON report. Exit codes:
+// 0 ok, 1 usage/bad input, 2 bad input file or artifact, 3 runtime failure
+// (see kUsage and docs/cli.md).
 #include "args.h"
 #include "npy.h"
+#include "report.h"
 
 #include "ssmc/runtime.h"
 
-#include <cmath>
+#include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 namespace {
 
 enum Exit { kOk = 0, kUsage = 1, kBadFile = 2, kRuntime = 3 };
+using Clock = std::chrono::steady_clock;
 
 int fail(int code, const std::string &msg) {
   std::fprintf(stderr, "ssmc-run: error: %s\n", msg.c_str());
@@ -32,23 +39,161 @@ int exitFor(ssmc_status s) {
   }
 }
 
-// Greedy choice over the real vocabulary only: padded rows never win.
-int32_t argmax(const float *row, int64_t vocab) {
-  int64_t best = 0;
-  for (int64_t i = 1; i < vocab; ++i)
-    if (row[i] > row[best] || (std::isnan(row[best]) && !std::isnan(row[i])))
-      best = i;
-  return static_cast<int32_t>(best);
+double msSince(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-struct Guard {
+struct Handles {
   ssmc_model *model = nullptr;
   ssmc_session *session = nullptr;
-  ~Guard() {
+  ~Handles() {
     ssmc_session_free(session);
     ssmc_model_free(model);
   }
 };
+
+// State shared with the per-step callback of one ssmc_generate call.
+struct StepContext {
+  ssmc_session *session = nullptr;
+  const std::string *dumpPath = nullptr; // dump the prompt logits at step 0
+  ssmc_detokenizer *detok = nullptr;     // --prompt: stream sequence 0's text
+  Clock::time_point start, first, last;
+  int64_t decodeTokens = 0;
+  int rc = kOk;
+  std::string error;
+};
+
+int dumpLogits(ssmc_session *s, const std::string &path, std::string &error) {
+  const float *data = nullptr;
+  int64_t dims[SSMC_MAX_RANK];
+  int32_t rank = 0;
+  if (ssmc_logits(s, &data, dims, &rank) != SSMC_OK) {
+    error = ssmc_last_error();
+    return kRuntime;
+  }
+  return ssmc_run::writeNpy(path, data, std::vector<int64_t>(dims, dims + rank), error)
+             ? kOk
+             : kRuntime;
+}
+
+// Writes the text completed by `id` (or the held tail when id < 0).
+int streamText(ssmc_detokenizer *d, int32_t id, std::string &error) {
+  char buf[256];
+  size_t n = 0;
+  ssmc_status s = id >= 0 ? ssmc_detokenizer_push(d, id, buf, sizeof buf, &n)
+                          : ssmc_detokenizer_finish(d, buf, sizeof buf, &n);
+  if (s != SSMC_OK) {
+    error = ssmc_last_error();
+    return exitFor(s);
+  }
+  std::fwrite(buf, 1, n, stdout);
+  std::fflush(stdout);
+  return kOk;
+}
+
+int onStep(void *user, int64_t step, const int32_t *tokens, int64_t batch) {
+  auto *c = static_cast<StepContext *>(user);
+  c->last = Clock::now();
+  if (c->detok && tokens[0] >= 0 && (c->rc = streamText(c->detok, tokens[0], c->error)) != kOk)
+    return 1;
+  if (step == 0) {
+    c->first = c->last;
+    if (c->dumpPath && (c->rc = dumpLogits(c->session, *c->dumpPath, c->error)) != kOk)
+      return 1;
+    return 0;
+  }
+  for (int64_t b = 0; b < batch; ++b)
+    c->decodeTokens += tokens[b] >= 0;
+  return 0;
+}
+
+// Runs the prompts of one length as one session; fills their results.
+int runGroup(const ssmc_run::Options &o, ssmc_model *model, ssmc_detokenizer *detok, const std::vector<size_t> &members,
+             const std::vector<std::vector<int32_t>> &prompts,
+             std::vector<ssmc_run::SequenceResult> &results, ssmc_run::Timings &t) {
+  const int64_t batch = static_cast<int64_t>(members.size());
+  const int64_t length = static_cast<int64_t>(prompts[members[0]].size());
+  std::vector<int32_t> tokens;
+  std::vector<uint64_t> seeds;
+  for (size_t m : members) {
+    tokens.insert(tokens.end(), prompts[m].begin(), prompts[m].end());
+    seeds.push_back(o.seed + m); // sequence i of the whole run uses seed + i
+  }
+  Handles h; // the session only; the model is the caller's
+  ssmc_status s = ssmc_session_create(model, batch, &h.session);
+  if (s != SSMC_OK)
+    return fail(exitFor(s), ssmc_last_error());
+
+  StepContext ctx;
+  ctx.session = h.session;
+  ctx.dumpPath = o.dumpLogits.empty() ? nullptr : &o.dumpLogits;
+  ctx.detok = detok;
+  ctx.start = ctx.first = ctx.last = Clock::now();
+  std::vector<int32_t> out(static_cast<size_t>(batch * o.maxNewTokens));
+  std::vector<int64_t> counts(static_cast<size_t>(batch));
+  if (o.maxNewTokens == 0) {
+    // Nothing to generate; still prefill (for --dump-logits and errors).
+    if ((s = ssmc_prefill(h.session, tokens.data(), length)) != SSMC_OK)
+      return fail(exitFor(s), ssmc_last_error());
+    ctx.first = Clock::now();
+    if (ctx.dumpPath && dumpLogits(h.session, o.dumpLogits, ctx.error) != kOk)
+      return fail(kRuntime, ctx.error);
+  } else {
+    ssmc_sampler_params p;
+    ssmc_sampler_params_init(&p);
+    p.temperature = o.temperature;
+    p.top_k = static_cast<int32_t>(o.topK);
+    p.top_p = o.topP;
+    p.min_p = o.minP;
+    p.repetition_penalty = o.repetitionPenalty;
+    p.seeds = seeds.data();
+    p.stop_tokens = o.stopTokens.data();
+    p.n_stop_tokens = static_cast<int32_t>(o.stopTokens.size());
+    p.max_new_tokens = o.maxNewTokens;
+    s = ssmc_generate(h.session, tokens.data(), length, &p, out.data(), counts.data(), onStep,
+                      &ctx);
+    if (ctx.rc != kOk)
+      return fail(ctx.rc, ctx.error);
+    if (s != SSMC_OK)
+      return fail(exitFor(s), ssmc_last_error());
+  }
+  t.prefillMs += msSince(ctx.start, ctx.first);
+  t.decodeMs += msSince(ctx.first, ctx.last);
+  t.decodeTokens += ctx.decodeTokens;
+  t.groups += 1;
+  for (size_t i = 0; i < members.size(); ++i) {
+    ssmc_run::SequenceResult &r = results[members[i]];
+    r.promptLength = static_cast<size_t>(length);
+    const int32_t *row = out.data() + static_cast<int64_t>(i) * o.maxNewTokens;
+    r.tokens.assign(row, row + (o.maxNewTokens ? counts[i] : 0));
+    for (int32_t st : o.stopTokens)
+      r.stopped = r.stopped || (!r.tokens.empty() && r.tokens.back() == st);
+  }
+  return kOk;
+}
+
+// --prompt: the model's tokenizer turns the text into the one prompt.
+int tokenizePrompt(ssmc_model *model, ssmc_run::Options &o, std::string &error) {
+  if (!ssmc_model_has_tokenizer(model)) {
+    error = "--prompt: " + o.model + " carries no tokenizer; pass token ids with --tokens";
+    return kUsage;
+  }
+  size_t count = 0;
+  ssmc_tokenize(model, o.promptText.data(), o.promptText.size(), nullptr, 0, &count);
+  std::vector<int32_t> ids(count);
+  ssmc_status s = ssmc_tokenize(model, o.promptText.data(), o.promptText.size(), ids.data(),
+                                ids.size(), &count);
+  if (s != SSMC_OK) {
+    error = std::string("--prompt: ") + ssmc_last_error();
+    return exitFor(s);
+  }
+  if (count == 0) {
+    error = "--prompt: the text gives no tokens";
+    return kUsage;
+  }
+  o.prompts.assign(1, std::vector<int32_t>(ids.begin(), ids.begin() + static_cast<long>(count)));
+  return kOk;
+}
 
 } // namespace
 
@@ -59,13 +204,23 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "ssmc-run: error: %s\n(see ssmc-run --help)\n", error.c_str());
     return kUsage;
   }
-  const ssmc_run::Options &o = *parsed;
+  ssmc_run::Options o = *parsed;
   if (o.help) {
     std::fputs(ssmc_run::kUsage, stdout);
     return kOk;
   }
+  if (!o.batchFile.empty()) {
+    std::ifstream f(o.batchFile, std::ios::binary);
+    std::stringstream text;
+    if (!f || !(text << f.rdbuf()))
+      return fail(kBadFile, o.batchFile + ": cannot read the prompt file");
+    auto rows = ssmc_run::parseBatchFile(text.str(), o.batchFile, error);
+    if (!rows)
+      return fail(kUsage, error);
+    o.prompts = std::move(*rows);
+  }
 
-  Guard g;
+  Handles g;
   ssmc_load_options lo;
   ssmc_load_options_init(&lo);
   lo.verify_checksums = o.verify;
@@ -81,68 +236,56 @@ int main(int argc, char **argv) {
   if (o.maxNewTokens > 1 && !info.has_decode)
     return fail(kBadFile, o.model + ": artifact has no decode entry point");
 
-  const int64_t batch = static_cast<int64_t>(o.prompts.size());
-  const int64_t length = static_cast<int64_t>(o.prompts[0].size());
-  std::vector<int32_t> tokens;
+  std::unique_ptr<ssmc_detokenizer, void (*)(ssmc_detokenizer *)> detok(nullptr,
+                                                                       ssmc_detokenizer_free);
+  if (!o.promptText.empty()) {
+    if (int rc = tokenizePrompt(g.model, o, error))
+      return fail(rc, error);
+    ssmc_detokenizer *d = nullptr;
+    if (!o.json && (s = ssmc_detokenizer_create(g.model, &d)) != SSMC_OK)
+      return fail(exitFor(s), ssmc_last_error());
+    detok.reset(d);
+  }
   for (size_t b = 0; b < o.prompts.size(); ++b)
-    for (size_t i = 0; i < o.prompts[b].size(); ++i) {
-      int32_t t = o.prompts[b][i];
-      if (t >= info.vocab_size)
-        return fail(kUsage, "token " + std::to_string(t) + " (sequence " +
+    for (size_t i = 0; i < o.prompts[b].size(); ++i)
+      if (o.prompts[b][i] >= info.vocab_size)
+        return fail(kUsage, "token " + std::to_string(o.prompts[b][i]) + " (sequence " +
                                 std::to_string(b) + ", position " + std::to_string(i) +
                                 ") is outside the vocabulary [0, " +
                                 std::to_string(info.vocab_size) + ")");
-      tokens.push_back(t);
-    }
+  for (int32_t st : o.stopTokens)
+    if (st >= info.vocab_size)
+      return fail(kUsage, "--stop-tokens: " + std::to_string(st) +
+                              " is outside the vocabulary [0, " +
+                              std::to_string(info.vocab_size) + ")");
 
-  if ((s = ssmc_session_create(g.model, batch, &g.session)) != SSMC_OK)
-    return fail(exitFor(s), ssmc_last_error());
-  if ((s = ssmc_prefill(g.session, tokens.data(), length)) != SSMC_OK)
-    return fail(exitFor(s), ssmc_last_error());
+  // The runtime has no varlen prefill yet: each prompt length is one batch.
+  std::map<size_t, std::vector<size_t>> groups;
+  std::vector<size_t> order; // lengths in first-seen order
+  for (size_t i = 0; i < o.prompts.size(); ++i) {
+    auto &g2 = groups[o.prompts[i].size()];
+    if (g2.empty())
+      order.push_back(o.prompts[i].size());
+    g2.push_back(i);
+  }
+  if (groups.size() > 1 && !o.dumpLogits.empty())
+    return fail(kUsage, "--dump-logits needs prompts of one length (got " +
+                            std::to_string(groups.size()) + " lengths)");
 
-  // The last row of each sequence's logits, whatever the output's rank.
-  std::vector<int32_t> next(static_cast<size_t>(batch));
-  auto pick = [&](bool dump) -> int {
-    const float *data = nullptr;
-    int64_t dims[SSMC_MAX_RANK];
-    int32_t rank = 0;
-    if (ssmc_logits(g.session, &data, dims, &rank) != SSMC_OK)
-      return fail(kRuntime, ssmc_last_error());
-    int64_t numel = 1;
-    for (int32_t i = 0; i < rank; ++i)
-      numel *= dims[i];
-    if (rank < 2 || dims[0] != batch || dims[rank - 1] != info.padded_vocab_size)
-      return fail(kBadFile, o.model + ": logits do not have shape [batch, ..., padded_vocab]");
-    if (dump) {
-      std::string err;
-      if (!ssmc_run::writeNpy(o.dumpLogits, data, std::vector<int64_t>(dims, dims + rank), err))
-        return fail(kRuntime, err);
-    }
-    const int64_t perSeq = numel / batch;
-    for (int64_t b = 0; b < batch; ++b)
-      next[static_cast<size_t>(b)] =
-          argmax(data + b * perSeq + perSeq - info.padded_vocab_size, info.vocab_size);
-    return kOk;
-  };
-
-  if (int rc = pick(!o.dumpLogits.empty()))
-    return rc;
-  std::vector<std::vector<int32_t>> generated(static_cast<size_t>(batch));
-  for (int64_t step = 0; step < o.maxNewTokens; ++step) {
-    for (int64_t b = 0; b < batch; ++b)
-      generated[static_cast<size_t>(b)].push_back(next[static_cast<size_t>(b)]);
-    if (step + 1 == o.maxNewTokens)
-      break; // the last token needs no decode step
-    if ((s = ssmc_decode(g.session, next.data())) != SSMC_OK)
-      return fail(exitFor(s), ssmc_last_error());
-    if (int rc = pick(false))
+  std::vector<ssmc_run::SequenceResult> results(o.prompts.size());
+  ssmc_run::Timings t;
+  for (size_t len : order)
+    if (int rc = runGroup(o, g.model, detok.get(), groups[len], o.prompts, results, t))
       return rc;
+  if (detok) {
+    if (int rc = streamText(detok.get(), -1, error))
+      return fail(rc, error);
+    if (!o.json) {
+      std::fputs("\n", stdout);
+      return kOk;
+    }
   }
-  for (const auto &row : generated) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i)
-      line += (i ? "," : "") + std::to_string(row[i]);
-    std::printf("%s\n", line.c_str());
-  }
+  std::string report = o.json ? ssmc_run::jsonReport(o, results, t) : ssmc_run::textReport(results);
+  std::fputs(report.c_str(), stdout);
   return kOk;
 }

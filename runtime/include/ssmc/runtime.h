@@ -99,6 +99,121 @@ SSMC_API ssmc_status ssmc_state_write(ssmc_session *session, const char *name,
 /* Zeroes every state tensor (start new sequences). */
 SSMC_API ssmc_status ssmc_session_reset(ssmc_session *session);
 
+/* ---- Sampling and generation (docs/runtime.md, "Sampling") -------------
+ * Per row of logits, only ids in [0, vocab_size) are considered (padded rows
+ * never win). Order: NaN -> -inf; repetition penalty on ids seen in the
+ * sequence (prompt + generated: positive logits / penalty, others * penalty);
+ * temperature <= 0 -> argmax (ties: lowest id, no random draw); otherwise
+ * softmax(logits / temperature) restricted by top_k, then top_p (smallest
+ * prefix, by descending probability, with mass >= top_p), then min_p
+ * (p >= min_p * p_max), renormalized after each filter, and one draw.
+ * Randomness: xoshiro256** seeded by splitmix64 (fully specified, the same
+ * on every platform), one stream per sequence: sequence b uses seeds[b] if
+ * given, else seed + b; each non-greedy draw consumes one 64-bit output.
+ * So a batch samples exactly like each sequence alone given the same seed. */
+typedef struct ssmc_sampler_params {
+  double temperature;         /* <= 0: greedy. default 1.0 */
+  int32_t top_k;              /* keep the k most likely ids; 0 (default): off */
+  double top_p;               /* nucleus mass in (0, 1]; 1 (default): off */
+  double min_p;               /* in [0, 1]; 0 (default): off */
+  double repetition_penalty;  /* > 0; 1 (default): off */
+  uint64_t seed;              /* default 0 */
+  const uint64_t *seeds;      /* optional [batch] per-sequence seeds (copied) */
+  const int32_t *stop_tokens; /* ssmc_generate: a sequence ends after emitting one */
+  int32_t n_stop_tokens;
+  int64_t max_new_tokens;     /* ssmc_generate: default 16 */
+} ssmc_sampler_params;
+
+typedef struct ssmc_sampler ssmc_sampler;
+
+/* Fills *params with the defaults above. */
+SSMC_API void ssmc_sampler_params_init(ssmc_sampler_params *params);
+/* A sampler for `batch` sequences: its RNG streams and seen-token sets. */
+SSMC_API ssmc_status ssmc_sampler_create(const ssmc_sampler_params *params,
+                                         int64_t batch, ssmc_sampler **sampler);
+SSMC_API void ssmc_sampler_free(ssmc_sampler *sampler);
+/* Restart the RNG streams from the seeds and forget the seen tokens. */
+SSMC_API ssmc_status ssmc_sampler_reset(ssmc_sampler *sampler);
+/* Mark tokens [batch, length] as seen (e.g. the prompt), for the penalty. */
+SSMC_API ssmc_status ssmc_sampler_observe(ssmc_sampler *sampler,
+                                          const int32_t *tokens, int64_t length);
+/* One id per sequence from the last position of the session's current logits
+ * (after ssmc_prefill/ssmc_decode); the ids are marked as seen. */
+SSMC_API ssmc_status ssmc_sample(ssmc_sampler *sampler,
+                                 const ssmc_session *session, int32_t *out_ids);
+/* The same from caller-owned logits: row b starts at logits + b * row_stride;
+ * only its first vocab_size entries are read. */
+SSMC_API ssmc_status ssmc_sample_logits(ssmc_sampler *sampler, const float *logits,
+                                        int64_t row_stride, int64_t vocab_size,
+                                        int32_t *out_ids);
+
+/* Called after each step with tokens[batch] (-1: that sequence had already
+ * finished). Return nonzero to stop generation. */
+typedef int (*ssmc_step_callback)(void *user, int64_t step, const int32_t *tokens,
+                                  int64_t batch);
+
+/* Prefill `prompt` [batch, length], then sample and decode until every
+ * sequence has emitted a stop token (kept in the output) or max_new_tokens.
+ * length 0 (prompt may be NULL) continues from the session's current logits.
+ * out_tokens [batch * max_new_tokens] (unused entries -1), out_counts [batch]
+ * and callback may be NULL. The last emitted token is not decoded: to go on,
+ * ssmc_decode it. Finished sequences keep decoding their last token until the
+ * batch ends, so their state is then past the stop token. */
+SSMC_API ssmc_status ssmc_generate(ssmc_session *session, const int32_t *prompt,
+                                   int64_t length, const ssmc_sampler_params *params,
+                                   int32_t *out_tokens, int64_t *out_counts,
+                                   ssmc_step_callback callback, void *user);
+
+/* ---- State snapshots: one sequence's recurrent state ---------------------
+ * A snapshot is a header plus the b-th slice of every state tensor: O(state),
+ * independent of sequence length, valid in any session of the same model
+ * (any batch size). Sizes, indices and the model's state layout are checked. */
+SSMC_API ssmc_status ssmc_snapshot_size(const ssmc_session *session, size_t *nbytes);
+SSMC_API ssmc_status ssmc_snapshot_save(const ssmc_session *session, int64_t sequence,
+                                        void *dst, size_t nbytes);
+SSMC_API ssmc_status ssmc_snapshot_load(ssmc_session *session, int64_t sequence,
+                                        const void *src, size_t nbytes);
+/* Load one snapshot into sequences[0..count) (all indices checked first). */
+SSMC_API ssmc_status ssmc_snapshot_fork(ssmc_session *session, const void *src,
+                                        size_t nbytes, const int64_t *sequences,
+                                        int64_t count);
+
+/* ---- Tokenizer (docs/runtime.md, "Tokenizers") ---------------------------
+ * The artifact may carry a tokenizer (Hugging Face byte-level BPE from the
+ * checkpoint's tokenizer.json, or the 256-byte tokenizer). Text is bytes,
+ * normally UTF-8; detokenized text is byte-exact, so it may end inside a
+ * UTF-8 character: stream with ssmc_detokenizer_* to get whole characters.
+ * Output buffers: *count / *length always receive the size needed; if it
+ * exceeds capacity nothing is written and SSMC_ERROR_INVALID_ARGUMENT is
+ * returned (pass NULL and 0 to ask for the size). No tokenizer:
+ * SSMC_ERROR_UNSUPPORTED. */
+typedef struct ssmc_detokenizer ssmc_detokenizer;
+
+/* 1 if the model carries a tokenizer, 0 if not (or model is NULL). */
+SSMC_API int ssmc_model_has_tokenizer(const ssmc_model *model);
+/* text: `length` bytes (need not be NUL-terminated; NULL if length is 0).
+ * Ids are plain text tokens: no BOS/EOS is added. */
+SSMC_API ssmc_status ssmc_tokenize(const ssmc_model *model, const char *text,
+                                   size_t length, int32_t *ids, size_t capacity,
+                                   size_t *count);
+/* The bytes of ids[0..n); a NUL is appended when capacity > *length. An id
+ * the tokenizer does not know: SSMC_ERROR_BAD_INPUT. */
+SSMC_API ssmc_status ssmc_detokenize(const ssmc_model *model, const int32_t *ids,
+                                     size_t n, char *text, size_t capacity,
+                                     size_t *length);
+/* Streaming: push ids as they are generated; each push returns the text they
+ * complete, holding back the bytes of an unfinished UTF-8 character (at most
+ * 3). finish returns what is held and resets. A push or finish that does not
+ * fit changes nothing. One detokenizer per sequence; it keeps the model alive. */
+SSMC_API ssmc_status ssmc_detokenizer_create(ssmc_model *model,
+                                             ssmc_detokenizer **detokenizer);
+SSMC_API void ssmc_detokenizer_free(ssmc_detokenizer *detokenizer);
+SSMC_API ssmc_status ssmc_detokenizer_push(ssmc_detokenizer *detokenizer, int32_t id,
+                                           char *text, size_t capacity, size_t *length);
+SSMC_API ssmc_status ssmc_detokenizer_finish(ssmc_detokenizer *detokenizer,
+                                             char *text, size_t capacity,
+                                             size_t *length);
+
 /* The message of the last failure on this thread ("" if none). Valid until
  * the next failing call on this thread. */
 SSMC_API const char *ssmc_last_error(void);

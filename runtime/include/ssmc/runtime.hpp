@@ -64,6 +64,7 @@ public:
     ssmc_session *s = nullptr;
     check(ssmc_session_create(model.get(), batch, &s));
     handle_.reset(s);
+    batch_ = batch;
   }
   void prefill(const std::vector<int32_t> &tokens, int64_t length) {
     check(ssmc_prefill(handle_.get(), tokens.data(), length));
@@ -91,12 +92,74 @@ public:
   }
   void reset() { check(ssmc_session_reset(handle_.get())); }
   ssmc_session *get() const { return handle_.get(); }
+  int64_t batch() const { return batch_; }
+
+  // One sequence's state (see ssmc_snapshot_*).
+  std::vector<uint8_t> saveSnapshot(int64_t sequence) const {
+    size_t n = 0;
+    check(ssmc_snapshot_size(handle_.get(), &n));
+    std::vector<uint8_t> bytes(n);
+    check(ssmc_snapshot_save(handle_.get(), sequence, bytes.data(), n));
+    return bytes;
+  }
+  void loadSnapshot(int64_t sequence, const std::vector<uint8_t> &bytes) {
+    check(ssmc_snapshot_load(handle_.get(), sequence, bytes.data(), bytes.size()));
+  }
+  void fork(const std::vector<uint8_t> &bytes, const std::vector<int64_t> &sequences) {
+    check(ssmc_snapshot_fork(handle_.get(), bytes.data(), bytes.size(), sequences.data(),
+                             static_cast<int64_t>(sequences.size())));
+  }
+
+  // ssmc_generate; returns the generated ids of each sequence.
+  std::vector<std::vector<int32_t>> generate(const std::vector<int32_t> &prompt,
+                                             int64_t length,
+                                             const ssmc_sampler_params &params) {
+    const int64_t batch = batch_;
+    size_t cap = static_cast<size_t>(batch * (params.max_new_tokens > 0 ? params.max_new_tokens : 0));
+    std::vector<int32_t> out(cap > 0 ? cap : 1);
+    std::vector<int64_t> counts(static_cast<size_t>(batch));
+    check(ssmc_generate(handle_.get(), length > 0 ? prompt.data() : nullptr, length, &params,
+                        out.data(), counts.data(), nullptr, nullptr));
+    std::vector<std::vector<int32_t>> rows(static_cast<size_t>(batch));
+    for (int64_t b = 0; b < batch; ++b)
+      rows[static_cast<size_t>(b)].assign(
+          out.begin() + b * params.max_new_tokens,
+          out.begin() + b * params.max_new_tokens + counts[static_cast<size_t>(b)]);
+    return rows;
+  }
 
 private:
   struct Free {
     void operator()(ssmc_session *s) const { ssmc_session_free(s); }
   };
   std::unique_ptr<ssmc_session, Free> handle_;
+  int64_t batch_ = 0;
+};
+
+// A sampler for `batch` sequences (see ssmc_sampler_*).
+class Sampler {
+public:
+  Sampler(const ssmc_sampler_params &params, int64_t batch) {
+    ssmc_sampler *s = nullptr;
+    check(ssmc_sampler_create(&params, batch, &s));
+    handle_.reset(s);
+  }
+  void observe(const std::vector<int32_t> &tokens, int64_t length) {
+    check(ssmc_sampler_observe(handle_.get(), tokens.data(), length));
+  }
+  void sample(const Session &session, int32_t *out) {
+    check(ssmc_sample(handle_.get(), session.get(), out));
+  }
+  void sampleLogits(const float *logits, int64_t rowStride, int64_t vocab, int32_t *out) {
+    check(ssmc_sample_logits(handle_.get(), logits, rowStride, vocab, out));
+  }
+  void reset() { check(ssmc_sampler_reset(handle_.get())); }
+
+private:
+  struct Free {
+    void operator()(ssmc_sampler *s) const { ssmc_sampler_free(s); }
+  };
+  std::unique_ptr<ssmc_sampler, Free> handle_;
 };
 
 } // namespace ssmc

@@ -51,9 +51,13 @@ public:
     if (g.m == 0 || g.n == 0)
       return;
     // b is stored [n, k]: C = A * B^T.
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(g.m), int(g.n),
-                int(g.k), 1.0f, g.a, int(g.lda), g.b, int(g.ldb), 0.0f, g.c,
-                int(g.ldc));
+    if (g.m == 1) // a decode step at batch 1: a matrix-vector product
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, int(g.n), int(g.k), 1.0f, g.b,
+                  int(g.ldb), g.a, 1, 0.0f, g.c, 1);
+    else
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(g.m), int(g.n),
+                  int(g.k), 1.0f, g.a, int(g.lda), g.b, int(g.ldb), 0.0f, g.c,
+                  int(g.ldc));
     if (g.bias)
       for (int64_t i = 0; i < g.m; ++i) {
         float *row = g.c + i * g.ldc;

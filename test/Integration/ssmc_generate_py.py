@@ -1,0 +1,63 @@
+"""ctypes binding of the runtime's generation and snapshot C API
+(ssmc_generate, ssmc_snapshot_*), on top of ssmc_runtime_py.Session."""
+import ctypes
+
+import numpy as np
+
+
+class SamplerParams(ctypes.Structure):
+    _fields_ = [("temperature", ctypes.c_double), ("top_k", ctypes.c_int32),
+                ("top_p", ctypes.c_double), ("min_p", ctypes.c_double),
+                ("repetition_penalty", ctypes.c_double), ("seed", ctypes.c_uint64),
+                ("seeds", ctypes.POINTER(ctypes.c_uint64)),
+                ("stop_tokens", ctypes.POINTER(ctypes.c_int32)), ("n_stop_tokens", ctypes.c_int32),
+                ("max_new_tokens", ctypes.c_int64)]
+
+
+def _bind(lib):
+    vp = ctypes.c_void_p
+    lib.ssmc_sampler_params_init.argtypes = [ctypes.POINTER(SamplerParams)]
+    lib.ssmc_generate.argtypes = [vp, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64,
+                                  ctypes.POINTER(SamplerParams), ctypes.POINTER(ctypes.c_int32),
+                                  ctypes.POINTER(ctypes.c_int64), vp, vp]
+    lib.ssmc_snapshot_size.argtypes = [vp, ctypes.POINTER(ctypes.c_size_t)]
+    lib.ssmc_snapshot_save.argtypes = [vp, ctypes.c_int64, vp, ctypes.c_size_t]
+    lib.ssmc_snapshot_load.argtypes = [vp, ctypes.c_int64, vp, ctypes.c_size_t]
+    lib.ssmc_snapshot_fork.argtypes = [vp, vp, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int64),
+                                       ctypes.c_int64]
+
+
+def generate(sess, prompt, max_new_tokens, temperature=0.0, seed=0):
+    """Greedy (temperature 0) or sampled generation; returns a list of id lists."""
+    lib = sess.rt.lib
+    _bind(lib)
+    prompt = np.ascontiguousarray(prompt, dtype=np.int32)
+    batch, length = prompt.shape
+    p = SamplerParams()
+    lib.ssmc_sampler_params_init(ctypes.byref(p))
+    p.temperature, p.seed, p.max_new_tokens = temperature, seed, max_new_tokens
+    out = np.empty(batch * max_new_tokens, dtype=np.int32)
+    counts = np.empty(batch, dtype=np.int64)
+    sess.rt.check(lib.ssmc_generate(sess.session, prompt.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
+                                    length, ctypes.byref(p),
+                                    out.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
+                                    counts.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)), None, None))
+    out = out.reshape(batch, max_new_tokens)
+    return [list(out[b, :counts[b]]) for b in range(batch)]
+
+
+def snapshot_save(sess, sequence):
+    lib = sess.rt.lib
+    _bind(lib)
+    n = ctypes.c_size_t()
+    sess.rt.check(lib.ssmc_snapshot_size(sess.session, ctypes.byref(n)))
+    buf = ctypes.create_string_buffer(n.value)
+    sess.rt.check(lib.ssmc_snapshot_save(sess.session, sequence, buf, n))
+    return buf
+
+
+def snapshot_fork(sess, snap, sequences):
+    lib = sess.rt.lib
+    _bind(lib)
+    seqs = (ctypes.c_int64 * len(sequences))(*sequences)
+    sess.rt.check(lib.ssmc_snapshot_fork(sess.session, snap, ctypes.sizeof(snap), seqs, len(sequences)))

@@ -1,0 +1,36 @@
+// ssmc-run output: the plain token lines and the --json document.
+#ifndef SSMC_RUN_REPORT_H
+#define SSMC_RUN_REPORT_H
+
+#include "args.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ssmc_run {
+
+struct SequenceResult {
+  size_t promptLength = 0;
+  std::vector<int32_t> tokens;
+  bool stopped = false; // ended on a stop token (else: max_new_tokens)
+};
+
+struct Timings {
+  double prefillMs = 0;     // prefill + first sample, summed over groups
+  double decodeMs = 0;      // the remaining steps
+  int64_t decodeTokens = 0; // tokens produced by those steps (all sequences)
+  int64_t groups = 0;       // sessions run (one per prompt length)
+};
+
+// One line per sequence: the ids separated by commas.
+std::string textReport(const std::vector<SequenceResult> &seqs);
+// {"model", "device", "sampling", "sequences": [{prompt_length, tokens,
+// finish_reason}], "timings": {prefill_ms, decode_ms, decode_tokens,
+// decode_tokens_per_s, sessions}}
+std::string jsonReport(const Options &o, const std::vector<SequenceResult> &seqs,
+                       const Timings &t);
+
+} // namespace ssmc_run
+
+#endif // SSMC_RUN_REPORT_H
