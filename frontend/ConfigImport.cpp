@@ -105,9 +105,8 @@ void checkHeadSplit(const JsonReader &r, const LayerSpec &l,
                           std::to_string(l.n_groups));
 }
 
-ParsedConfig parseHFMamba(const json &config, const std::string &file) {
-  JsonReader r(config, file);
-  ParsedConfig p;
+// The model-level keys both Hugging Face configs share; returns the layer count.
+int64_t readHFCommon(JsonReader &r, ParsedConfig &p) {
   ModelGraph &g = p.graph;
   g.d_model = sizeKey(r, "hidden_size", std::nullopt);
   const int64_t layers = sizeKey(r, "num_hidden_layers", std::nullopt, 1 << 16);
@@ -118,6 +117,14 @@ ParsedConfig parseHFMamba(const json &config, const std::string &file) {
   p.useBias = r.getBool("use_bias", false);
   p.useConvBias = r.getBool("use_conv_bias", true);
   p.embeddingName = "backbone.embeddings.weight";
+  return layers;
+}
+
+ParsedConfig parseHFMamba(const json &config, const std::string &file) {
+  JsonReader r(config, file);
+  ParsedConfig p;
+  ModelGraph &g = p.graph;
+  const int64_t layers = readHFCommon(r, p);
 
   LayerSpec l;
   l.kind = MixerKind::Mamba1;
@@ -136,15 +143,7 @@ ParsedConfig parseHFMamba2(const json &config, const std::string &file) {
   JsonReader r(config, file);
   ParsedConfig p;
   ModelGraph &g = p.graph;
-  g.d_model = sizeKey(r, "hidden_size", std::nullopt);
-  const int64_t layers = sizeKey(r, "num_hidden_layers", std::nullopt, 1 << 16);
-  g.vocab_size = sizeKey(r, "vocab_size", std::nullopt, int64_t(1) << 31);
-  g.norm_eps = epsKey(r, "layer_norm_epsilon");
-  g.residual_in_fp32 = r.getBool("residual_in_fp32", true);
-  p.tied = optionalBool(r, "tie_word_embeddings");
-  p.useBias = r.getBool("use_bias", false);
-  p.useConvBias = r.getBool("use_conv_bias", true);
-  p.embeddingName = "backbone.embeddings.weight";
+  const int64_t layers = readHFCommon(r, p);
 
   LayerSpec l;
   l.kind = MixerKind::Mamba2;

@@ -50,4 +50,25 @@ def SSMOutlineCpuKernels : Pass<"ssm-outline-cpu-kernels", "::mlir::ModuleOp"> {
                            "mlir::math::MathDialect"];
 }
 
+def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
+  let summary = "Outline ssm scans into GPU kernels for NVVM";
+  let description = [{
+    For every f32 `ssm.selective_scan` with a static state size, adds a
+    `gpu.func` to the module's `@ssmc_gpu` module (created with an
+    `#nvvm.target` for `chip`) and tags the op with
+    `ssm.gpu_kernel = @ssmc_gpu::@ssmc_gkN`. The kernel runs one thread per
+    (batch, channel) with the N-wide state in registers (a loop-carried
+    vector), so the expanded state is never stored. Launch grid:
+    (ceil(e / 128), b), block: 128. The tensor program is unchanged.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
+           "NVVM target chip of the kernels' gpu.module">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::NVVM::NVVMDialect",
+                           "mlir::vector::VectorDialect", "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect"];
+}
+
 #endif // SSMC_PASSES_TD

@@ -22,3 +22,11 @@ llvm_config.add_tool_substitutions(["ssmc-opt", "ssmc-compile", "ssmc-run"],
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%ssmc_runtime_lib",
                              os.path.join(config.ssmc_obj_root, "lib", "libssmc_runtime.so")))
+
+# The NVVM back end links libdevice from the CUDA toolkit: tell it where the
+# toolkit is, and let GPU-codegen tests require one (no GPU is needed).
+cuda_root = os.environ.get("CUDA_HOME") or os.environ.get("CUDA_ROOT") or "/usr/local/cuda"
+if os.path.isdir(os.path.join(cuda_root, "nvvm", "libdevice")):
+    config.available_features.add("cuda-toolkit")
+    for var in ("CUDA_HOME", "CUDA_ROOT", "CUDA_PATH"):
+        config.environment[var] = cuda_root

@@ -14,6 +14,7 @@
 
 #include "mlir/IR/Verifier.h"
 #include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -193,6 +194,7 @@ int run() {
 
   DialectRegistry registry;
   registerAllDialects(registry);
+  registerAllExtensions(registry);
   registry.insert<ssm::SSMDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
@@ -299,7 +301,10 @@ int main(int argc, char **argv) {
       argc, argv,
       "ssmc-compile: compile a Mamba / Mamba-2 checkpoint into a .ssmc artifact\n\n"
       "  ssmc-compile CHECKPOINT_DIR -o model.ssmc\n"
-      "  ssmc-compile graph.json --emit=mlir\n\n"
+      "  ssmc-compile graph.json --emit=mlir\n"
+      "  ssmc-compile CHECKPOINT_DIR --emit=kernels --mlir-print-ir-after=ssm-simplify\n\n"
+      "The MLIR pass manager's options (--mlir-print-ir-after=PASS,\n"
+      "--mlir-print-ir-after-all, --mlir-timing) apply; see --help-hidden.\n"
       "Exit codes: 0 success, 1 usage, 2 bad input or failed compilation.\n");
   try {
     return run();

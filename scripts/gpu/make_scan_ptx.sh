@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds the PTX of the Mamba-1 scan kernel (ssm-outline-gpu-kernels) for one
+# state size N, for the device check in check_scan_kernel.py.
+#   make_scan_ptx.sh N OUT.ptx [SSMC_OPT]
+set -euo pipefail
+n=${1:?state size N}
+out=${2:?output .ptx}
+opt=${3:-$(dirname "$0")/../../build/bin/ssmc-opt}
+export CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# One layer's scan: D skip, z gate, softplus(dt + bias), final state.
+cat > "$tmp/scan.mlir" <<MLIR
+func.func @scan(%u: tensor<?x?x?xf32>, %dt: tensor<?x?x?xf32>, %A: tensor<?x${n}xf32>, %B: tensor<?x?x?x${n}xf32>, %C: tensor<?x?x?x${n}xf32>, %D: tensor<?xf32>, %z: tensor<?x?x?xf32>, %bias: tensor<?xf32>) -> (tensor<?x?x?xf32>, tensor<?x?x${n}xf32>) {
+  %y, %s = ssm.selective_scan %u, %dt, %A, %B, %C skip(%D) gate(%z) delta_bias(%bias) {delta_softplus} : (tensor<?x?x?xf32>, tensor<?x?x?xf32>, tensor<?x${n}xf32>, tensor<?x?x?x${n}xf32>, tensor<?x?x?x${n}xf32>, tensor<?xf32>, tensor<?x?x?xf32>, tensor<?xf32>) -> (tensor<?x?x?xf32>, tensor<?x?x${n}xf32>)
+  return %y, %s : tensor<?x?x?xf32>, tensor<?x?x${n}xf32>
+}
+MLIR
+"$opt" "$tmp/scan.mlir" -ssm-outline-gpu-kernels | sed '/func.func @scan/,/^  }$/d' |
+  "$opt" --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" > "$tmp/out.mlir"
+# The PTX is the first object's `assembly` string; MLIR escapes bytes as \XX.
+/usr/bin/python3 - "$tmp/out.mlir" "$out" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r'assembly = "((?:[^"\\]|\\[0-9A-Fa-f]{2})*)"', text)
+if not m:
+    sys.exit("make_scan_ptx: no PTX in the lowered module")
+ptx = re.sub(r'\\([0-9A-Fa-f]{2})', lambda h: chr(int(h.group(1), 16)), m.group(1))
+open(sys.argv[2], "w").write(ptx)
+PY
+echo "$out"

@@ -1,0 +1,38 @@
+// RUN: ssmc-opt %s -ssm-outline-gpu-kernels | FileCheck %s
+// RUN: ssmc-opt %s -ssm-outline-gpu-kernels | sed "/func.func @scan/,/^  }$/d" | ssmc-opt --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" | FileCheck %s --check-prefix=PTX
+// REQUIRES: cuda-toolkit
+
+// The Mamba-1 scan of a model layer (D skip, z gate, softplus(dt + bias))
+// becomes one kernel: a thread per (batch, channel), the 16-wide state as
+// N loop-carried scalars (registers), one exp per state element and step.
+
+// CHECK: module attributes {gpu.container_module}
+// CHECK: ssm.selective_scan {{.*}} {delta_softplus, ssm.gpu_kernel = @ssmc_gpu::@ssmc_gk0}
+// CHECK: gpu.module @ssmc_gpu [#nvvm.target<O = 3, chip = "sm_90">]
+// CHECK: gpu.func @ssmc_gk0(%{{.*}}: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, {{.*}}, %{{.*}}: memref<?x16xf32, strided<[?, 1], offset: ?>>, %{{.*}}: memref<?x?x?x16xf32, strided<[?, ?, ?, 1], offset: ?>>
+// CHECK-SAME: kernel
+// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
+// CHECK: gpu.block_id  y
+// CHECK: scf.if
+// CHECK-COUNT-16: memref.load {{.*}} : memref<?x16xf32, strided<[?, 1], offset: ?>>
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK: math.log1p
+// CHECK-COUNT-16: math.exp {{.*}} : f32
+// CHECK: memref.store
+// CHECK: scf.yield {{.*}} : f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32
+// CHECK-COUNT-16: memref.store {{.*}} : memref<?x?x16xf32
+// CHECK-NOT: memref.alloc
+// CHECK: gpu.return
+
+// The state never leaves registers: no local memory in the PTX.
+// PTX: .target sm_90
+// PTX: .visible .entry ssmc_gk0(
+// PTX-NOT: .local
+// PTX: ex2.approx
+// PTX-NOT: .local
+// PTX: ret;
+
+func.func @scan(%u: tensor<2x64x256xf32>, %dt: tensor<2x64x256xf32>, %A: tensor<256x16xf32>, %B: tensor<2x64x1x16xf32>, %C: tensor<2x64x1x16xf32>, %D: tensor<256xf32>, %z: tensor<2x64x256xf32>, %bias: tensor<256xf32>) -> (tensor<2x64x256xf32>, tensor<2x256x16xf32>) {
+  %y, %s = ssm.selective_scan %u, %dt, %A, %B, %C skip(%D) gate(%z) delta_bias(%bias) {delta_softplus} : (tensor<2x64x256xf32>, tensor<2x64x256xf32>, tensor<256x16xf32>, tensor<2x64x1x16xf32>, tensor<2x64x1x16xf32>, tensor<256xf32>, tensor<2x64x256xf32>, tensor<256xf32>) -> (tensor<2x64x256xf32>, tensor<2x256x16xf32>)
+  return %y, %s : tensor<2x64x256xf32>, tensor<2x256x16xf32>
+}
