@@ -63,7 +63,10 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
-           "NVVM target chip of the kernels' gpu.module">
+           "NVVM target chip of the kernels' gpu.module">,
+    Option<"chunkLength", "chunk-length", "int64_t", /*default=*/"0",
+           "Scan L in parallel chunks of this many steps (three kernels: "
+           "_states, _carry, _outputs); 0: one kernel walks all of L">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::NVVM::NVVMDialect",
                            "mlir::vector::VectorDialect", "mlir::memref::MemRefDialect",

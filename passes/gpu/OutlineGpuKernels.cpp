@@ -52,8 +52,13 @@ struct SSMOutlineGpuKernelsPass
       do
         name = "ssmc_gk" + std::to_string(index++);
       while (gpuModule.lookupSymbol(name));
-      if (failed(buildSelectiveScanKernel(b, gpuModule, op, name)))
+      if (chunkLength > 0) {
+        if (failed(buildChunkedSelectiveScanKernels(b, gpuModule, op, name, chunkLength)))
+          return signalPassFailure();
+        op->setAttr("ssm.gpu_chunk_length", b.getI64IntegerAttr(chunkLength));
+      } else if (failed(buildSelectiveScanKernel(b, gpuModule, op, name))) {
         return signalPassFailure();
+      }
       op->setAttr("ssm.gpu_kernel",
                   SymbolRefAttr::get(b.getStringAttr(kModuleName),
                                      {FlatSymbolRefAttr::get(b.getStringAttr(name))}));

@@ -21,14 +21,19 @@ MemRefType argType(MLIRContext *ctx, int64_t rank, int64_t innerSize = ShapedTyp
   return MemRefType::get(shape, Float32Type::get(ctx), layout);
 }
 
-// Scalar f32 helpers at one builder position.
-struct Math {
-  OpBuilder &b;
-  Location loc;
+// Emits the scan's arithmetic for one thread at one builder position.
+class ScanThread {
+public:
+  ScanThread(OpBuilder &b, Location loc, SelectiveScanOp op, int64_t n)
+      : b(b), loc(loc), op(op), n(n) {}
+
   Value c(float v) { return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v)); }
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
   Value mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
   Value exp(Value x) { return math::ExpOp::create(b, loc, x); }
+  Value load(Value m, ValueRange at) { return memref::LoadOp::create(b, loc, m, at); }
+  void store(Value v, Value m, ValueRange at) { memref::StoreOp::create(b, loc, v, m, at); }
   // x > 20 ? x : log1p(exp(x))
   Value softplus(Value x) {
     Value soft = math::Log1pOp::create(b, loc, exp(x));
@@ -40,121 +45,243 @@ struct Math {
     Value e = exp(arith::NegFOp::create(b, loc, x));
     return arith::DivFOp::create(b, loc, x, add(c(1.0f), e));
   }
+
+  // Binds the first block arguments of `body` to the op's operands, sets up
+  // the thread's (batch, channel) and opens `if (channel < e)`.
+  void begin(Block &body) {
+    unsigned next = 0;
+    auto arg = [&](Value operand) { return operand ? body.getArgument(next++) : Value(); };
+    u = arg(op.getU()), delta = arg(op.getDelta()), a = arg(op.getA());
+    bm = arg(op.getB()), cm = arg(op.getC()), d = arg(op.getD()), z = arg(op.getZ());
+    bias = arg(op.getDeltaBias()), init = arg(op.getInitialState());
+    firstExtra = next;
+    b.setInsertionPointToStart(&body);
+    channel = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
+                              gpu::BlockDimOp::create(b, loc, gpu::Dimension::x)),
+        gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
+    batch = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+    chunkIndex = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
+    len = memref::DimOp::create(b, loc, u, 1);
+    Value e = memref::DimOp::create(b, loc, u, 2);
+    Value groups = memref::DimOp::create(b, loc, bm, 2);
+    Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, channel, e);
+    auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    group = arith::DivUIOp::create(b, loc, channel, arith::DivUIOp::create(b, loc, e, groups));
+    for (int64_t k = 0; k < n; ++k)
+      aRow.push_back(load(a, {channel, idx(k)}));
+  }
+  Value extra(Block &body, unsigned i) { return body.getArgument(firstExtra + i); }
+
+  SmallVector<Value> zeros() { return SmallVector<Value>(n, c(0.0f)); }
+  SmallVector<Value> loadState(Value m, ValueRange lead) {
+    SmallVector<Value> s;
+    for (int64_t k = 0; k < n; ++k) {
+      SmallVector<Value> at(lead);
+      at.push_back(idx(k));
+      s.push_back(load(m, at));
+    }
+    return s;
+  }
+  void storeState(ValueRange s, Value m, ValueRange lead) {
+    for (int64_t k = 0; k < n; ++k) {
+      SmallVector<Value> at(lead);
+      at.push_back(idx(k));
+      store(s[k], m, at);
+    }
+  }
+  SmallVector<Value> initialState() {
+    return init ? loadState(init, {batch, channel}) : zeros();
+  }
+
+  // The recurrence over t in [t0, t1) from `s0`. Writes y[t] when `y` is
+  // given; the loop also carries the sum of dt. Returns {state..., dtSum}.
+  SmallVector<Value> walk(Value t0, Value t1, SmallVector<Value> s0, Value y) {
+    Value dC = d && y ? load(d, {channel}) : Value();
+    Value biasC = bias ? load(bias, {channel}) : Value();
+    s0.push_back(c(0.0f));
+    auto loop = scf::ForOp::create(b, loc, t0, t1, idx(1), s0);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value t = loop.getInductionVar();
+    SmallVector<Value> at{batch, t, channel};
+    Value dt = load(delta, at);
+    if (biasC)
+      dt = add(dt, biasC);
+    if (op.getDeltaSoftplus())
+      dt = softplus(dt);
+    Value x = load(u, at);
+    Value dtx = mul(dt, x);
+    Value out = c(0.0f);
+    SmallVector<Value> next;
+    for (int64_t k = 0; k < n; ++k) {
+      SmallVector<Value> bc{batch, t, group, idx(k)};
+      Value sk = loop.getRegionIterArgs()[k];
+      // s = exp(dt * A) * s + dt * x * B;  y += C * s
+      next.push_back(add(mul(exp(mul(dt, aRow[k])), sk), mul(dtx, load(bm, bc))));
+      if (y)
+        out = add(out, mul(load(cm, bc), next.back()));
+    }
+    if (y) {
+      if (dC)
+        out = add(out, mul(dC, x));
+      if (z)
+        out = mul(out, silu(load(z, at)));
+      store(out, y, at);
+    }
+    next.push_back(add(loop.getRegionIterArgs()[n], dt));
+    scf::YieldOp::create(b, loc, next);
+    return loop.getResults();
+  }
+
+  // [chunk * k, min(chunk * (k + 1), L)) for this thread's chunk k.
+  std::pair<Value, Value> chunkBounds(Value chunk) {
+    Value t0 = arith::MulIOp::create(b, loc, chunkIndex, chunk);
+    Value t1 = arith::MinUIOp::create(b, loc, arith::AddIOp::create(b, loc, t0, chunk), len);
+    return {t0, t1};
+  }
+
+  OpBuilder &b;
+  Location loc;
+  SelectiveScanOp op;
+  int64_t n;
+  Value u, delta, a, bm, cm, d, z, bias, init;
+  Value channel, batch, chunkIndex, group, len;
+  SmallVector<Value> aRow;
+  unsigned firstExtra = 0;
 };
 
-} // namespace
-
-FailureOr<gpu::GPUFuncOp> ssm::buildSelectiveScanKernel(OpBuilder &b, gpu::GPUModuleOp module,
-                                                        SelectiveScanOp op, StringRef name) {
-  MLIRContext *ctx = b.getContext();
-  auto aType = cast<RankedTensorType>(op.getA().getType());
-  int64_t n = aType.getDimSize(1);
+FailureOr<int64_t> checkScan(SelectiveScanOp op) {
+  int64_t n = cast<RankedTensorType>(op.getA().getType()).getDimSize(1);
   if (ShapedType::isDynamic(n))
     return op.emitOpError() << "GPU scan kernel needs a static state size N";
   for (Value v : op->getOperands())
     if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
       return op.emitOpError() << "GPU scan kernel supports f32 operands only (got "
                               << v.getType() << ")";
+  return n;
+}
 
-  // Argument types, in operand order, then results.
+// Argument types of the op's operands present, in order.
+SmallVector<Type> operandTypes(SelectiveScanOp op, int64_t n) {
   SmallVector<Type> types;
   for (Value v : op->getOperands()) {
     int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
     bool stateSized = v == op.getA() || v == op.getB() || v == op.getC() ||
                       v == op.getInitialState();
-    types.push_back(argType(ctx, rank, stateSized ? n : ShapedType::kDynamic));
+    types.push_back(argType(op.getContext(), rank, stateSized ? n : ShapedType::kDynamic));
   }
-  types.push_back(argType(ctx, 3));
-  if (op.getFinalState())
-    types.push_back(argType(ctx, 3, n));
+  return types;
+}
 
-  OpBuilder::InsertionGuard guard(b);
+gpu::GPUFuncOp newKernel(OpBuilder &b, gpu::GPUModuleOp module, Location loc,
+                         StringRef name, ArrayRef<Type> types) {
   b.setInsertionPointToEnd(module.getBody());
-  Location loc = op.getLoc();
   auto func = gpu::GPUFuncOp::create(b, loc, name, b.getFunctionType(types, {}));
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({int32_t(kScanBlockSize), 1, 1}));
-  Block &body = func.getBody().front();
-  b.setInsertionPointToStart(&body);
-
-  // Map operands/results to block arguments.
-  unsigned next = 0;
-  auto arg = [&](Value operand) -> Value {
-    return operand ? body.getArgument(next++) : Value();
-  };
-  Value u = arg(op.getU()), delta = arg(op.getDelta()), a = arg(op.getA());
-  Value bm = arg(op.getB()), cm = arg(op.getC()), d = arg(op.getD()), z = arg(op.getZ());
-  Value bias = arg(op.getDeltaBias()), init = arg(op.getInitialState());
-  Value y = body.getArgument(next++);
-  Value finalState = op.getFinalState() ? body.getArgument(next++) : Value();
-
-  Math m{b, loc};
-  auto idx = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
-  Value zero = idx(0), one = idx(1);
-  Value channel = arith::AddIOp::create(
-      b, loc,
-      arith::MulIOp::create(b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
-                            gpu::BlockDimOp::create(b, loc, gpu::Dimension::x)),
-      gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
-  Value batch = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
-  Value len = memref::DimOp::create(b, loc, u, 1);
-  Value e = memref::DimOp::create(b, loc, u, 2);
-  Value groups = memref::DimOp::create(b, loc, bm, 2);
-  Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, channel, e);
-  auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElseRegion=*/false);
-  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-
-  // The state is N scalar loop-carried values: the backend keeps them in
-  // registers (a vector-typed carry does not survive the NVVM conversion).
-  Value group = arith::DivUIOp::create(b, loc, channel,
-                                       arith::DivUIOp::create(b, loc, e, groups));
-  SmallVector<Value> aRow, s0;
-  for (int64_t k = 0; k < n; ++k) {
-    aRow.push_back(memref::LoadOp::create(b, loc, a, ValueRange{channel, idx(k)}));
-    s0.push_back(init ? memref::LoadOp::create(b, loc, init, ValueRange{batch, channel, idx(k)})
-                            .getResult()
-                      : m.c(0.0f));
-  }
-  Value dC = d ? memref::LoadOp::create(b, loc, d, ValueRange{channel}).getResult() : Value();
-  Value biasC = bias ? memref::LoadOp::create(b, loc, bias, ValueRange{channel}).getResult()
-                     : Value();
-
-  auto loop = scf::ForOp::create(b, loc, zero, len, one, s0);
-  {
-    OpBuilder::InsertionGuard inner(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value t = loop.getInductionVar();
-    SmallVector<Value> at{batch, t, channel};
-    Value dt = memref::LoadOp::create(b, loc, delta, at);
-    if (biasC)
-      dt = m.add(dt, biasC);
-    if (op.getDeltaSoftplus())
-      dt = m.softplus(dt);
-    Value x = memref::LoadOp::create(b, loc, u, at);
-    Value dtx = m.mul(dt, x);
-    Value out = m.c(0.0f);
-    SmallVector<Value> next;
-    for (int64_t k = 0; k < n; ++k) {
-      SmallVector<Value> bc{batch, t, group, idx(k)};
-      Value bk = memref::LoadOp::create(b, loc, bm, bc);
-      Value ck = memref::LoadOp::create(b, loc, cm, bc);
-      Value sk = loop.getRegionIterArgs()[k];
-      // s = exp(dt * A) * s + dt * x * B;  y += C * s
-      next.push_back(m.add(m.mul(m.exp(m.mul(dt, aRow[k])), sk), m.mul(dtx, bk)));
-      out = m.add(out, m.mul(ck, next.back()));
-    }
-    if (dC)
-      out = m.add(out, m.mul(dC, x));
-    if (z)
-      out = m.mul(out, m.silu(memref::LoadOp::create(b, loc, z, at)));
-    memref::StoreOp::create(b, loc, out, y, at);
-    scf::YieldOp::create(b, loc, next);
-  }
-  if (finalState)
-    for (int64_t k = 0; k < n; ++k)
-      memref::StoreOp::create(b, loc, loop.getResult(k), finalState,
-                              ValueRange{batch, channel, idx(k)});
-  b.setInsertionPointToEnd(&body);
-  gpu::ReturnOp::create(b, loc);
   return func;
+}
+
+void finish(OpBuilder &b, gpu::GPUFuncOp func) {
+  b.setInsertionPointToEnd(&func.getBody().front());
+  gpu::ReturnOp::create(b, func.getLoc());
+}
+
+} // namespace
+
+FailureOr<gpu::GPUFuncOp> ssm::buildSelectiveScanKernel(OpBuilder &b, gpu::GPUModuleOp module,
+                                                        SelectiveScanOp op, StringRef name) {
+  FailureOr<int64_t> n = checkScan(op);
+  if (failed(n))
+    return failure();
+  SmallVector<Type> types = operandTypes(op, *n);
+  types.push_back(argType(b.getContext(), 3));
+  if (op.getFinalState())
+    types.push_back(argType(b.getContext(), 3, *n));
+
+  OpBuilder::InsertionGuard guard(b);
+  auto func = newKernel(b, module, op.getLoc(), name, types);
+  Block &body = func.getBody().front();
+  ScanThread th(b, op.getLoc(), op, *n);
+  th.begin(body);
+  SmallVector<Value> last = th.walk(th.idx(0), th.len, th.initialState(), th.extra(body, 0));
+  if (op.getFinalState())
+    th.storeState(ArrayRef<Value>(last).take_front(*n), th.extra(body, 1),
+                  {th.batch, th.channel});
+  finish(b, func);
+  return func;
+}
+
+LogicalResult ssm::buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModuleOp module,
+                                                    SelectiveScanOp op, StringRef name,
+                                                    int64_t chunk) {
+  FailureOr<int64_t> n = checkScan(op);
+  if (failed(n))
+    return failure();
+  MLIRContext *ctx = b.getContext();
+  Location loc = op.getLoc();
+  SmallVector<Type> operands = operandTypes(op, *n);
+  Type states = argType(ctx, 4, *n), dtsum = argType(ctx, 3);
+  OpBuilder::InsertionGuard guard(b);
+
+  { // Each chunk's own state (from zero) and its sum of dt.
+    SmallVector<Type> types(operands);
+    types.append({states, dtsum});
+    auto func = newKernel(b, module, loc, (name + "_states").str(), types);
+    Block &body = func.getBody().front();
+    ScanThread th(b, loc, op, *n);
+    th.begin(body);
+    auto [t0, t1] = th.chunkBounds(th.idx(chunk));
+    SmallVector<Value> last = th.walk(t0, t1, th.zeros(), Value());
+    th.storeState(ArrayRef<Value>(last).take_front(*n), th.extra(body, 0),
+                  {th.batch, th.chunkIndex, th.channel});
+    th.store(last.back(), th.extra(body, 1), {th.batch, th.chunkIndex, th.channel});
+    finish(b, func);
+  }
+  { // The state entering each chunk: carry = exp(A * dtsum) * carry + own.
+    SmallVector<Type> types(operands);
+    types.append({states, dtsum});
+    if (op.getFinalState())
+      types.push_back(argType(ctx, 3, *n));
+    auto func = newKernel(b, module, loc, (name + "_carry").str(), types);
+    Block &body = func.getBody().front();
+    ScanThread th(b, loc, op, *n);
+    th.begin(body);
+    Value st = th.extra(body, 0), sums = th.extra(body, 1);
+    Value chunks = memref::DimOp::create(b, loc, st, 1);
+    auto loop = scf::ForOp::create(b, loc, th.idx(0), chunks, th.idx(1), th.initialState());
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value k = loop.getInductionVar();
+      SmallVector<Value> lead{th.batch, k, th.channel};
+      SmallVector<Value> own = th.loadState(st, lead);
+      Value sum = th.load(sums, lead);
+      SmallVector<Value> carry(loop.getRegionIterArgs());
+      th.storeState(carry, st, lead);
+      SmallVector<Value> next;
+      for (int64_t i = 0; i < *n; ++i)
+        next.push_back(th.add(th.mul(th.exp(th.mul(sum, th.aRow[i])), carry[i]), own[i]));
+      scf::YieldOp::create(b, loc, next);
+    }
+    if (op.getFinalState())
+      th.storeState(loop.getResults(), th.extra(body, 2), {th.batch, th.channel});
+    finish(b, func);
+  }
+  { // Outputs: every chunk recomputed from the state entering it.
+    SmallVector<Type> types(operands);
+    types.append({states, argType(ctx, 3)});
+    auto func = newKernel(b, module, loc, (name + "_outputs").str(), types);
+    Block &body = func.getBody().front();
+    ScanThread th(b, loc, op, *n);
+    th.begin(body);
+    auto [t0, t1] = th.chunkBounds(th.idx(chunk));
+    th.walk(t0, t1, th.loadState(th.extra(body, 0), {th.batch, th.chunkIndex, th.channel}),
+            th.extra(body, 1));
+    finish(b, func);
+  }
+  return success();
 }

@@ -4,7 +4,9 @@ loads its PTX with the CUDA driver, runs it on fresh random inputs against a
 float64 PyTorch reference written from SEMANTICS.md, then times it (CUDA
 events, median of --repeat after warm-up) and prints one JSON line per shape.
 
-usage: check_scan_kernel.py KERNEL.ptx [--shapes b,L,e ...] [--repeat 20]
+usage: check_scan_kernel.py KERNEL.ptx [--chunk T] [--check-shapes ...] [--bench-shapes ...]
+With --chunk T the PTX holds the chunked form (ssm-outline-gpu-kernels
+chunk-length=T): three kernels and two small per-chunk buffers.
 """
 import argparse
 import ctypes
@@ -84,11 +86,31 @@ def block_size(ptx):
     return int(m.group(1))
 
 
-def run(driver, fn, block, ins, y, final):
-    u = ins[0]
-    b, L, e = u.shape
-    params = sum((memref(t) for t in (*ins, y, final)), [])
-    driver.launch(fn, (math.ceil(e / block), b, 1), (block, 1, 1), params)
+class Kernel:
+    """The generated scan: one kernel, or the chunked three."""
+
+    def __init__(self, driver, ptx, chunk):
+        self.driver, self.chunk, self.block = driver, chunk, block_size(ptx)
+        image = ptx + b"\0"
+        names = ["ssmc_gk0_states", "ssmc_gk0_carry", "ssmc_gk0_outputs"] if chunk else ["ssmc_gk0"]
+        self.fns = [driver.load(image, name) for name in names]
+
+    def __call__(self, ins, y, final):
+        b, L, e = ins[0].shape
+        args = sum((memref(t) for t in ins), [])
+        grid = (math.ceil(e / self.block), b, 1)
+        threads = (self.block, 1, 1)
+        if not self.chunk:
+            self.driver.launch(self.fns[0], grid, threads, args + memref(y) + memref(final))
+            return
+        k = math.ceil(L / self.chunk)
+        # Per-chunk carries: O(b * K * e * N), the only scan intermediate in memory.
+        states = torch.empty(b, k, e, N, device="cuda")
+        dtsum = torch.empty(b, k, e, device="cuda")
+        chunked = (grid[0], b, k)
+        self.driver.launch(self.fns[0], chunked, threads, args + memref(states) + memref(dtsum))
+        self.driver.launch(self.fns[1], grid, threads, args + memref(states) + memref(dtsum) + memref(final))
+        self.driver.launch(self.fns[2], chunked, threads, args + memref(states) + memref(y))
 
 
 def main():
@@ -97,13 +119,12 @@ def main():
     ap.add_argument("--check-shapes", default="1,1,7;2,37,300;3,5,128;2,257,1536")
     ap.add_argument("--bench-shapes", default="8,2048,1536;8,4096,2048;1,32768,5120")
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--chunk", type=int, default=0, help="chunk length of a chunked PTX (0: one kernel)")
     args = ap.parse_args()
     torch.cuda.init()
     torch.zeros(1, device="cuda")  # makes the primary context current
     driver = Driver()
-    ptx = open(args.ptx, "rb").read()
-    block = block_size(ptx)
-    fn = driver.load(ptx + b"\0", "ssmc_gk0")
+    kernel = Kernel(driver, open(args.ptx, "rb").read(), args.chunk)
     gen = torch.Generator(device="cuda").manual_seed(1)
     device = torch.cuda.get_device_name()
 
@@ -113,14 +134,14 @@ def main():
         ins = inputs(b, L, e, gen)
         y = torch.empty(b, L, e, device="cuda")
         final = torch.empty(b, e, N, device="cuda")
-        run(driver, fn, block, ins, y, final)
+        kernel(ins, y, final)
         torch.cuda.synchronize()
         ref_y, ref_s = reference(*ins)
         err = max(float((y.double() - ref_y).norm() / ref_y.norm()),
                   float((final.double() - ref_s).norm() / ref_s.norm()))
         ok = math.isfinite(err) and err <= 1e-5
         worst = max(worst, err)
-        print(json.dumps({"check": "selective_scan", "b": b, "L": L, "e": e, "N": N,
+        print(json.dumps({"check": "selective_scan", "chunk": args.chunk, "b": b, "L": L, "e": e, "N": N,
                           "rel_err": err, "pass": ok, "device": device}), flush=True)
         if not ok:
             raise SystemExit("FAIL: generated scan kernel disagrees with the reference")
@@ -131,12 +152,12 @@ def main():
         y = torch.empty(b, L, e, device="cuda")
         final = torch.empty(b, e, N, device="cuda")
         for _ in range(3):
-            run(driver, fn, block, ins, y, final)
+            kernel(ins, y, final)
         times = []
         for _ in range(args.repeat):
             start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             start.record()
-            run(driver, fn, block, ins, y, final)
+            kernel(ins, y, final)
             stop.record()
             stop.synchronize()
             times.append(start.elapsed_time(stop))
@@ -145,7 +166,7 @@ def main():
         # Essential bytes at these dtypes (f32): u, delta, z read and y written
         # once, B and C read once, parameters and the final state.
         essential = 4 * (4 * b * L * e + 2 * b * L * N + e * N + 2 * e + b * e * N)
-        print(json.dumps({"bench": "selective_scan", "dtype": "f32", "block": block, "b": b, "L": L, "e": e, "N": N,
+        print(json.dumps({"bench": "selective_scan", "dtype": "f32", "chunk": args.chunk, "b": b, "L": L, "e": e, "N": N,
                           "time_ms": {"median": ms, "min": times[0], "max": times[-1]},
                           "essential_bytes": essential, "essential_TBps": essential / (ms * 1e-3) / 1e12,
                           "device": device}), flush=True)

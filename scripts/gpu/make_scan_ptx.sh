@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds the PTX of the Mamba-1 scan kernel (ssm-outline-gpu-kernels) for one
 # state size N, for the device check in check_scan_kernel.py.
-#   make_scan_ptx.sh N OUT.ptx [SSMC_OPT]
+#   make_scan_ptx.sh N OUT.ptx [CHUNK] [SSMC_OPT]
+# CHUNK > 0 builds the chunked form (kernels _states, _carry, _outputs).
 set -euo pipefail
 n=${1:?state size N}
 out=${2:?output .ptx}
-opt=${3:-$(dirname "$0")/../../build/bin/ssmc-opt}
+chunk=${3:-0}
+opt=${4:-$(dirname "$0")/../../build/bin/ssmc-opt}
 export CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -16,7 +18,7 @@ func.func @scan(%u: tensor<?x?x?xf32>, %dt: tensor<?x?x?xf32>, %A: tensor<?x${n}
   return %y, %s : tensor<?x?x?xf32>, tensor<?x?x${n}xf32>
 }
 MLIR
-"$opt" "$tmp/scan.mlir" -ssm-outline-gpu-kernels | sed '/func.func @scan/,/^  }$/d' |
+"$opt" "$tmp/scan.mlir" -ssm-outline-gpu-kernels=chunk-length="$chunk" | sed '/func.func @scan/,/^  }$/d' |
   "$opt" --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" > "$tmp/out.mlir"
 # The PTX is the first object's `assembly` string; MLIR escapes bytes as \XX.
 /usr/bin/python3 - "$tmp/out.mlir" "$out" <<'PY'

@@ -1,4 +1,5 @@
 // RUN: ssmc-opt %s -ssm-outline-gpu-kernels | FileCheck %s
+// RUN: ssmc-opt %s -ssm-outline-gpu-kernels=chunk-length=64 | FileCheck %s --check-prefix=CHUNKED
 // RUN: ssmc-opt %s -ssm-outline-gpu-kernels | sed "/func.func @scan/,/^  }$/d" | ssmc-opt --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" | FileCheck %s --check-prefix=PTX
 // REQUIRES: cuda-toolkit
 
@@ -15,14 +16,36 @@
 // CHECK: gpu.block_id  y
 // CHECK: scf.if
 // CHECK-COUNT-16: memref.load {{.*}} : memref<?x16xf32, strided<[?, 1], offset: ?>>
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// The 16 state values and the running sum of dt are the loop's carries.
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
 // CHECK: math.log1p
 // CHECK-COUNT-16: math.exp {{.*}} : f32
 // CHECK: memref.store
-// CHECK: scf.yield {{.*}} : f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32
+// CHECK: scf.yield {{.*}} : f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32
 // CHECK-COUNT-16: memref.store {{.*}} : memref<?x?x16xf32
 // CHECK-NOT: memref.alloc
 // CHECK: gpu.return
+
+// Chunked: per-chunk states from zero, the carries across chunks, then the
+// outputs recomputed from each chunk's entering state (grid z = chunk).
+// CHUNKED: ssm.selective_scan {{.*}} {delta_softplus, ssm.gpu_chunk_length = 64 : i64, ssm.gpu_kernel = @ssmc_gpu::@ssmc_gk0}
+// CHUNKED: gpu.func @ssmc_gk0_states({{.*}}, %{{.*}}: memref<?x?x?x16xf32, strided<[?, ?, ?, 1], offset: ?>>, %{{.*}}: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>) kernel
+// CHUNKED: gpu.block_id  z
+// CHUNKED: arith.constant 64 : index
+// CHUNKED: arith.minui
+// CHUNKED: scf.for
+// CHUNKED-NOT: memref.store {{.*}} : memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>
+// CHUNKED: scf.yield
+// CHUNKED-COUNT-16: memref.store {{.*}} : memref<?x?x?x16xf32
+// CHUNKED: memref.store {{.*}} : memref<?x?x?xf32
+// CHUNKED: gpu.func @ssmc_gk0_carry(
+// CHUNKED: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// CHUNKED-COUNT-16: math.exp
+// CHUNKED: gpu.func @ssmc_gk0_outputs(
+// CHUNKED-COUNT-16: memref.load {{.*}} : memref<?x?x?x16xf32
+// CHUNKED: scf.for
+// CHUNKED: memref.store {{.*}} : memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>
+// CHUNKED-NOT: memref.alloc
 
 // The state never leaves registers: no local memory in the PTX.
 // PTX: .target sm_90
