@@ -273,8 +273,7 @@ private:
       return failure();
     if (op.getType().getRank() != op.getSourceType().getRank())
       return fail(op, "rank-reducing slices are not supported");
-    if (!op.getStaticOffsets().empty() &&
-        llvm::any_of(op.getStaticOffsets(), ShapedType::isDynamic))
+    if (llvm::any_of(op.getStaticOffsets(), ShapedType::isDynamic))
       return fail(op, "slice offsets must be static");
     if (llvm::any_of(op.getStaticStrides(), ShapedType::isDynamic))
       return fail(op, "slice strides must be static");
