@@ -53,12 +53,13 @@ def SSMOutlineCpuKernels : Pass<"ssm-outline-cpu-kernels", "::mlir::ModuleOp"> {
 def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
   let summary = "Outline ssm scans into GPU kernels for NVVM";
   let description = [{
-    For every f32 `ssm.selective_scan` with a static state size, adds a
+    For every `ssm.selective_scan` with a static state size, adds a
     `gpu.func` to the module's `@ssmc_gpu` module (created with an
     `#nvvm.target` for `chip`) and tags the op with
     `ssm.gpu_kernel = @ssmc_gpu::@ssmc_gkN`. The kernel runs one thread per
-    (batch, channel) with the N-wide state in registers (a loop-carried
-    vector), so the expanded state is never stored. Launch grid:
+    (batch, channel) with the N-wide state in registers (N loop-carried
+    scalars), so the expanded state is never stored; f16/bf16 activations are
+    widened on load and narrowed on store, the math stays f32. Launch grid:
     (ceil(e / 128), b), block: 128. The tensor program is unchanged.
   }];
   let options = [
@@ -69,7 +70,7 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
            "_states, _carry, _outputs); 0: one kernel walks all of L">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::NVVM::NVVMDialect",
-                           "mlir::vector::VectorDialect", "mlir::memref::MemRefDialect",
+                           "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
                            "mlir::math::MathDialect"];
 }

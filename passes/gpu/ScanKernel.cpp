@@ -12,13 +12,14 @@ namespace {
 
 // memref<?x...x?[xN]xf32, strided<[?, ..., ?, 1], offset: ?>>: dynamic sizes
 // except an optional static innermost N, unit innermost stride.
-MemRefType argType(MLIRContext *ctx, int64_t rank, int64_t innerSize = ShapedType::kDynamic) {
+MemRefType argType(MLIRContext *ctx, int64_t rank, int64_t innerSize = ShapedType::kDynamic,
+                   Type element = {}) {
   SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
   shape.back() = innerSize;
   SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
   strides.back() = 1;
   auto layout = StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides);
-  return MemRefType::get(shape, Float32Type::get(ctx), layout);
+  return MemRefType::get(shape, element ? element : Float32Type::get(ctx), layout);
 }
 
 // Emits the scan's arithmetic for one thread at one builder position.
@@ -32,8 +33,18 @@ public:
   Value add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
   Value mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
   Value exp(Value x) { return math::ExpOp::create(b, loc, x); }
-  Value load(Value m, ValueRange at) { return memref::LoadOp::create(b, loc, m, at); }
-  void store(Value v, Value m, ValueRange at) { memref::StoreOp::create(b, loc, v, m, at); }
+  // Loads widen f16/bf16 activations to f32; stores narrow back: the math
+  // and the state are f32 whatever the activation type.
+  Value load(Value m, ValueRange at) {
+    Value v = memref::LoadOp::create(b, loc, m, at);
+    return v.getType().isF32() ? v : arith::ExtFOp::create(b, loc, b.getF32Type(), v).getResult();
+  }
+  void store(Value v, Value m, ValueRange at) {
+    Type element = cast<MemRefType>(m.getType()).getElementType();
+    if (element != v.getType())
+      v = arith::TruncFOp::create(b, loc, element, v);
+    memref::StoreOp::create(b, loc, v, m, at);
+  }
   // x > 20 ? x : log1p(exp(x))
   Value softplus(Value x) {
     Value soft = math::Log1pOp::create(b, loc, exp(x));
@@ -157,10 +168,8 @@ FailureOr<int64_t> checkScan(SelectiveScanOp op) {
   int64_t n = cast<RankedTensorType>(op.getA().getType()).getDimSize(1);
   if (ShapedType::isDynamic(n))
     return op.emitOpError() << "GPU scan kernel needs a static state size N";
-  for (Value v : op->getOperands())
-    if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
-      return op.emitOpError() << "GPU scan kernel supports f32 operands only (got "
-                              << v.getType() << ")";
+  // The verifier already holds A, D, biases and states to f32 and the
+  // activations to f32, f16 or bf16.
   return n;
 }
 
@@ -171,7 +180,8 @@ SmallVector<Type> operandTypes(SelectiveScanOp op, int64_t n) {
     int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
     bool stateSized = v == op.getA() || v == op.getB() || v == op.getC() ||
                       v == op.getInitialState();
-    types.push_back(argType(op.getContext(), rank, stateSized ? n : ShapedType::kDynamic));
+    types.push_back(argType(op.getContext(), rank, stateSized ? n : ShapedType::kDynamic,
+                            cast<RankedTensorType>(v.getType()).getElementType()));
   }
   return types;
 }
@@ -198,7 +208,7 @@ FailureOr<gpu::GPUFuncOp> ssm::buildSelectiveScanKernel(OpBuilder &b, gpu::GPUMo
   if (failed(n))
     return failure();
   SmallVector<Type> types = operandTypes(op, *n);
-  types.push_back(argType(b.getContext(), 3));
+  types.push_back(argType(b.getContext(), 3, ShapedType::kDynamic, op.getY().getType().getElementType()));
   if (op.getFinalState())
     types.push_back(argType(b.getContext(), 3, *n));
 
@@ -273,7 +283,8 @@ LogicalResult ssm::buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModule
   }
   { // Outputs: every chunk recomputed from the state entering it.
     SmallVector<Type> types(operands);
-    types.append({states, argType(ctx, 3)});
+    types.append({states, argType(ctx, 3, ShapedType::kDynamic,
+                                  op.getY().getType().getElementType())});
     auto func = newKernel(b, module, loc, (name + "_outputs").str(), types);
     Block &body = func.getBody().front();
     ScanThread th(b, loc, op, *n);

@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # Builds the PTX of the Mamba-1 scan kernel (ssm-outline-gpu-kernels) for one
 # state size N, for the device check in check_scan_kernel.py.
-#   make_scan_ptx.sh N OUT.ptx [CHUNK] [SSMC_OPT]
-# CHUNK > 0 builds the chunked form (kernels _states, _carry, _outputs).
+#   make_scan_ptx.sh N OUT.ptx [CHUNK] [DTYPE] [SSMC_OPT]
+# CHUNK > 0 builds the chunked form (kernels _states, _carry, _outputs);
+# DTYPE (f32, f16, bf16) is the activations' element type.
 set -euo pipefail
 n=${1:?state size N}
 out=${2:?output .ptx}
 chunk=${3:-0}
-opt=${4:-$(dirname "$0")/../../build/bin/ssmc-opt}
+t=${4:-f32}
+opt=${5:-$(dirname "$0")/../../build/bin/ssmc-opt}
 export CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # One layer's scan: D skip, z gate, softplus(dt + bias), final state.
 cat > "$tmp/scan.mlir" <<MLIR
-func.func @scan(%u: tensor<?x?x?xf32>, %dt: tensor<?x?x?xf32>, %A: tensor<?x${n}xf32>, %B: tensor<?x?x?x${n}xf32>, %C: tensor<?x?x?x${n}xf32>, %D: tensor<?xf32>, %z: tensor<?x?x?xf32>, %bias: tensor<?xf32>) -> (tensor<?x?x?xf32>, tensor<?x?x${n}xf32>) {
-  %y, %s = ssm.selective_scan %u, %dt, %A, %B, %C skip(%D) gate(%z) delta_bias(%bias) {delta_softplus} : (tensor<?x?x?xf32>, tensor<?x?x?xf32>, tensor<?x${n}xf32>, tensor<?x?x?x${n}xf32>, tensor<?x?x?x${n}xf32>, tensor<?xf32>, tensor<?x?x?xf32>, tensor<?xf32>) -> (tensor<?x?x?xf32>, tensor<?x?x${n}xf32>)
-  return %y, %s : tensor<?x?x?xf32>, tensor<?x?x${n}xf32>
+func.func @scan(%u: tensor<?x?x?x${t}>, %dt: tensor<?x?x?x${t}>, %A: tensor<?x${n}xf32>, %B: tensor<?x?x?x${n}x${t}>, %C: tensor<?x?x?x${n}x${t}>, %D: tensor<?xf32>, %z: tensor<?x?x?x${t}>, %bias: tensor<?xf32>) -> (tensor<?x?x?x${t}>, tensor<?x?x${n}xf32>) {
+  %y, %s = ssm.selective_scan %u, %dt, %A, %B, %C skip(%D) gate(%z) delta_bias(%bias) {delta_softplus} : (tensor<?x?x?x${t}>, tensor<?x?x?x${t}>, tensor<?x${n}xf32>, tensor<?x?x?x${n}x${t}>, tensor<?x?x?x${n}x${t}>, tensor<?xf32>, tensor<?x?x?x${t}>, tensor<?xf32>) -> (tensor<?x?x?x${t}>, tensor<?x?x${n}xf32>)
+  return %y, %s : tensor<?x?x?x${t}>, tensor<?x?x${n}xf32>
 }
 MLIR
 "$opt" "$tmp/scan.mlir" -ssm-outline-gpu-kernels=chunk-length="$chunk" | sed '/func.func @scan/,/^  }$/d' |
