@@ -5,6 +5,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::ssm;
 
@@ -33,6 +35,7 @@ public:
   Value add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
   Value mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
   Value exp(Value x) { return math::ExpOp::create(b, loc, x); }
+  Value exp2(Value x) { return math::Exp2Op::create(b, loc, x); }
   // Loads widen f16/bf16 activations to f32; stores narrow back: the math
   // and the state are f32 whatever the activation type.
   Value load(Value m, ValueRange at) {
@@ -81,8 +84,9 @@ public:
     auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElseRegion=*/false);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
     group = arith::DivUIOp::create(b, loc, channel, arith::DivUIOp::create(b, loc, e, groups));
+    // A * log2(e), so every decay exp(dt * A) is one exp2 (ex2 on the GPU).
     for (int64_t k = 0; k < n; ++k)
-      aRow.push_back(load(a, {channel, idx(k)}));
+      aRow.push_back(mul(load(a, {channel, idx(k)}), c(float(M_LOG2E))));
   }
   Value extra(Block &body, unsigned i) { return body.getArgument(firstExtra + i); }
 
@@ -131,7 +135,7 @@ public:
       SmallVector<Value> bc{batch, t, group, idx(k)};
       Value sk = loop.getRegionIterArgs()[k];
       // s = exp(dt * A) * s + dt * x * B;  y += C * s
-      next.push_back(add(mul(exp(mul(dt, aRow[k])), sk), mul(dtx, load(bm, bc))));
+      next.push_back(add(mul(exp2(mul(dt, aRow[k])), sk), mul(dtx, load(bm, bc))));
       if (y)
         out = add(out, mul(load(cm, bc), next.back()));
     }
@@ -274,7 +278,7 @@ LogicalResult ssm::buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModule
       th.storeState(carry, st, lead);
       SmallVector<Value> next;
       for (int64_t i = 0; i < *n; ++i)
-        next.push_back(th.add(th.mul(th.exp(th.mul(sum, th.aRow[i])), carry[i]), own[i]));
+        next.push_back(th.add(th.mul(th.exp2(th.mul(sum, th.aRow[i])), carry[i]), own[i]));
       scf::YieldOp::create(b, loc, next);
     }
     if (op.getFinalState())

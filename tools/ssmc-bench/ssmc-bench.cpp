@@ -1,5 +1,6 @@
 // ssmc-bench: times prefill and decode of a compiled model and prints one JSON
-// object per measurement, with the floor it is measured against.
+// object per measurement, with the floor it is measured against; or, with
+// --grid, a table (or JSON lines) over lists of batch sizes and lengths.
 //
 // Decode at small batch reads every weight once per token, so its floor is
 // weight bytes / memory bandwidth; the bandwidth is measured here (a large
@@ -23,9 +24,12 @@ namespace {
 
 const char *kUsage =
     "usage: ssmc-bench MODEL.ssmc [options]\n"
+    "       ssmc-bench MODEL.ssmc --grid [--batches 1,4] [--lengths 64,256] [--json]\n"
     "\n"
     "Times prefill and token-by-token decode on the CPU and prints one JSON\n"
     "object per measurement (median/min/max of --repeat runs after --warmup).\n"
+    "With --grid, measures every (batch, length) pair of the lists and prints a\n"
+    "table, or one JSON object per pair with --json.\n"
     "\n"
     "options:\n"
     "  --batch N            sequences per session (default 1)\n"
@@ -36,8 +40,14 @@ const char *kUsage =
     "  --threads N          OpenBLAS threads (default: library default)\n"
     "  --bandwidth-gbs X    memory bandwidth for the floor, GB/s (default: measure)\n"
     "  --seed S             token seed (default 1)\n"
+    "  --grid               measure a grid of batch sizes x prompt lengths\n"
+    "  --batches 1,4        --grid batch sizes (default 1,4)\n"
+    "  --lengths 64,256     --grid prompt lengths (default 64,256)\n"
+    "  --json               --grid: JSON lines instead of the table\n"
     "  --help               this text\n"
     "exit codes: 0 ok, 1 usage, 2 bad artifact, 3 runtime failure\n";
+
+bool parseInt(const char *text, int64_t lo, int64_t &out);
 
 struct Options {
   std::string model;
@@ -45,7 +55,28 @@ struct Options {
   int warmup = 1, repeat = 5, threads = 0;
   double bandwidthGBs = 0;
   uint64_t seed = 1;
+  bool grid = false, json = false;
+  std::vector<int64_t> batches{1, 4}, lengths{64, 256};
+  bool singleFlags = false, gridLists = false; // for the mode checks
 };
+
+// "1,4,8" -> {1, 4, 8}: positive integers, no empty items.
+bool parseList(const std::string &text, std::vector<int64_t> &out) {
+  out.clear();
+  size_t pos = 0;
+  while (true) {
+    size_t comma = text.find(',', pos);
+    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    int64_t v = 0;
+    if (item.empty() || item.size() > 9 || item[0] == '-' || item[0] == '+' ||
+        !parseInt(item.c_str(), 1, v))
+      return false;
+    out.push_back(v);
+    if (comma == std::string::npos)
+      return true;
+    pos = comma + 1;
+  }
+}
 
 bool parseInt(const char *text, int64_t lo, int64_t &out) {
   char *end = nullptr;
@@ -93,15 +124,108 @@ int fail(int code, const char *what) {
   return code;
 }
 
+// Seconds per prefill and per decode step, one sample per timed run.
+struct Samples {
+  std::vector<double> prefill, decode;
+};
+
+// Runs warmup + repeat rounds of (prefill L random tokens, T decode steps)
+// in `session`. Returns 0 or the exit code after printing the error.
+int measure(ssmc_session *session, const Options &o, int64_t batch, int64_t length,
+            int64_t vocab, std::mt19937_64 &rng, Samples &out) {
+  std::uniform_int_distribution<int32_t> token(0, int32_t(vocab - 1));
+  std::vector<int32_t> prompt(size_t(batch * length)), step(size_t(batch));
+  for (int32_t &t : prompt)
+    t = token(rng);
+  for (int run = 0; run < o.warmup + o.repeat; ++run) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (ssmc_prefill(session, prompt.data(), length) != SSMC_OK)
+      return fail(3, "prefill");
+    auto t1 = std::chrono::steady_clock::now();
+    for (int64_t t = 0; t < o.decodeTokens; ++t) {
+      for (int32_t &s : step)
+        s = token(rng);
+      if (ssmc_decode(session, step.data()) != SSMC_OK)
+        return fail(3, "decode");
+    }
+    auto t2 = std::chrono::steady_clock::now();
+    if (run >= o.warmup) {
+      out.prefill.push_back(seconds(t0, t1));
+      out.decode.push_back(seconds(t1, t2) / double(o.decodeTokens));
+    }
+  }
+  return 0;
+}
+
+nlohmann::json msStats(const Stats &s) {
+  return {{"median", s.median * 1e3}, {"min", s.min * 1e3}, {"max", s.max * 1e3}};
+}
+
+// --grid: one session per batch size, one measurement per (batch, length).
+int runGrid(const Options &o, ssmc_model *model, const ssmc_model_info_t &info) {
+  std::mt19937_64 rng(o.seed);
+  if (!o.json)
+    std::printf("%6s %8s %12s %14s %14s %14s\n", "batch", "length", "prefill_ms",
+                "prefill_tok/s", "decode_ms/tok", "decode_tok/s");
+  for (int64_t batch : o.batches) {
+    ssmc_session *session = nullptr;
+    if (ssmc_session_create(model, batch, &session) != SSMC_OK)
+      return fail(3, "creating a session");
+    for (int64_t length : o.lengths) {
+      Samples smp;
+      if (int rc = measure(session, o, batch, length, info.vocab_size, rng, smp)) {
+        ssmc_session_free(session);
+        return rc;
+      }
+      Stats p = summarize(smp.prefill), d = summarize(smp.decode);
+      double prefillTps = double(batch * length) / p.median, decodeTps = double(batch) / d.median;
+      if (o.json) {
+        nlohmann::json row{{"bench", "grid"}, {"model", o.model}, {"arch", info.arch},
+                           {"device", "cpu"}, {"batch", batch}, {"length", length},
+                           {"decode_tokens", o.decodeTokens}, {"repeat", o.repeat},
+                           {"prefill_ms", msStats(p)}, {"prefill_tokens_per_s", prefillTps},
+                           {"decode_ms_per_step", msStats(d)},
+                           {"decode_tokens_per_s", decodeTps}};
+        std::printf("%s\n", row.dump().c_str());
+      } else {
+        std::printf("%6lld %8lld %12.3f %14.1f %14.4f %14.1f\n", (long long)batch,
+                    (long long)length, p.median * 1e3, prefillTps, d.median * 1e3, decodeTps);
+      }
+      std::fflush(stdout);
+    }
+    ssmc_session_free(session);
+  }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   Options o;
+  // --flag=value is the same as --flag value, as in the other tools.
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    size_t eq = a.find('=');
+    if (a.rfind("--", 0) == 0 && eq != std::string::npos) {
+      args.push_back(a.substr(0, eq));
+      args.push_back(a.substr(eq + 1));
+    } else {
+      args.push_back(a);
+    }
+  }
+  std::vector<char *> argvv{argv[0]};
+  for (std::string &a : args)
+    argvv.push_back(&a[0]);
+  argc = int(argvv.size());
+  argv = argvv.data();
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](int64_t lo, int64_t &out) {
       return i + 1 < argc && parseInt(argv[++i], lo, out);
     };
+    if (a == "--batch" || a == "--prompt-len" || a == "--bandwidth-gbs")
+      o.singleFlags = true;
     int64_t v = 0;
     if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
@@ -127,6 +251,14 @@ int main(int argc, char **argv) {
     } else if (a == "--bandwidth-gbs") {
       if (i + 1 >= argc || (o.bandwidthGBs = std::atof(argv[++i])) <= 0)
         return usage("--bandwidth-gbs needs a positive number");
+    } else if (a == "--grid") {
+      o.grid = true;
+    } else if (a == "--json") {
+      o.json = true;
+    } else if (a == "--batches" || a == "--lengths") {
+      o.gridLists = true;
+      if (i + 1 >= argc || !parseList(argv[++i], a == "--batches" ? o.batches : o.lengths))
+        return usage(a + " needs a list of integers >= 1 separated by commas (like 1,4,8)");
     } else if (!a.empty() && a[0] == '-') {
       return usage("unknown option '" + a + "'");
     } else if (o.model.empty()) {
@@ -137,6 +269,30 @@ int main(int argc, char **argv) {
   }
   if (o.model.empty())
     return usage("no model given");
+  if (o.grid && o.singleFlags)
+    return usage("--grid takes --batches and --lengths lists (not --batch, --prompt-len "
+                 "or --bandwidth-gbs)");
+  if (!o.grid && (o.gridLists || o.json))
+    return usage("--batches, --lengths and --json go with --grid");
+
+  if (o.grid) {
+    ssmc_load_options lo;
+    ssmc_load_options_init(&lo);
+    lo.num_threads = o.threads;
+    ssmc_model *model = nullptr;
+    if (ssmc_model_load(o.model.c_str(), &lo, &model) != SSMC_OK)
+      return fail(2, "loading the model");
+    ssmc_model_info_t info;
+    ssmc_model_info(model, &info);
+    int rc = 2;
+    if (info.has_prefill && info.has_decode)
+      rc = runGrid(o, model, info);
+    else
+      std::fprintf(stderr, "ssmc-bench: error: %s: the artifact needs prefill and decode "
+                           "entry points\n", o.model.c_str());
+    ssmc_model_free(model);
+    return rc;
+  }
 
   // Weight bytes from the manifest: the decode floor's numerator.
   double weightBytes = 0;
@@ -165,29 +321,10 @@ int main(int argc, char **argv) {
     return fail(3, "creating a session");
 
   std::mt19937_64 rng(o.seed);
-  std::uniform_int_distribution<int32_t> token(0, int32_t(info.vocab_size - 1));
-  std::vector<int32_t> prompt(size_t(o.batch * o.promptLen)), step(size_t(o.batch));
-  for (int32_t &t : prompt)
-    t = token(rng);
-
-  std::vector<double> prefill, decode;
-  for (int run = 0; run < o.warmup + o.repeat; ++run) {
-    auto t0 = std::chrono::steady_clock::now();
-    if (ssmc_prefill(session, prompt.data(), o.promptLen) != SSMC_OK)
-      return fail(3, "prefill");
-    auto t1 = std::chrono::steady_clock::now();
-    for (int64_t t = 0; t < o.decodeTokens; ++t) {
-      for (int32_t &s : step)
-        s = token(rng);
-      if (ssmc_decode(session, step.data()) != SSMC_OK)
-        return fail(3, "decode");
-    }
-    auto t2 = std::chrono::steady_clock::now();
-    if (run >= o.warmup) {
-      prefill.push_back(seconds(t0, t1));
-      decode.push_back(seconds(t1, t2) / double(o.decodeTokens));
-    }
-  }
+  Samples smp;
+  if (int rc = measure(session, o, o.batch, o.promptLen, info.vocab_size, rng, smp))
+    return rc;
+  std::vector<double> &prefill = smp.prefill, &decode = smp.decode;
   ssmc_session_free(session);
   ssmc_model_free(model);
 

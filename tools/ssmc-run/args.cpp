@@ -11,6 +11,8 @@ namespace ssmc_run {
 const char *kUsage =
     "usage: ssmc-run MODEL.ssmc (--tokens IDS | --batch-tokens ROWS | --batch-file FILE\n"
     "                            | --prompt TEXT) [options]\n"
+    "       ssmc-run MODEL.ssmc --perplexity FILE.txt [--context N] [--json]\n"
+    "       ssmc-run MODEL.ssmc --interactive [generation options]\n"
     "\n"
     "Runs a compiled model on the cpu: prefill on the prompt, then decoding with\n"
     "greedy choice or sampling. Prints the generated token ids, one line per\n"
@@ -24,6 +26,15 @@ const char *kUsage =
     "                          differ (each length runs as its own batch)\n"
     "  --prompt TEXT           text, tokenized with the model's tokenizer; the\n"
     "                          generated text is streamed to stdout\n"
+    "modes:\n"
+    "  --perplexity FILE       score a text file (the model's tokenizer) with teacher\n"
+    "                          forcing; prints perplexity, bits per token and per byte\n"
+    "  --perplexity-tokens FILE  the same for comma-separated ids (no tokenizer needed)\n"
+    "  --context N             perplexity window in tokens (default 1024, >= 2)\n"
+    "  --interactive           read prompts from stdin, one per line, and generate\n"
+    "                          after each; turns continue one conversation (state\n"
+    "                          kept). Ends on EOF, an empty line or /quit\n"
+    "  --reset-each-turn       with --interactive: start every turn from scratch\n"
     "generation:\n"
     "  --max-new-tokens N      tokens to generate per sequence (default 16)\n"
     "  --stop-tokens 1,2       a sequence ends after emitting one of these ids\n"
@@ -230,6 +241,32 @@ std::optional<Options> parseArgs(int argc, char **argv, std::string &error) {
       } else {
         (arg == "--batch-file" ? o.batchFile : o.promptText) = value;
       }
+    } else if (arg == "--interactive" || arg == "--reset-each-turn") {
+      if (!noValue())
+        return std::nullopt;
+      (arg == "--interactive" ? o.interactive : o.resetEachTurn) = true;
+    } else if (arg == "--perplexity" || arg == "--perplexity-tokens") {
+      if (!takeValue())
+        return std::nullopt;
+      if (value.empty()) {
+        error = arg + ": empty path";
+        return std::nullopt;
+      }
+      if (!o.perplexityText.empty() || !o.perplexityTokens.empty()) {
+        error = "give the text to score once (--perplexity or --perplexity-tokens)";
+        return std::nullopt;
+      }
+      (arg == "--perplexity" ? o.perplexityText : o.perplexityTokens) = value;
+    } else if (arg == "--context") {
+      if (!takeValue())
+        return std::nullopt;
+      auto v = parseInt(value, 2, 1 << 24);
+      if (!v) {
+        error = "--context: expected an integer in [2, 16777216], got \"" + value + "\"";
+        return std::nullopt;
+      }
+      o.context = *v;
+      o.contextSet = true;
     } else if (arg == "--stop-tokens") {
       if (!takeValue())
         return std::nullopt;
@@ -338,8 +375,35 @@ std::optional<Options> parseArgs(int argc, char **argv, std::string &error) {
     error = "no model given";
     return std::nullopt;
   }
-  if (!haveTokens) {
-    error = "no prompt given (--tokens, --batch-tokens, --batch-file or --prompt)";
+  const bool perplexity = !o.perplexityText.empty() || !o.perplexityTokens.empty();
+  if (perplexity && o.interactive) {
+    error = "--perplexity and --interactive are separate modes; give one";
+    return std::nullopt;
+  }
+  if ((perplexity || o.interactive) && haveTokens) {
+    error = std::string(perplexity ? "--perplexity" : "--interactive") +
+            " takes no prompt flag (--tokens, --batch-tokens, --batch-file or --prompt)";
+    return std::nullopt;
+  }
+  if ((perplexity || o.interactive) && !o.dumpLogits.empty()) {
+    error = "--dump-logits works with a prompt flag only";
+    return std::nullopt;
+  }
+  if (o.interactive && o.json) {
+    error = "--interactive streams text; --json is not available with it";
+    return std::nullopt;
+  }
+  if (o.contextSet && !perplexity) {
+    error = "--context applies to --perplexity only";
+    return std::nullopt;
+  }
+  if (o.resetEachTurn && !o.interactive) {
+    error = "--reset-each-turn applies to --interactive only";
+    return std::nullopt;
+  }
+  if (!haveTokens && !perplexity && !o.interactive) {
+    error = "no prompt given (--tokens, --batch-tokens, --batch-file or --prompt; or "
+            "--perplexity / --interactive)";
     return std::nullopt;
   }
   // Asking for a filter means asking to sample; greedy would ignore it.

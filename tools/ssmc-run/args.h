@@ -14,6 +14,13 @@ struct Options {
   std::vector<std::vector<int32_t>> prompts; // one row per sequence
   std::string batchFile;                     // prompts come from this file instead
   std::string promptText;                    // --prompt: text for the model's tokenizer
+  // Modes other than one generation run (at most one of them).
+  std::string perplexityText;   // --perplexity FILE: score a text file
+  std::string perplexityTokens; // --perplexity-tokens FILE: score comma-separated ids
+  int64_t context = 1024;       // --context: perplexity window, tokens
+  bool contextSet = false;
+  bool interactive = false;     // --interactive: prompts from stdin, one turn per line
+  bool resetEachTurn = false;   // --reset-each-turn: turns do not share state
   int64_t maxNewTokens = 16;
   std::string dumpLogits;
   int threads = 0;

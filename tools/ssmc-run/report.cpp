@@ -45,6 +45,8 @@ std::string ms(double v) {
 
 } // namespace
 
+std::string jsonString(const std::string &s) { return quote(s); }
+
 std::string textReport(const std::vector<SequenceResult> &seqs) {
   std::string s;
   for (const SequenceResult &r : seqs)

@@ -23,6 +23,9 @@ struct Timings {
   int64_t groups = 0;       // sessions run (one per prompt length)
 };
 
+// s as a JSON string literal (quotes, escapes).
+std::string jsonString(const std::string &s);
+
 // One line per sequence: the ids separated by commas.
 std::string textReport(const std::vector<SequenceResult> &seqs);
 // {"model", "device", "sampling", "sequences": [{prompt_length, tokens,

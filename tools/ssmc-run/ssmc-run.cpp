@@ -1,16 +1,20 @@
 // ssmc-run: load a compiled model, prefill prompts, generate (greedy or
-// sampled, via ssmc_generate), print the ids or a JSON report. Exit codes:
+// sampled, via ssmc_generate), print the ids or a JSON report; or score a
+// file (--perplexity), or chat on stdin (--interactive). Exit codes:
 // 0 ok, 1 usage/bad input, 2 bad input file or artifact, 3 runtime failure
 // (see kUsage and docs/cli.md).
 #include "args.h"
 #include "npy.h"
+#include "perplexity.h"
 #include "report.h"
 
 #include "ssmc/runtime.h"
 
 #include <chrono>
 #include <cstdio>
+#include <cmath>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -195,6 +199,245 @@ int tokenizePrompt(ssmc_model *model, ssmc_run::Options &o, std::string &error) 
   return kOk;
 }
 
+bool readFile(const std::string &path, std::string &out) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream text;
+  if (!f || !(text << f.rdbuf()))
+    return false;
+  out = text.str();
+  return true;
+}
+
+// Text -> ids with the model's tokenizer; `what` prefixes errors.
+int tokenizeText(ssmc_model *model, const std::string &text, const std::string &what,
+                 std::vector<int32_t> &ids, std::string &error) {
+  size_t count = 0;
+  ssmc_tokenize(model, text.data(), text.size(), nullptr, 0, &count);
+  ids.assign(count, 0);
+  ssmc_status s = ssmc_tokenize(model, text.data(), text.size(), ids.data(), ids.size(), &count);
+  if (s != SSMC_OK) {
+    error = what + ": " + ssmc_last_error();
+    return exitFor(s);
+  }
+  ids.resize(count);
+  return kOk;
+}
+
+std::string checkVocab(const std::vector<int32_t> &ids, int64_t vocab) {
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (ids[i] >= vocab)
+      return "token " + std::to_string(ids[i]) + " (position " + std::to_string(i) +
+             ") is outside the vocabulary [0, " + std::to_string(vocab) + ")";
+  return "";
+}
+
+std::string real(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+// --perplexity / --perplexity-tokens: teacher forcing, one prefill per window.
+int runPerplexity(const ssmc_run::Options &o, ssmc_model *model,
+                  const ssmc_model_info_t &info) {
+  const bool fromText = !o.perplexityText.empty();
+  const std::string &path = fromText ? o.perplexityText : o.perplexityTokens;
+  const std::string flag = fromText ? "--perplexity" : "--perplexity-tokens";
+  std::string text, error;
+  if (!readFile(path, text))
+    return fail(kBadFile, path + ": cannot read the file");
+  std::vector<int32_t> ids;
+  if (fromText) {
+    if (!ssmc_model_has_tokenizer(model))
+      return fail(kUsage, flag + ": " + o.model +
+                              " carries no tokenizer; tokenize the text yourself and pass "
+                              "the ids with --perplexity-tokens");
+    if (int rc = tokenizeText(model, text, flag, ids, error))
+      return fail(rc, error);
+  } else if (!ssmc_run::parseTokenFile(text, path, ids, error)) {
+    return fail(kUsage, error);
+  }
+  if (ids.size() < 2)
+    return fail(kUsage, path + ": " + std::to_string(ids.size()) +
+                            " token(s); scoring needs at least 2");
+  std::string bad = checkVocab(ids, info.vocab_size);
+  if (!bad.empty())
+    return fail(kUsage, path + ": " + bad);
+
+  Handles h;
+  ssmc_status s = ssmc_session_create(model, 1, &h.session);
+  if (s != SSMC_OK)
+    return fail(exitFor(s), ssmc_last_error());
+  ssmc_run::PerplexityTotals totals;
+  auto windows = ssmc_run::perplexityWindows(int64_t(ids.size()), o.context);
+  Clock::time_point start = Clock::now();
+  for (const ssmc_run::Window &w : windows) {
+    // Each window starts from the empty state: prefill writes it afresh.
+    if ((s = ssmc_prefill(h.session, ids.data() + w.start, w.length)) != SSMC_OK)
+      return fail(exitFor(s), ssmc_last_error());
+    const float *logits = nullptr;
+    int64_t dims[SSMC_MAX_RANK];
+    int32_t rank = 0;
+    if ((s = ssmc_logits(h.session, &logits, dims, &rank)) != SSMC_OK)
+      return fail(exitFor(s), ssmc_last_error());
+    if (rank != 3 || dims[0] != 1 || dims[1] != w.length || dims[2] < info.vocab_size)
+      return fail(kBadFile, o.model + ": prefill logits are not [1, L, padded_vocab]");
+    if (!ssmc_run::addWindowNll(logits, dims[2], info.vocab_size, ids.data() + w.start,
+                                w.length, totals, error))
+      return fail(kRuntime, "window at token " + std::to_string(w.start) + ": " + error);
+  }
+  double ms = msSince(start, Clock::now());
+
+  if (o.json) {
+    std::string j = "{\"model\": " + ssmc_run::jsonString(o.model) + ", \"device\": \"cpu\", " +
+                    "\"file\": " + ssmc_run::jsonString(path) + ", \"input\": \"" +
+                    (fromText ? "text" : "tokens") + "\", \"tokens\": " +
+                    std::to_string(ids.size()) + ", \"scored_tokens\": " +
+                    std::to_string(totals.predicted) + ", \"context\": " +
+                    std::to_string(o.context) + ", \"windows\": " +
+                    std::to_string(windows.size()) + ", \"nll_nats\": " + real(totals.nllNats) +
+                    ", \"perplexity\": " + real(totals.perplexity()) +
+                    ", \"bits_per_token\": " + real(totals.bitsPerToken());
+    if (fromText)
+      j += ", \"bytes\": " + std::to_string(text.size()) +
+           ", \"bits_per_byte\": " + real(totals.bitsPerByte(text.size()));
+    j += ", \"time_ms\": " + real(ms) + "}\n";
+    std::fputs(j.c_str(), stdout);
+    return kOk;
+  }
+  std::printf("perplexity:     %.6f\n", totals.perplexity());
+  std::printf("bits per token: %.6f\n", totals.bitsPerToken());
+  if (fromText)
+    std::printf("bits per byte:  %.6f  (%zu bytes)\n", totals.bitsPerByte(text.size()),
+                text.size());
+  std::printf("tokens:         %zu (%lld scored, %zu window(s) of at most %lld)\n", ids.size(),
+              static_cast<long long>(totals.predicted), windows.size(),
+              static_cast<long long>(o.context));
+  return kOk;
+}
+
+// Writes one generated id: text through the detokenizer, or "id," lists.
+int emitToken(ssmc_detokenizer *detok, int32_t id, bool first, std::string &error) {
+  if (detok)
+    return streamText(detok, id, error);
+  std::printf(first ? "%d" : ",%d", id);
+  std::fflush(stdout);
+  return kOk;
+}
+
+// --interactive: one turn per stdin line. Turns share the session: a turn
+// feeds the previous turn's last (not yet decoded) token and its own tokens
+// through decode, so the model sees the whole conversation. Prefill cannot
+// continue a state (it writes the state afresh), so only the first turn (or
+// every turn with --reset-each-turn) uses it.
+int runInteractive(const ssmc_run::Options &o, ssmc_model *model,
+                   const ssmc_model_info_t &info) {
+  Handles h;
+  ssmc_status s = ssmc_session_create(model, 1, &h.session);
+  if (s != SSMC_OK)
+    return fail(exitFor(s), ssmc_last_error());
+  ssmc_sampler_params p;
+  ssmc_sampler_params_init(&p);
+  p.temperature = o.temperature;
+  p.top_k = static_cast<int32_t>(o.topK);
+  p.top_p = o.topP;
+  p.min_p = o.minP;
+  p.repetition_penalty = o.repetitionPenalty;
+  p.seed = o.seed; // the stream of sequence 0 of a --prompt run with the same seed
+  std::unique_ptr<ssmc_sampler, void (*)(ssmc_sampler *)> sampler(nullptr, ssmc_sampler_free);
+  ssmc_sampler *raw = nullptr;
+  if ((s = ssmc_sampler_create(&p, 1, &raw)) != SSMC_OK)
+    return fail(exitFor(s), ssmc_last_error());
+  sampler.reset(raw);
+  std::unique_ptr<ssmc_detokenizer, void (*)(ssmc_detokenizer *)> detok(nullptr,
+                                                                       ssmc_detokenizer_free);
+  if (ssmc_model_has_tokenizer(model)) {
+    ssmc_detokenizer *d = nullptr;
+    if ((s = ssmc_detokenizer_create(model, &d)) != SSMC_OK)
+      return fail(exitFor(s), ssmc_last_error());
+    detok.reset(d);
+  }
+
+  bool fresh = true;   // no state yet: the turn prefills
+  int32_t pending = -1; // last emitted id, not yet fed to the model
+  int rc = kOk;         // a rejected line makes the exit status 1, later turns still run
+  std::string line, error;
+  for (int64_t lineNo = 1;; ++lineNo) {
+    std::fputs("> ", stderr);
+    std::fflush(stderr);
+    if (!std::getline(std::cin, line))
+      break;
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (line.empty() || line == "/quit")
+      break;
+    std::vector<int32_t> ids;
+    const std::string where = "stdin:" + std::to_string(lineNo);
+    if (detok) {
+      if (int r = tokenizeText(model, line, where, ids, error)) {
+        fail(r, error);
+        rc = kUsage;
+        continue;
+      }
+    } else {
+      auto parsed = ssmc_run::parseTokenList(line, error);
+      if (!parsed) {
+        fail(kUsage, where + ": " + error + " (this model has no tokenizer: type token ids)");
+        rc = kUsage;
+        continue;
+      }
+      ids = std::move(*parsed);
+    }
+    std::string bad = ids.empty() ? "the line gives no tokens" : checkVocab(ids, info.vocab_size);
+    if (!bad.empty()) {
+      fail(kUsage, where + ": " + bad);
+      rc = kUsage;
+      continue;
+    }
+    if (o.resetEachTurn && !fresh) {
+      if ((s = ssmc_session_reset(h.session)) != SSMC_OK ||
+          (s = ssmc_sampler_reset(sampler.get())) != SSMC_OK)
+        return fail(exitFor(s), ssmc_last_error());
+      fresh = true;
+      pending = -1;
+    }
+    if (fresh) {
+      s = ssmc_prefill(h.session, ids.data(), int64_t(ids.size()));
+    } else {
+      if (pending >= 0)
+        s = ssmc_decode(h.session, &pending);
+      for (size_t i = 0; s == SSMC_OK && i < ids.size(); ++i)
+        s = ssmc_decode(h.session, &ids[i]);
+    }
+    if (s != SSMC_OK || (s = ssmc_sampler_observe(sampler.get(), ids.data(),
+                                                  int64_t(ids.size()))) != SSMC_OK)
+      return fail(exitFor(s), ssmc_last_error());
+    fresh = false;
+    pending = -1;
+    for (int64_t step = 0; step < o.maxNewTokens; ++step) {
+      if (step > 0 && (s = ssmc_decode(h.session, &pending)) != SSMC_OK)
+        return fail(exitFor(s), ssmc_last_error());
+      if ((s = ssmc_sample(sampler.get(), h.session, &pending)) != SSMC_OK)
+        return fail(exitFor(s), ssmc_last_error());
+      if (int r = emitToken(detok.get(), pending, step == 0, error))
+        return fail(r, error);
+      bool stop = false;
+      for (int32_t st : o.stopTokens)
+        stop = stop || pending == st;
+      if (stop)
+        break;
+    }
+    if (detok) {
+      if (int r = streamText(detok.get(), -1, error))
+        return fail(r, error);
+    }
+    std::fputs("\n", stdout);
+    std::fflush(stdout);
+  }
+  std::fputs("\n", stderr); // end the last "> " line
+  return rc;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -233,8 +476,19 @@ int main(int argc, char **argv) {
     return fail(kRuntime, ssmc_last_error());
   if (!info.has_prefill)
     return fail(kBadFile, o.model + ": artifact has no prefill entry point");
-  if (o.maxNewTokens > 1 && !info.has_decode)
+  const bool perplexity = !o.perplexityText.empty() || !o.perplexityTokens.empty();
+  if (((o.maxNewTokens > 1 && !perplexity) || o.interactive) && !info.has_decode)
     return fail(kBadFile, o.model + ": artifact has no decode entry point");
+
+  for (int32_t st : o.stopTokens)
+    if (st >= info.vocab_size)
+      return fail(kUsage, "--stop-tokens: " + std::to_string(st) +
+                              " is outside the vocabulary [0, " +
+                              std::to_string(info.vocab_size) + ")");
+  if (perplexity)
+    return runPerplexity(o, g.model, info);
+  if (o.interactive)
+    return runInteractive(o, g.model, info);
 
   std::unique_ptr<ssmc_detokenizer, void (*)(ssmc_detokenizer *)> detok(nullptr,
                                                                        ssmc_detokenizer_free);
@@ -253,11 +507,6 @@ int main(int argc, char **argv) {
                                 std::to_string(b) + ", position " + std::to_string(i) +
                                 ") is outside the vocabulary [0, " +
                                 std::to_string(info.vocab_size) + ")");
-  for (int32_t st : o.stopTokens)
-    if (st >= info.vocab_size)
-      return fail(kUsage, "--stop-tokens: " + std::to_string(st) +
-                              " is outside the vocabulary [0, " +
-                              std::to_string(info.vocab_size) + ")");
 
   // The runtime has no varlen prefill yet: each prompt length is one batch.
   std::map<size_t, std::vector<size_t>> groups;
