@@ -43,7 +43,8 @@ const char *kUsage =
     "  --grid               measure a grid of batch sizes x prompt lengths\n"
     "  --batches 1,4        --grid batch sizes (default 1,4)\n"
     "  --lengths 64,256     --grid prompt lengths (default 64,256)\n"
-    "  --json               --grid: JSON lines instead of the table\n"
+    "  --json               --grid: JSON lines instead of the table (without\n"
+    "                       --grid the output is JSON already)\n"
     "  --help               this text\n"
     "exit codes: 0 ok, 1 usage, 2 bad artifact, 3 runtime failure\n";
 
@@ -134,7 +135,8 @@ struct Samples {
 int measure(ssmc_session *session, const Options &o, int64_t batch, int64_t length,
             int64_t vocab, std::mt19937_64 &rng, Samples &out) {
   std::uniform_int_distribution<int32_t> token(0, int32_t(vocab - 1));
-  std::vector<int32_t> prompt(size_t(batch * length)), step(size_t(batch));
+  std::vector<int32_t> prompt(static_cast<size_t>(batch * length));
+  std::vector<int32_t> step(static_cast<size_t>(batch));
   for (int32_t &t : prompt)
     t = token(rng);
   for (int run = 0; run < o.warmup + o.repeat; ++run) {
@@ -272,8 +274,8 @@ int main(int argc, char **argv) {
   if (o.grid && o.singleFlags)
     return usage("--grid takes --batches and --lengths lists (not --batch, --prompt-len "
                  "or --bandwidth-gbs)");
-  if (!o.grid && (o.gridLists || o.json))
-    return usage("--batches, --lengths and --json go with --grid");
+  if (!o.grid && o.gridLists)
+    return usage("--batches and --lengths go with --grid");
 
   if (o.grid) {
     ssmc_load_options lo;

@@ -381,7 +381,9 @@ std::optional<Options> parseArgs(int argc, char **argv, std::string &error) {
     return std::nullopt;
   }
   if ((perplexity || o.interactive) && haveTokens) {
-    error = std::string(perplexity ? "--perplexity" : "--interactive") +
+    error = std::string(!perplexity                     ? "--interactive"
+                        : o.perplexityTokens.empty() ? "--perplexity"
+                                                     : "--perplexity-tokens") +
             " takes no prompt flag (--tokens, --batch-tokens, --batch-file or --prompt)";
     return std::nullopt;
   }
