@@ -132,6 +132,17 @@ struct Samples {
 
 // Runs warmup + repeat rounds of (prefill L random tokens, T decode steps)
 // in `session`. Returns 0 or the exit code after printing the error.
+// Loads the model with the requested OpenBLAS threads: 0, or the exit code.
+int loadModel(const Options &o, ssmc_model *&model, ssmc_model_info_t &info) {
+  ssmc_load_options lo;
+  ssmc_load_options_init(&lo);
+  lo.num_threads = o.threads;
+  if (ssmc_model_load(o.model.c_str(), &lo, &model) != SSMC_OK)
+    return fail(2, "loading the model");
+  ssmc_model_info(model, &info);
+  return 0;
+}
+
 int measure(ssmc_session *session, const Options &o, int64_t batch, int64_t length,
             int64_t vocab, std::mt19937_64 &rng, Samples &out) {
   std::uniform_int_distribution<int32_t> token(0, int32_t(vocab - 1));
@@ -277,15 +288,11 @@ int main(int argc, char **argv) {
   if (!o.grid && o.gridLists)
     return usage("--batches and --lengths go with --grid");
 
+  ssmc_model *model = nullptr;
+  ssmc_model_info_t info;
   if (o.grid) {
-    ssmc_load_options lo;
-    ssmc_load_options_init(&lo);
-    lo.num_threads = o.threads;
-    ssmc_model *model = nullptr;
-    if (ssmc_model_load(o.model.c_str(), &lo, &model) != SSMC_OK)
-      return fail(2, "loading the model");
-    ssmc_model_info_t info;
-    ssmc_model_info(model, &info);
+    if (int rc = loadModel(o, model, info))
+      return rc;
     int rc = 2;
     if (info.has_prefill && info.has_decode)
       rc = runGrid(o, model, info);
@@ -310,14 +317,8 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  ssmc_load_options lo;
-  ssmc_load_options_init(&lo);
-  lo.num_threads = o.threads;
-  ssmc_model *model = nullptr;
-  if (ssmc_model_load(o.model.c_str(), &lo, &model) != SSMC_OK)
-    return fail(2, "loading the model");
-  ssmc_model_info_t info;
-  ssmc_model_info(model, &info);
+  if (int rc = loadModel(o, model, info))
+    return rc;
   ssmc_session *session = nullptr;
   if (ssmc_session_create(model, o.batch, &session) != SSMC_OK)
     return fail(3, "creating a session");
