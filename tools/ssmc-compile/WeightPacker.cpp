@@ -1,5 +1,7 @@
 #include "WeightPacker.h"
 
+#include "ssmc/artifact.h"
+
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -41,10 +43,7 @@ PackedWeights packWeights(const nlohmann::json &scheduleWeights,
       entry["file"] = std::filesystem::absolute(info.file).string();
       entry["offset"] = info.file_offset;
       entry["nbytes"] = info.nbytes;
-      char hex[17];
-      std::snprintf(hex, sizeof hex, "%016llx",
-                    static_cast<unsigned long long>(store.checksum(name)));
-      entry["checksum"] = hex;
+      entry["checksum"] = checksumToHex(store.checksum(name));
     } else {
       std::vector<float> values = store.toFloat(name);
       applyTransform(transform, values);
