@@ -51,16 +51,31 @@ def SSMOutlineCpuKernels : Pass<"ssm-outline-cpu-kernels", "::mlir::ModuleOp"> {
 }
 
 def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
-  let summary = "Outline ssm scans into GPU kernels for NVVM";
+  let summary = "Give every outlined kernel a GPU twin for NVVM";
   let description = [{
-    For every `ssm.selective_scan` with a static state size, adds a
-    `gpu.func` to the module's `@ssmc_gpu` module (created with an
-    `#nvvm.target` for `chip`) and tags the op with
-    `ssm.gpu_kernel = @ssmc_gpu::@ssmc_gkN`. The kernel runs one thread per
-    (batch, channel) with the N-wide state in registers (N loop-carried
-    scalars), so the expanded state is never stored; f16/bf16 activations are
-    widened on load and narrowed on store, the math stays f32. Launch grid:
-    (ceil(e / 128), b), block: 128. The tensor program is unchanged.
+    Runs after `ssm-outline-cpu-kernels`. For every kernel name an op is
+    tagged with (`ssm.kernel = @ssmc_kN`), adds a `gpu.func @ssmc_kN` with the
+    same arguments (one memref per operand present, then one per result) to
+    the module's `@ssmc_gpu` gpu.module (created with an `#nvvm.target` for
+    `chip`), so one schedule drives the CPU and the GPU images alike.
+
+     - `ssm.selective_scan` with a static state size: one thread per (batch,
+       channel) with the N-wide state in registers (N loop-carried scalars);
+       grid (ceil(e / 128), b), block 128. f16/bf16 activations are widened
+       on load and narrowed on store; the math stays f32.
+     - every other op: the CPU emitter's loops, with each parallel nest
+       spread over the grid in a grid-stride loop (block 256) and scan states
+       in per-thread arrays of the static state size.
+
+    The expanded state [b, L, e, N] is never stored. Each gpu.func carries an
+    `ssm.launch` attribute: block size, and each grid dimension as a product
+    of argument sizes over a divisor (passes/gpu/GpuLaunch.h). The tensor
+    program is unchanged.
+
+    With `chunk-length` > 0 the scans get the chunked three-kernel form
+    instead (`@ssmc_kN_states`, `_carry`, `_outputs`: chunk states from zero,
+    carries across chunks, outputs recomputed), which kernel experiments use;
+    the runtime's one-kernel-per-step schedule cannot run it yet.
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",

@@ -352,7 +352,7 @@ private:
       views[result] = *v;
       args.push_back(v->toJson());
     }
-    steps.push_back({{"op", "kernel"}, {"symbol", (symbol + "_abi").str()},
+    steps.push_back({{"op", "kernel"}, {"symbol", symbol.str()},
                      {"args", args}});
     return success();
   }

@@ -25,41 +25,38 @@ LogicalResult cpu::emitCausalConv1d(LoopBuilder &lb, CausalConv1dOp op,
   // x[j] = initial_state[W + j] (or zero). Splitting the tap range at kStart
   // keeps the inner loops branch-free. Channels innermost: x and out are
   // [b, L, C] row-major.
-  lb.loop(zero, batch, [&](Value bi) {
-    lb.loop(zero, len, [&](Value t) {
-      Value kStart = lb.maxi(zero, lb.subi(wm1, t));
-      lb.loop(zero, ch, [&](Value c) {
-        Value acc = bias ? lb.load(bias, {c}) : lb.f32(0.0);
-        if (init)
-          acc = lb.reduce(zero, kStart, acc, [&](Value k, Value a) {
-            Value slot = lb.addi(lb.addi(t, one), k);
-            return lb.fma(lb.load(w, {c, k}), lb.load(init, {bi, c, slot}), a);
-          });
-        acc = lb.reduce(kStart, width, acc, [&](Value k, Value a) {
-          Value j = lb.subi(lb.addi(t, k), wm1);
-          return lb.fma(lb.load(w, {c, k}), lb.load(x, {bi, j, c}), a);
-        });
-        lb.store(silu ? lb.silu(acc) : acc, out, {bi, t, c});
+  lb.parallel({batch, len, ch}, [&](ValueRange ivs) {
+    Value bi = ivs[0], t = ivs[1], c = ivs[2];
+    Value kStart = lb.maxi(zero, lb.subi(wm1, t));
+    Value acc = bias ? lb.load(bias, {c}) : lb.f32(0.0);
+    if (init)
+      acc = lb.reduce(zero, kStart, acc, [&](Value k, Value a) {
+        Value slot = lb.addi(lb.addi(t, one), k);
+        return lb.fma(lb.load(w, {c, k}), lb.load(init, {bi, c, slot}), a);
       });
+    acc = lb.reduce(kStart, width, acc, [&](Value k, Value a) {
+      Value j = lb.subi(lb.addi(t, k), wm1);
+      return lb.fma(lb.load(w, {c, k}), lb.load(x, {bi, j, c}), a);
     });
+    lb.store(silu ? lb.silu(acc) : acc, out, {bi, t, c});
   });
 
   if (!finalState)
     return success();
   // final[k] = x[L - W + k], which is initial_state[L + k] (or zero) before
   // the sequence start. Ascending k reads slot L + k >= k before slot k is
-  // written, so the final state may even alias the initial state.
+  // written, so on the CPU the final state may even alias the initial state
+  // (not on the GPU, where the nest above may still be reading it).
   Value split = lb.maxi(zero, lb.subi(width, len));
-  lb.loop(zero, batch, [&](Value bi) {
-    lb.loop(zero, ch, [&](Value c) {
-      lb.loop(zero, split, [&](Value k) {
-        Value v = init ? lb.load(init, {bi, c, lb.addi(len, k)}) : lb.f32(0.0);
-        lb.store(v, finalState, {bi, c, k});
-      });
-      lb.loop(split, width, [&](Value k) {
-        Value j = lb.subi(lb.addi(len, k), width);
-        lb.store(lb.load(x, {bi, j, c}), finalState, {bi, c, k});
-      });
+  lb.parallel({batch, ch}, [&](ValueRange ivs) {
+    Value bi = ivs[0], c = ivs[1];
+    lb.loop(zero, split, [&](Value k) {
+      Value v = init ? lb.load(init, {bi, c, lb.addi(len, k)}) : lb.f32(0.0);
+      lb.store(v, finalState, {bi, c, k});
+    });
+    lb.loop(split, width, [&](Value k) {
+      Value j = lb.subi(lb.addi(len, k), width);
+      lb.store(lb.load(x, {bi, j, c}), finalState, {bi, c, k});
     });
   });
   return success();
@@ -79,26 +76,25 @@ LogicalResult cpu::emitConvStateUpdate(LoopBuilder &lb, ConvStateUpdateOp op,
   Value zero = lb.index(0), one = lb.index(1);
   Value wm1 = lb.subi(width, one);
 
-  lb.loop(zero, batch, [&](Value bi) {
-    lb.loop(zero, ch, [&](Value c) {
-      // new_state[k] = conv_state[k + 1] (k < W-1), new_state[W-1] = x: the
-      // output is computed from the old state before anything is stored.
-      Value xv = lb.load(x, {bi, c});
-      Value acc = bias ? lb.load(bias, {c}) : lb.f32(0.0);
-      acc = lb.reduce(zero, wm1, acc, [&](Value k, Value a) {
-        Value old = lb.load(state, {bi, c, lb.addi(k, one)});
-        return lb.fma(lb.load(w, {c, k}), old, a);
-      });
-      acc = lb.fma(lb.load(w, {c, wm1}), xv, acc);
-      // new_state may alias conv_state: ascending k reads slot k+1 before
-      // any store touches it.
-      lb.loop(zero, wm1, [&](Value k) {
-        Value old = lb.loadRaw(state, {bi, c, lb.addi(k, one)});
-        lb.storeRaw(old, newState, {bi, c, k});
-      });
-      lb.store(xv, newState, {bi, c, wm1});
-      lb.store(silu ? lb.silu(acc) : acc, out, {bi, c});
+  lb.parallel({batch, ch}, [&](ValueRange ivs) {
+    Value bi = ivs[0], c = ivs[1];
+    // new_state[k] = conv_state[k + 1] (k < W-1), new_state[W-1] = x: the
+    // output is computed from the old state before anything is stored.
+    Value xv = lb.load(x, {bi, c});
+    Value acc = bias ? lb.load(bias, {c}) : lb.f32(0.0);
+    acc = lb.reduce(zero, wm1, acc, [&](Value k, Value a) {
+      Value old = lb.load(state, {bi, c, lb.addi(k, one)});
+      return lb.fma(lb.load(w, {c, k}), old, a);
     });
+    acc = lb.fma(lb.load(w, {c, wm1}), xv, acc);
+    // new_state may alias conv_state: ascending k reads slot k+1 before
+    // any store touches it.
+    lb.loop(zero, wm1, [&](Value k) {
+      Value old = lb.loadRaw(state, {bi, c, lb.addi(k, one)});
+      lb.storeRaw(old, newState, {bi, c, k});
+    });
+    lb.store(xv, newState, {bi, c, wm1});
+    lb.store(silu ? lb.silu(acc) : acc, out, {bi, c});
   });
   return success();
 }

@@ -13,15 +13,17 @@ LogicalResult cpu::emitEmbedding(LoopBuilder &lb, EmbeddingOp op,
   Value out = outputs[0];
   OpBuilder &b = lb.builder();
   Value d = lb.dim(table, 1);
-  // Tokens are [b, L] or [b]; each selects one row of the table.
-  lb.nestLeading(tokens, 0, [&](ValueRange pos) {
+  // Tokens are [b, L] or [b]; each selects one row of the table. One
+  // element per iteration, so GPU threads copy a row together.
+  SmallVector<Value> ubs;
+  for (int64_t i = 0, e = lb.rank(tokens); i < e; ++i)
+    ubs.push_back(lb.dim(tokens, i));
+  ubs.push_back(d);
+  lb.parallel(ubs, [&](ValueRange ivs) {
+    ValueRange pos = ivs.drop_back();
     Value id = lb.loadRaw(tokens, pos);
     Value row = arith::IndexCastOp::create(b, lb.location(), b.getIndexType(), id);
-    lb.loop(lb.index(0), d, [&](Value j) {
-      SmallVector<Value> outIdx(pos);
-      outIdx.push_back(j);
-      lb.storeRaw(lb.loadRaw(table, {row, j}), out, outIdx);
-    });
+    lb.storeRaw(lb.loadRaw(table, {row, ivs.back()}), out, ivs);
   });
   return success();
 }
@@ -34,18 +36,20 @@ LogicalResult cpu::emitLinear(LoopBuilder &lb, LinearOp op, ValueRange inputs,
   Value y = outputs[0];
   Value n = lb.dim(w, 0), k = lb.dim(w, 1);
   // y[..., j] = sum_k x[..., k] * w[j, k]: k innermost reads both rows contiguously.
-  lb.nestLeading(x, 1, [&](ValueRange pos) {
-    lb.loop(lb.index(0), n, [&](Value j) {
-      Value init = bias ? lb.load(bias, {j}) : lb.f32(0.0);
-      Value acc = lb.reduce(lb.index(0), k, init, [&](Value kk, Value a) {
-        SmallVector<Value> xIdx(pos);
-        xIdx.push_back(kk);
-        return lb.fma(lb.load(x, xIdx), lb.load(w, {j, kk}), a);
-      });
-      SmallVector<Value> yIdx(pos);
-      yIdx.push_back(j);
-      lb.store(acc, y, yIdx);
+  SmallVector<Value> ubs;
+  for (int64_t i = 0, e = lb.rank(x) - 1; i < e; ++i)
+    ubs.push_back(lb.dim(x, i));
+  ubs.push_back(n);
+  lb.parallel(ubs, [&](ValueRange ivs) {
+    ValueRange pos = ivs.drop_back();
+    Value j = ivs.back();
+    Value init = bias ? lb.load(bias, {j}) : lb.f32(0.0);
+    Value acc = lb.reduce(lb.index(0), k, init, [&](Value kk, Value a) {
+      SmallVector<Value> xIdx(pos);
+      xIdx.push_back(kk);
+      return lb.fma(lb.load(x, xIdx), lb.load(w, {j, kk}), a);
     });
+    lb.store(acc, y, ivs);
   });
   return success();
 }
@@ -55,7 +59,7 @@ LogicalResult cpu::emitElementwise(LoopBuilder &lb, Operation *op,
   OpBuilder &b = lb.builder();
   Location loc = lb.location();
   // Computed in the element type itself: exactly what the tensor op means.
-  lb.nestLeading(outputs[0], 0, [&](ValueRange ivs) {
+  lb.parallelLeading(outputs[0], 0, [&](ValueRange ivs) {
     Value x = lb.loadRaw(inputs[0], ivs), y = lb.loadRaw(inputs[1], ivs);
     Value r = isa<arith::AddFOp>(op) ? Value(arith::AddFOp::create(b, loc, x, y))
                                      : Value(arith::MulFOp::create(b, loc, x, y));

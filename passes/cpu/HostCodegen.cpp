@@ -44,7 +44,7 @@ LogicalResult lowerKernelsToLLVMDialect(ModuleOp kernels) {
 
 namespace {
 
-// void k_abi(void **args) { _mlir_ciface_k(args[0], args[1], ...); }
+// void k(void **args) { _mlir_ciface_k(args[0], args[1], ...); }
 void addAbiWrapper(llvm::Module &m, llvm::Function *ciface, const std::string &name) {
   llvm::LLVMContext &ctx = m.getContext();
   auto *ptr = llvm::PointerType::getUnqual(ctx);
@@ -114,8 +114,12 @@ FailureOr<HostImage> buildHostImage(ModuleOp kernels, const HostCodegenOptions &
     llvm::Function *ciface = m->getFunction("_mlir_ciface_" + name);
     if (!ciface)
       return fail("kernel '" + name + "' has no C interface (llvm.emit_c_interface)");
-    image.symbols.push_back(name + "_abi");
-    addAbiWrapper(*m, ciface, image.symbols.back());
+    // The exported symbol is the kernel's own name (the GPU image uses the
+    // same one), so the lowered loops step aside.
+    if (llvm::Function *loops = m->getFunction(name))
+      loops->setName(name + ".loops");
+    image.symbols.push_back(name);
+    addAbiWrapper(*m, ciface, name);
   }
 
   llvm::InitializeNativeTarget();

@@ -25,7 +25,7 @@ struct HostImage {
 
 /// Lowers every `func.func` of `kernels` (a module holding only kernels, as
 /// left by ssm-build-cpu-schedule) to LLVM, wraps each kernel `k` as
-/// `void k_abi(void **args)` (args[i] = &memref descriptor i) and builds a
+/// `void k(void **args)` (args[i] = &memref descriptor i) and builds a
 /// shared object. `llvmIR`, when given, receives the optimized module's text.
 /// Errors are reported as diagnostics on `kernels`.
 FailureOr<HostImage> buildHostImage(ModuleOp kernels, const HostCodegenOptions &options,

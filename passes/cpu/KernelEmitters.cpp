@@ -22,9 +22,28 @@ bool mlir::ssm::hasCpuKernelEmitter(Operation *op) {
          isTensorElementwise(op);
 }
 
+static LogicalResult emitKernelBody(LoopBuilder &lb, Operation *op,
+                                    ValueRange inputs, ValueRange outputs);
+
 LogicalResult mlir::ssm::emitCpuKernelBody(OpBuilder &b, Operation *op,
                                            ValueRange inputs,
                                            ValueRange outputs) {
+  LoopBuilder lb(b, op->getLoc());
+  return emitKernelBody(lb, op, inputs, outputs);
+}
+
+LogicalResult mlir::ssm::emitGpuKernelBody(
+    OpBuilder &b, Operation *op, ValueRange inputs, ValueRange outputs,
+    SmallVectorImpl<SmallVector<Value>> &parallelBounds) {
+  LoopBuilder lb(b, op->getLoc(), LoopTarget::Gpu);
+  if (failed(emitKernelBody(lb, op, inputs, outputs)))
+    return failure();
+  parallelBounds.assign(lb.parallelBounds().begin(), lb.parallelBounds().end());
+  return success();
+}
+
+static LogicalResult emitKernelBody(LoopBuilder &lb, Operation *op,
+                                    ValueRange inputs, ValueRange outputs) {
   if (!hasCpuKernelEmitter(op))
     return op->emitOpError() << "has no CPU kernel emitter";
   if (inputs.size() != op->getNumOperands() ||
@@ -38,7 +57,6 @@ LogicalResult mlir::ssm::emitCpuKernelBody(OpBuilder &b, Operation *op,
       return op->emitOpError() << "CPU kernel arguments must be memrefs, got "
                                << v.getType();
 
-  LoopBuilder lb(b, op->getLoc());
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](EmbeddingOp o) { return emitEmbedding(lb, o, inputs, outputs); })
       .Case([&](LinearOp o) { return emitLinear(lb, o, inputs, outputs); })

@@ -35,6 +35,15 @@ bool hasCpuKernelEmitter(Operation *op);
 LogicalResult emitCpuKernelBody(OpBuilder &b, Operation *op, ValueRange inputs,
                                 ValueRange outputs);
 
+/// The same loops for a GPU kernel body (inside a gpu.func): every parallel
+/// nest becomes a grid-stride loop over the x dimension of the grid (any
+/// launch is correct), and scan states live in per-thread stack arrays of the
+/// op's static state size. `parallelBounds` receives each nest's bounds so
+/// the caller can size the launch.
+LogicalResult emitGpuKernelBody(OpBuilder &b, Operation *op, ValueRange inputs,
+                                ValueRange outputs,
+                                SmallVectorImpl<SmallVector<Value>> &parallelBounds);
+
 } // namespace mlir::ssm
 
 #endif

@@ -1,9 +1,12 @@
 #include "passes/cpu/LoopBuilder.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
 using namespace mlir;
 using namespace mlir::ssm::cpu;
 
-LoopBuilder::LoopBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {
+LoopBuilder::LoopBuilder(OpBuilder &b, Location loc, LoopTarget target)
+    : b(b), loc(loc), target(target) {
   zero = arith::ConstantIndexOp::create(b, loc, 0);
   one = arith::ConstantIndexOp::create(b, loc, 1);
 }
@@ -110,6 +113,42 @@ void LoopBuilder::nestLeading(Value memref, int64_t keep,
   nest(ubs, body);
 }
 
+void LoopBuilder::parallel(ValueRange ubs,
+                           llvm::function_ref<void(ValueRange)> body) {
+  bounds.emplace_back(ubs.begin(), ubs.end());
+  if (!onGpu())
+    return nest(ubs, body);
+  // i = block * blockDim + thread, step gridDim * blockDim, over the product
+  // of the bounds; the indices are recovered innermost first.
+  Value total = index(1);
+  for (Value ub : ubs)
+    total = muli(total, ub);
+  auto x = gpu::Dimension::x;
+  Value blockDim = gpu::BlockDimOp::create(b, loc, x);
+  Value first = addi(muli(gpu::BlockIdOp::create(b, loc, x), blockDim),
+                     gpu::ThreadIdOp::create(b, loc, x));
+  Value step = muli(gpu::GridDimOp::create(b, loc, x), blockDim);
+  auto forOp = scf::ForOp::create(b, loc, first, total, step);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forOp.getBody()->getTerminator());
+  SmallVector<Value> ivs(ubs.size());
+  Value rest = forOp.getInductionVar();
+  for (size_t i = ubs.size(); i-- > 0;) {
+    ivs[i] = i == 0 ? rest : remi(rest, ubs[i]);
+    if (i > 0)
+      rest = divi(rest, ubs[i]);
+  }
+  body(ivs);
+}
+
+void LoopBuilder::parallelLeading(Value memref, int64_t keep,
+                                  llvm::function_ref<void(ValueRange)> body) {
+  SmallVector<Value> ubs;
+  for (int64_t i = 0, e = rank(memref) - keep; i < e; ++i)
+    ubs.push_back(dim(memref, i));
+  parallel(ubs, body);
+}
+
 Value LoopBuilder::add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
 Value LoopBuilder::sub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
 Value LoopBuilder::mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
@@ -138,3 +177,4 @@ Value LoopBuilder::subi(Value x, Value y) { return arith::SubIOp::create(b, loc,
 Value LoopBuilder::muli(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
 Value LoopBuilder::divi(Value x, Value y) { return arith::DivUIOp::create(b, loc, x, y); }
 Value LoopBuilder::maxi(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
+Value LoopBuilder::remi(Value x, Value y) { return arith::RemUIOp::create(b, loc, x, y); }

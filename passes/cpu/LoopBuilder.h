@@ -17,14 +17,19 @@
 
 namespace mlir::ssm::cpu {
 
+/// Where the loops run. The emitters are written once: only `parallel`
+/// differs between the targets.
+enum class LoopTarget { Cpu, Gpu };
+
 class LoopBuilder {
 public:
   // Creates the index constants 0 and 1 at the insertion point, so every
   // loop emitted afterwards shares them.
-  LoopBuilder(OpBuilder &b, Location loc);
+  LoopBuilder(OpBuilder &b, Location loc, LoopTarget target = LoopTarget::Cpu);
 
   OpBuilder &builder() { return b; }
   Location location() { return loc; }
+  bool onGpu() const { return target == LoopTarget::Gpu; }
 
   // Constants.
   Value index(int64_t v);
@@ -57,6 +62,20 @@ public:
   void nestLeading(Value memref, int64_t keep,
                    llvm::function_ref<void(ValueRange)> body);
 
+  // A nest whose iterations are independent of each other (each writes its
+  // own outputs, and no iteration reads what another writes). On the CPU it
+  // is `nest`; on the GPU the flattened range is shared out to the threads
+  // of the grid in a grid-stride loop (x dimension), so any grid is correct.
+  // Two parallel nests of one kernel may run at the same time on the GPU:
+  // they must not depend on each other either.
+  void parallel(ValueRange ubs, llvm::function_ref<void(ValueRange)> body);
+  // `parallel` over every dimension of `memref` but the last `keep`.
+  void parallelLeading(Value memref, int64_t keep,
+                       llvm::function_ref<void(ValueRange)> body);
+  // The upper bounds of each `parallel` emitted so far, in order (the GPU
+  // launch is sized from them).
+  ArrayRef<SmallVector<Value>> parallelBounds() const { return bounds; }
+
   // Scalar f32 arithmetic.
   Value add(Value x, Value y);
   Value sub(Value x, Value y);
@@ -79,11 +98,14 @@ public:
   Value muli(Value x, Value y);
   Value divi(Value x, Value y);
   Value maxi(Value x, Value y);
+  Value remi(Value x, Value y);
 
 private:
   OpBuilder &b;
   Location loc;
+  LoopTarget target;
   Value zero, one;
+  SmallVector<SmallVector<Value>> bounds;
 };
 
 } // namespace mlir::ssm::cpu

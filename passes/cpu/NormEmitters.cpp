@@ -24,7 +24,7 @@ LogicalResult cpu::emitRMSNorm(LoopBuilder &lb, RMSNormOp op, ValueRange inputs,
       lb.builder(), lb.location(), lb.builder().getF32Type(),
       arith::IndexCastUIOp::create(lb.builder(), lb.location(),
                                    lb.builder().getI64Type(), d));
-  lb.nestLeading(x, 1, [&](ValueRange pos) {
+  lb.parallelLeading(x, 1, [&](ValueRange pos) {
     Value sumSq = lb.reduce(lb.index(0), d, lb.f32(0.0), [&](Value j, Value acc) {
       Value v = lb.load(x, withLast(pos, j));
       return lb.fma(v, v, acc);
@@ -52,7 +52,7 @@ LogicalResult cpu::emitGatedRMSNorm(LoopBuilder &lb, GatedRMSNormOp op,
   Value groups = lb.divi(e, gs);
   Value gsF = lb.f32(static_cast<double>(groupSize));
 
-  lb.nestLeading(x, 1, [&](ValueRange pos) {
+  lb.parallelLeading(x, 1, [&](ValueRange pos) {
     lb.loop(lb.index(0), groups, [&](Value g) {
       Value start = lb.muli(g, gs);
       Value end = lb.addi(start, gs);

@@ -1,8 +1,8 @@
-// CPU kernels of the prefill scans (Mamba-1 selective scan, Mamba-2 SSD).
+// Loop kernels of the prefill scans (Mamba-1 selective scan, Mamba-2 SSD).
 // Both run the exact recurrence sequentially over t for one (batch, channel)
-// or (batch, head, p) at a time. The running state is N f32 in one stack
-// buffer allocated once per kernel: the expanded [b, L, e, N] state is never
-// materialized. On CPU the recurrent form of SSD is exact and cheapest, so
+// or (batch, head, p) at a time (one per GPU thread). The running state is N
+// f32 in a stack buffer (once per kernel on the CPU, per thread on the GPU):
+// the expanded [b, L, e, N] state is never materialized. On CPU the recurrent form of SSD is exact and cheapest, so
 // `chunk_size` plays no role here.
 #include "passes/cpu/Emitters.h"
 
@@ -25,11 +25,21 @@ Value cpu::emitDelta(LoopBuilder &lb, Value dt, Value bias, bool softplus,
   return v;
 }
 
-// The N-state buffer shared by all (batch, channel) pairs of one kernel.
-static Value allocState(LoopBuilder &lb, Value n) {
+// The N-state buffer: on the CPU one for all (batch, channel) pairs of the
+// kernel; on the GPU one per thread, of the op's static size `staticN` (a
+// GPU stack holds no dynamic allocation). Null after an error on `op`.
+static Value allocState(LoopBuilder &lb, Operation *op, Value n, int64_t staticN) {
   OpBuilder &b = lb.builder();
   auto type = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
-  return memref::AllocaOp::create(b, lb.location(), type, ValueRange{n});
+  if (!lb.onGpu())
+    return memref::AllocaOp::create(b, lb.location(), type, ValueRange{n});
+  if (ShapedType::isDynamic(staticN)) {
+    op->emitOpError() << "needs a static state size for its GPU kernel";
+    return Value();
+  }
+  auto fixed = MemRefType::get({staticN}, b.getF32Type());
+  Value buffer = memref::AllocaOp::create(b, lb.location(), fixed);
+  return memref::CastOp::create(b, lb.location(), type, buffer);
 }
 
 // s[n] = initial[idx..., n] or 0.
@@ -72,37 +82,38 @@ LogicalResult cpu::emitSelectiveScan(LoopBuilder &lb, SelectiveScanOp op,
   Value batch = lb.dim(u, 0), len = lb.dim(u, 1), e = lb.dim(u, 2);
   Value n = lb.dim(a, 1), groups = lb.dim(bm, 2);
   Value perGroup = lb.divi(e, groups);
-  Value s = allocState(lb, n);
+  Value s = allocState(lb, op, n, cast<ShapedType>(op.getA().getType()).getDimSize(1));
+  if (!s)
+    return failure();
 
-  lb.loop(zero, batch, [&](Value bi) {
-    lb.loop(zero, e, [&](Value c) {
-      Value g = lb.divi(c, perGroup);
-      Value biasC = deltaBias ? lb.load(deltaBias, {c}) : Value();
-      Value dC = d ? lb.load(d, {c}) : Value();
-      loadInitialState(lb, s, init, {bi, c}, n);
-      lb.loop(zero, len, [&](Value t) {
-        Value dt = lb.load(delta, {bi, t, c});
-        if (biasC)
-          dt = lb.add(dt, biasC);
-        if (softplus)
-          dt = lb.softplus(dt);
-        Value uv = lb.load(u, {bi, t, c});
-        Value du = lb.mul(dt, uv);
-        Value acc = lb.reduce(zero, n, lb.f32(0.0), [&](Value k, Value acc) {
-          Value decay = lb.exp(lb.mul(dt, lb.load(a, {c, k})));
-          Value next = lb.fma(du, lb.load(bm, {bi, t, g, k}),
-                              lb.mul(decay, lb.loadRaw(s, {k})));
-          lb.storeRaw(next, s, {k});
-          return lb.fma(lb.load(cm, {bi, t, g, k}), next, acc);
-        });
-        if (dC)
-          acc = lb.fma(dC, uv, acc);
-        if (z)
-          acc = lb.mul(acc, lb.silu(lb.load(z, {bi, t, c})));
-        lb.store(acc, y, {bi, t, c});
+  lb.parallel({batch, e}, [&](ValueRange ivs) {
+    Value bi = ivs[0], c = ivs[1];
+    Value g = lb.divi(c, perGroup);
+    Value biasC = deltaBias ? lb.load(deltaBias, {c}) : Value();
+    Value dC = d ? lb.load(d, {c}) : Value();
+    loadInitialState(lb, s, init, {bi, c}, n);
+    lb.loop(zero, len, [&](Value t) {
+      Value dt = lb.load(delta, {bi, t, c});
+      if (biasC)
+        dt = lb.add(dt, biasC);
+      if (softplus)
+        dt = lb.softplus(dt);
+      Value uv = lb.load(u, {bi, t, c});
+      Value du = lb.mul(dt, uv);
+      Value acc = lb.reduce(zero, n, lb.f32(0.0), [&](Value k, Value acc) {
+        Value decay = lb.exp(lb.mul(dt, lb.load(a, {c, k})));
+        Value next = lb.fma(du, lb.load(bm, {bi, t, g, k}),
+                            lb.mul(decay, lb.loadRaw(s, {k})));
+        lb.storeRaw(next, s, {k});
+        return lb.fma(lb.load(cm, {bi, t, g, k}), next, acc);
       });
-      storeFinalState(lb, s, finalState, {bi, c}, n);
+      if (dC)
+        acc = lb.fma(dC, uv, acc);
+      if (z)
+        acc = lb.mul(acc, lb.silu(lb.load(z, {bi, t, c})));
+      lb.store(acc, y, {bi, t, c});
     });
+    storeFinalState(lb, s, finalState, {bi, c}, n);
   });
   return success();
 }
@@ -129,38 +140,37 @@ LogicalResult cpu::emitSSD(LoopBuilder &lb, SSDOp op, ValueRange inputs,
         p = lb.dim(x, 3);
   Value n = lb.dim(bm, 3), groups = lb.dim(bm, 2);
   Value perGroup = lb.divi(heads, groups);
-  Value s = allocState(lb, n);
+  Value s = allocState(lb, op, n, cast<ShapedType>(op.getB().getType()).getDimSize(3));
+  if (!s)
+    return failure();
 
-  lb.loop(zero, batch, [&](Value bi) {
-    lb.loop(zero, heads, [&](Value h) {
-      Value g = lb.divi(h, perGroup);
-      Value ah = lb.load(a, {h});
-      Value bias = dtBias ? lb.load(dtBias, {h}) : Value();
-      Value dH = d ? lb.load(d, {h}) : Value();
-      lb.loop(zero, p, [&](Value pi) {
-        loadInitialState(lb, s, init, {bi, h, pi}, n);
-        lb.loop(zero, len, [&](Value t) {
-          Value dt = emitDelta(lb, lb.load(dtm, {bi, t, h}), bias, softplus,
-                               dtMin, dtMax);
-          // The decay is one scalar per (t, head): hoisted out of the N loop.
-          Value decay = lb.exp(lb.mul(dt, ah));
-          Value xv = lb.load(x, {bi, t, h, pi});
-          Value dx = lb.mul(dt, xv);
-          Value acc = lb.reduce(zero, n, lb.f32(0.0), [&](Value k, Value acc) {
-            Value next = lb.fma(dx, lb.load(bm, {bi, t, g, k}),
-                                lb.mul(decay, lb.loadRaw(s, {k})));
-            lb.storeRaw(next, s, {k});
-            return lb.fma(lb.load(cm, {bi, t, g, k}), next, acc);
-          });
-          if (dH)
-            acc = lb.fma(dH, xv, acc);
-          if (z)
-            acc = lb.mul(acc, lb.silu(lb.load(z, {bi, t, h, pi})));
-          lb.store(acc, y, {bi, t, h, pi});
-        });
-        storeFinalState(lb, s, finalState, {bi, h, pi}, n);
+  lb.parallel({batch, heads, p}, [&](ValueRange ivs) {
+    Value bi = ivs[0], h = ivs[1], pi = ivs[2];
+    Value g = lb.divi(h, perGroup);
+    Value ah = lb.load(a, {h});
+    Value bias = dtBias ? lb.load(dtBias, {h}) : Value();
+    Value dH = d ? lb.load(d, {h}) : Value();
+    loadInitialState(lb, s, init, {bi, h, pi}, n);
+    lb.loop(zero, len, [&](Value t) {
+      Value dt = emitDelta(lb, lb.load(dtm, {bi, t, h}), bias, softplus,
+                           dtMin, dtMax);
+      // The decay is one scalar per (t, head): hoisted out of the N loop.
+      Value decay = lb.exp(lb.mul(dt, ah));
+      Value xv = lb.load(x, {bi, t, h, pi});
+      Value dx = lb.mul(dt, xv);
+      Value acc = lb.reduce(zero, n, lb.f32(0.0), [&](Value k, Value acc) {
+        Value next = lb.fma(dx, lb.load(bm, {bi, t, g, k}),
+                            lb.mul(decay, lb.loadRaw(s, {k})));
+        lb.storeRaw(next, s, {k});
+        return lb.fma(lb.load(cm, {bi, t, g, k}), next, acc);
       });
+      if (dH)
+        acc = lb.fma(dH, xv, acc);
+      if (z)
+        acc = lb.mul(acc, lb.silu(lb.load(z, {bi, t, h, pi})));
+      lb.store(acc, y, {bi, t, h, pi});
     });
+    storeFinalState(lb, s, finalState, {bi, h, pi}, n);
   });
   return success();
 }

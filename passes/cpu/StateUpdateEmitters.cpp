@@ -65,26 +65,26 @@ LogicalResult cpu::emitSelectiveStateUpdate(LoopBuilder &lb,
   Value batch = lb.dim(s.state, 0), ch = lb.dim(s.state, 1);
   Value perGroup = lb.divi(ch, lb.dim(s.bm, 1));
 
-  lb.loop(zero, batch, [&](Value bi) {
-    lb.loop(zero, ch, [&](Value c) {
-      Value g = lb.divi(c, perGroup);
-      Value bias = s.dtBias ? lb.load(s.dtBias, {c}) : Value();
-      Value dt = emitDelta(lb, lb.load(s.dt, {bi, c}), bias, s.softplus,
-                           s.dtMin, s.dtMax);
-      Value dParam = s.d ? lb.load(s.d, {c}) : Value();
-      if (!mamba2) {
-        emitRow(lb, s, {bi, c}, {bi, c}, bi, g, dt, dParam, [&](Value k) {
-          return lb.exp(lb.mul(dt, lb.load(s.a, {c, k})));
-        });
-        return;
-      }
-      // Mamba-2: one decay per head, shared by its P rows.
-      Value decay = lb.exp(lb.mul(dt, lb.load(s.a, {c})));
-      lb.loop(zero, lb.dim(s.state, 2), [&](Value p) {
-        emitRow(lb, s, {bi, c, p}, {bi, c, p}, bi, g, dt, dParam,
-                [&](Value) { return decay; });
+  // One row of N states per iteration: (batch, channel), or (batch, head, p)
+  // for Mamba-2 whose heads share one decay across their P rows.
+  SmallVector<Value> ubs{batch, ch};
+  if (mamba2)
+    ubs.push_back(lb.dim(s.state, 2));
+  lb.parallel(ubs, [&](ValueRange at) {
+    Value bi = at[0], c = at[1];
+    Value g = lb.divi(c, perGroup);
+    Value bias = s.dtBias ? lb.load(s.dtBias, {c}) : Value();
+    Value dt = emitDelta(lb, lb.load(s.dt, {bi, c}), bias, s.softplus,
+                         s.dtMin, s.dtMax);
+    Value dParam = s.d ? lb.load(s.d, {c}) : Value();
+    if (!mamba2) {
+      emitRow(lb, s, at, at, bi, g, dt, dParam, [&](Value k) {
+        return lb.exp(lb.mul(dt, lb.load(s.a, {c, k})));
       });
-    });
+      return;
+    }
+    Value decay = lb.exp(lb.mul(dt, lb.load(s.a, {c})));
+    emitRow(lb, s, at, at, bi, g, dt, dParam, [&](Value) { return decay; });
   });
   return success();
 }

@@ -1,6 +1,10 @@
 // The backend interface: the few things a target must provide to execute a
 // bound schedule (load a kernel image, launch a kernel, run a GEMM, hand out
-// memory). The cpu backend lives in cpu/; a cuda one would sit beside it.
+// and fill memory). The cpu backend lives in cpu/, the cuda one in cuda/.
+//
+// Memory handed out by a backend may live on a device: the session moves
+// bytes in and out only through copyToDevice / copyToHost / zero, and reads
+// results only after copyToHost (which waits for the work queued before it).
 #ifndef SSMC_SRC_BACKEND_H
 #define SSMC_SRC_BACKEND_H
 
@@ -8,13 +12,17 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace ssmc {
 
+class Artifact;
+
 // c[m, n] = a[m, k] * b[n, k]^T (+ bias[n]); row-major, leading dims given.
+// All pointers are backend memory (device pointers on cuda).
 struct GemmCall {
   int64_t m = 0, n = 0, k = 0;
   const float *a = nullptr;
@@ -26,30 +34,82 @@ struct GemmCall {
   const float *bias = nullptr; // may be null
 };
 
+// One kernel argument: an MLIR memref descriptor as int64 words
+// {allocated, aligned, offset, sizes[rank], strides[rank]}.
+using Descriptor = std::vector<int64_t>;
+
+// A kernel step with its arguments bound, ready to launch any number of
+// times (built once per plan; the descriptors never change afterwards).
+class PreparedKernel {
+public:
+  virtual ~PreparedKernel() = default;
+};
+
+// A recorded sequence of launches and GEMMs (a CUDA graph) that replays
+// with the same pointers and sizes.
+class Recording {
+public:
+  virtual ~Recording() = default;
+};
+
 class Backend {
 public:
   virtual ~Backend() = default;
   virtual const char *name() const = 0;
   // Whether weights of this dtype can be computed with.
   virtual bool supportsWeightDType(DType t) const = 0;
-  // Loads the target's kernel image and resolves every symbol; throws
-  // RuntimeError naming `where` (file + section) if any step is impossible.
-  virtual void loadKernels(const uint8_t *image, size_t size,
-                           const std::vector<std::string> &symbols,
-                           const std::string &where) = 0;
-  // args[i] points to the memref descriptor of the i-th view.
-  virtual void launch(int symbolIndex, void **args) = 0;
+  // Loads the artifact's kernel image for this target (`image`, described by
+  // the manifest) and resolves every symbol; throws RuntimeError naming
+  // `path` and the section if any step is impossible.
+  virtual void loadKernels(const Artifact &artifact, const KernelImage &image,
+                           const std::string &path) = 0;
+  // `symbolIndex` indexes KernelImage::symbols; descriptors[i] is the i-th
+  // argument. Throws RuntimeError when the arguments do not fit the kernel.
+  virtual std::unique_ptr<PreparedKernel>
+  prepareKernel(int symbolIndex, std::vector<Descriptor> descriptors) = 0;
+  virtual void launch(PreparedKernel &kernel) = 0;
   virtual void gemm(const GemmCall &call) = 0;
-  // Zero-filled, 64-byte aligned; throws RuntimeError when out of memory.
+
+  // Zero-filled, at least 256-byte aligned; throws RuntimeError when out of
+  // memory.
   virtual void *allocate(size_t bytes) = 0;
   virtual void release(void *p) = 0;
+  // True when backend memory is ordinary host memory (the cpu backend): the
+  // session may then hand out pointers to it without a copy.
+  virtual bool hostAddressable() const = 0;
+  virtual void copyToDevice(void *dst, const void *src, size_t bytes) = 0;
+  // Waits for all queued work, then copies.
+  virtual void copyToHost(void *dst, const void *src, size_t bytes) = 0;
+  virtual void zero(void *dst, size_t bytes) = 0;
+  // The weight at `host` (`bytes` long, alive as long as the model) as the
+  // kernels read it: `host` itself on the cpu, a device copy on cuda (owned
+  // by the backend, freed with it).
+  virtual const void *residentWeight(const void *host, size_t bytes) = 0;
+
+  // Records what `steps` launches into a replayable sequence; null when the
+  // backend does not record (then the caller simply runs `steps` each time).
+  virtual std::unique_ptr<Recording> record(const std::function<void()> &steps) {
+    (void)steps;
+    return nullptr;
+  }
+  virtual void replay(Recording &recording) { (void)recording; }
+  // Waits until all queued work has finished.
+  virtual void synchronize() {}
 };
 
 struct BackendOptions {
-  int numThreads = 0; // 0: the library's default
+  int numThreads = 0; // cpu: OpenBLAS threads, 0 for the library's default
+  int cudaDevice = 0; // cuda: device ordinal
 };
 
 std::unique_ptr<Backend> createCpuBackend(const BackendOptions &options);
+
+// Throws RuntimeError(Unsupported) with the reason when CUDA cannot be used:
+// this build has no CUDA backend, no driver library, no device.
+std::unique_ptr<Backend> createCudaBackend(const BackendOptions &options);
+
+// Whether createCudaBackend would succeed (a driver and at least one device).
+bool cudaAvailable();
 
 } // namespace ssmc
 

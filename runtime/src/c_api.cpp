@@ -17,6 +17,8 @@ void ssmc_load_options_init(ssmc_load_options *options) {
     return;
   options->verify_checksums = 1;
   options->num_threads = 0;
+  options->device = SSMC_DEVICE_AUTO;
+  options->cuda_device = 0;
 }
 
 ssmc_status ssmc_model_load(const char *path, const ssmc_load_options *options,
@@ -32,6 +34,19 @@ ssmc_status ssmc_model_load(const char *path, const ssmc_load_options *options,
     ssmc::LoadOptions lo;
     lo.verifyChecksums = o.verify_checksums != 0;
     lo.numThreads = o.num_threads;
+    switch (o.device) {
+    case SSMC_DEVICE_AUTO: lo.device = ssmc::Device::Auto; break;
+    case SSMC_DEVICE_CPU: lo.device = ssmc::Device::Cpu; break;
+    case SSMC_DEVICE_CUDA: lo.device = ssmc::Device::Cuda; break;
+    default:
+      throw ssmc::RuntimeError(ssmc::ErrorCode::InvalidArgument,
+                               "options->device " + std::to_string(int(o.device)) +
+                                   " is not an ssmc_device value");
+    }
+    if (o.cuda_device < 0)
+      throw ssmc::RuntimeError(ssmc::ErrorCode::InvalidArgument,
+                               "options->cuda_device must not be negative");
+    lo.cudaDevice = o.cuda_device;
     auto handle = std::make_unique<ssmc_model>();
     handle->model = ssmc::Model::load(path, lo);
     *model = handle.release();
@@ -53,6 +68,7 @@ ssmc_status ssmc_model_info(const ssmc_model *model, ssmc_model_info_t *info) {
     info->n_state = static_cast<int32_t>(m.states.size());
     info->has_prefill = m.prefill.has_value();
     info->has_decode = m.decode.has_value();
+    info->device = model->model->target();
   });
 }
 
@@ -98,6 +114,13 @@ ssmc_status ssmc_decode(ssmc_session *session, const int32_t *tokens) {
   return guard([&] {
     require(session, "session");
     session->session->decode(tokens);
+  });
+}
+
+ssmc_status ssmc_session_synchronize(ssmc_session *session) {
+  return guard([&] {
+    require(session, "session");
+    session->session->model().backend().synchronize();
   });
 }
 

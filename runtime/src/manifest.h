@@ -72,7 +72,7 @@ struct StepDesc {
   std::string where;
   // kernel
   std::string symbol;
-  int symbolIndex = -1; // into the cpu kernel image's symbols
+  int symbolIndex = -1; // into the symbols of every kernel image (they agree)
   std::vector<ViewDesc> args;
   // gemm
   SizeExpr m, n, k;
@@ -89,9 +89,31 @@ struct EntryPoint {
   int logits = -1; // buffer index of the "logits" output
 };
 
+// One grid dimension of a cuda launch: the product of some argument sizes,
+// divided by `div` rounding up (1 when `product` is empty).
+struct GridDim {
+  struct Factor {
+    int arg = 0; // kernel argument index
+    int dim = 0; // dimension of that argument's view
+  };
+  std::vector<Factor> product;
+  int64_t div = 1;
+};
+
+// How a cuda kernel is launched (docs/artifact-format.md, "Kernel images").
+struct LaunchDesc {
+  int64_t block[3] = {1, 1, 1};
+  GridDim grid[3];
+  // The kernel walks its work in a grid-stride loop, so the grid may be
+  // clamped to the device's limits; otherwise an oversized grid is an error.
+  bool gridStride = false;
+};
+
 struct KernelImage {
   std::string section;
+  std::string fallbackSection; // cuda: PTX, JIT-compiled when the cubin does not load
   std::vector<std::string> symbols;
+  std::vector<LaunchDesc> launches; // cuda: one per symbol
 };
 
 // "tokenizer": how text maps to token ids (docs/artifact-format.md).

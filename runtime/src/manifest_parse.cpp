@@ -139,6 +139,7 @@ private:
   void parseModel(const json &j);
   void parseWeights(const json &j);
   void parseKernels(const json &j);
+  LaunchDesc parseLaunch(const json &j, const std::string &where);
   void parseStates(const json &j);
   void parseTokenizer(const json &j);
   EntryPoint parseEntry(const json &j, const std::string &name);
@@ -287,13 +288,21 @@ void Parser::parseWeights(const json &j) {
 
 void Parser::parseKernels(const json &j) {
   object(j, "kernels");
+  const std::vector<std::string> *first = nullptr;
+  std::string firstName;
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string w = "kernels." + it.key();
     const json &o = object(it.value(), w);
     KernelImage img;
-    img.section = str(member(o, "section", w), w + ".section");
-    if (!artifact_.find(img.section) || img.section == "manifest")
-      fail(w + ".section", "no section \"" + img.section + "\" in the artifact");
+    auto section = [&](const char *key) {
+      std::string name = str(member(o, key, w), w + "." + key);
+      if (!artifact_.find(name) || name == "manifest")
+        fail(w + "." + key, "no section \"" + name + "\" in the artifact");
+      return name;
+    };
+    img.section = section("section");
+    if (optional(o, "ptx_section"))
+      img.fallbackSection = section("ptx_section");
     const json &syms = array(member(o, "symbols", w), w + ".symbols");
     std::set<std::string> seen;
     for (size_t i = 0; i < syms.size(); ++i) {
@@ -305,8 +314,67 @@ void Parser::parseKernels(const json &j) {
         fail(ws, "duplicate symbol \"" + s + "\"");
       img.symbols.push_back(s);
     }
+    if (it.key() == "cuda") {
+      const json &launches = array(member(o, "launch", w), w + ".launch");
+      if (launches.size() != img.symbols.size())
+        fail(w + ".launch", std::to_string(launches.size()) + " entries for " +
+                                std::to_string(img.symbols.size()) + " symbols");
+      for (size_t i = 0; i < launches.size(); ++i)
+        img.launches.push_back(
+            parseLaunch(launches[i], w + ".launch[" + std::to_string(i) + "]"));
+    }
+    // Steps name kernels by index, so every image lists the same symbols.
+    if (first && *first != img.symbols)
+      fail(w + ".symbols", "differs from kernels." + firstName + ".symbols");
     m_.kernels[it.key()] = std::move(img);
+    if (!first) {
+      first = &m_.kernels[it.key()].symbols;
+      firstName = it.key();
+    }
   }
+}
+
+LaunchDesc Parser::parseLaunch(const json &o, const std::string &w) {
+  object(o, w);
+  LaunchDesc l;
+  const json &block = array(member(o, "block", w), w + ".block");
+  const json &grid = array(member(o, "grid", w), w + ".grid");
+  if (block.size() != 3 || grid.size() != 3)
+    fail(w, "\"block\" and \"grid\" need 3 entries each (x, y, z)");
+  int64_t threads = 1;
+  for (int d = 0; d < 3; ++d) {
+    const std::string wb = w + ".block[" + std::to_string(d) + "]";
+    l.block[d] = integer(block[d], wb);
+    if (l.block[d] < 1 || l.block[d] > 1024)
+      fail(wb, "block size must be in [1, 1024]");
+    threads *= l.block[d];
+    const std::string wg = w + ".grid[" + std::to_string(d) + "]";
+    const json &g = object(grid[d], wg);
+    const json &product = array(member(g, "product", wg), wg + ".product");
+    for (size_t f = 0; f < product.size(); ++f) {
+      const std::string wf = wg + ".product[" + std::to_string(f) + "]";
+      const json &pair = array(product[f], wf);
+      if (pair.size() != 2)
+        fail(wf, "expected [argument, dimension]");
+      int64_t arg = integer(pair[0], wf + "[0]"), dim = integer(pair[1], wf + "[1]");
+      if (arg > 255 || dim >= 8)
+        fail(wf, "argument or dimension out of range");
+      l.grid[d].product.push_back({static_cast<int>(arg), static_cast<int>(dim)});
+    }
+    if (const json *div = optional(g, "div")) {
+      l.grid[d].div = integer(*div, wg + ".div");
+      if (l.grid[d].div < 1)
+        fail(wg + ".div", "must be at least 1");
+    }
+  }
+  if (threads > 1024)
+    fail(w + ".block", "more than 1024 threads per block");
+  if (const json *gs = optional(o, "grid_stride")) {
+    if (!gs->is_boolean())
+      fail(w + ".grid_stride", "expected a boolean");
+    l.gridStride = gs->get<bool>();
+  }
+  return l;
 }
 
 void Parser::parseTokenizer(const json &j) {
@@ -460,27 +528,40 @@ StepDesc Parser::parseStep(const json &o, const std::string &w,
   if (op == "kernel") {
     s.op = StepDesc::Op::Kernel;
     s.symbol = str(member(o, "symbol", w), w + ".symbol");
-    // The cpu image must list the symbol (its presence in the ELF is checked
-    // when the backend loads the image).
-    auto cpu = m_.kernels.find("cpu");
-    bool targetsCpu = false;
+    // Every kernel image lists the same symbols (parseKernels), and each
+    // target needs one (the images check that the symbols exist at load).
     for (const std::string &t : m_.targets)
-      targetsCpu |= t == "cpu";
-    if (targetsCpu) {
-      if (cpu == m_.kernels.end())
-        fail(w + ".symbol", "kernel step but the artifact has no \"kernels\".\"cpu\" image");
-      const auto &syms = cpu->second.symbols;
+      if (!m_.kernels.count(t))
+        fail(w + ".symbol", "kernel step but the artifact has no \"kernels\".\"" + t +
+                                "\" image");
+    if (!m_.kernels.empty()) {
+      const auto &image = *m_.kernels.begin();
+      const auto &syms = image.second.symbols;
       for (size_t i = 0; i < syms.size(); ++i)
         if (syms[i] == s.symbol)
           s.symbolIndex = static_cast<int>(i);
       if (s.symbolIndex < 0)
         fail(w + ".symbol", "unknown kernel symbol \"" + s.symbol +
-                                "\" (not listed in kernels.cpu.symbols)");
+                                "\" (not listed in kernels." + image.first + ".symbols)");
     }
     const json &args = array(member(o, "args", w), w + ".args");
     for (size_t i = 0; i < args.size(); ++i)
       s.args.push_back(parseView(args[i], w + ".args[" + std::to_string(i) + "]",
                                  ep, bufferIndex));
+    // A launch grid may only read sizes the step's arguments have.
+    for (const auto &image : m_.kernels) {
+      if (image.second.launches.empty())
+        continue;
+      const LaunchDesc &l = image.second.launches[static_cast<size_t>(s.symbolIndex)];
+      for (const GridDim &g : l.grid)
+        for (const GridDim::Factor &f : g.product)
+          if (static_cast<size_t>(f.arg) >= s.args.size() ||
+              static_cast<size_t>(f.dim) >= viewRank(s.args[f.arg], ep))
+            fail(w, "kernels." + image.first + " launches \"" + s.symbol +
+                        "\" with a grid sized by argument " + std::to_string(f.arg) +
+                        " dimension " + std::to_string(f.dim) +
+                        ", which this step does not have");
+    }
     return s;
   }
   if (op != "gemm")

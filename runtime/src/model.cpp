@@ -20,28 +20,12 @@ std::shared_ptr<Model> Model::load(const std::string &path,
   m->manifest_ = parseManifest(*m->artifact_);
   const Manifest &mf = m->manifest_;
 
-  bool cpu = false;
-  std::string targets;
-  for (const std::string &t : mf.targets) {
-    cpu |= t == "cpu";
-    targets += (targets.empty() ? "" : ", ") + t;
-  }
-  if (!cpu)
-    throw RuntimeError(ErrorCode::Unsupported,
-                       path + ": artifact was compiled for [" + targets +
-                           "], not for the cpu target");
-  BackendOptions bo;
-  bo.numThreads = options.numThreads;
-  m->backend_ = createCpuBackend(bo);
+  m->selectBackend(options);
   m->resolveWeights(options);
   m->loadTokenizer();
-
-  auto image = mf.kernels.find("cpu");
-  if (image != mf.kernels.end()) {
-    const ArtifactSection *s = m->artifact_->find(image->second.section);
-    m->backend_->loadKernels(s->data, s->size, image->second.symbols,
-                             path + ": section '" + s->name + "'");
-  }
+  auto image = mf.kernels.find(m->backend_->name());
+  if (image != mf.kernels.end())
+    m->backend_->loadKernels(*m->artifact_, image->second, path);
 
   // Bind once with B = L = 1 so bad views surface at load, not mid-session.
   Bindings one{1, 1};
@@ -50,6 +34,31 @@ std::shared_ptr<Model> Model::load(const std::string &path,
   if (mf.decode)
     bindEntry(mf, *mf.decode, one, path);
   return m;
+}
+
+void Model::selectBackend(const LoadOptions &options) {
+  const Manifest &mf = manifest_;
+  auto targets = [&] {
+    std::string list;
+    for (const std::string &t : mf.targets)
+      list += (list.empty() ? "" : ", ") + t;
+    return "[" + list + "]";
+  };
+  auto has = [&](const char *t) {
+    return std::find(mf.targets.begin(), mf.targets.end(), t) != mf.targets.end();
+  };
+  BackendOptions bo;
+  bo.numThreads = options.numThreads;
+  bo.cudaDevice = options.cudaDevice;
+  Device device = options.device;
+  if (device == Device::Auto)
+    device = has("cuda") && cudaAvailable() ? Device::Cuda : Device::Cpu;
+  const char *want = device == Device::Cuda ? "cuda" : "cpu";
+  if (!has(want))
+    throw RuntimeError(ErrorCode::Unsupported,
+                       path() + ": artifact was compiled for " + targets() +
+                           ", not for the " + want + " target");
+  backend_ = device == Device::Cuda ? createCudaBackend(bo) : createCpuBackend(bo);
 }
 
 // Parsed at load so a bad tokenizer.json fails here, naming the section.
@@ -85,7 +94,8 @@ void Model::resolveWeights(const LoadOptions &options) {
                              " is not supported by the " + backend_->name() +
                              " backend (f32 only)");
     if (!w.external()) {
-      weights_.push_back(artifact_->find(w.section)->data + w.offset);
+      weights_.push_back(backend_->residentWeight(artifact_->find(w.section)->data + w.offset,
+                                                  static_cast<size_t>(w.nbytes)));
       continue;
     }
     MappedFile *&f = files[w.file];
@@ -116,7 +126,7 @@ void Model::resolveWeights(const LoadOptions &options) {
                                checksumToHex(w.checksum) +
                                " (file changed since compilation?)");
     }
-    weights_.push_back(data);
+    weights_.push_back(backend_->residentWeight(data, static_cast<size_t>(w.nbytes)));
   }
 }
 

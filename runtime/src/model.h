@@ -17,9 +17,14 @@
 
 namespace ssmc {
 
+enum class Device { Auto, Cpu, Cuda };
+
 struct LoadOptions {
   bool verifyChecksums = true; // payload and external-weight checksums
   int numThreads = 0;
+  // Auto: cuda when the artifact has a cuda image and a GPU is usable, else cpu.
+  Device device = Device::Auto;
+  int cudaDevice = 0;
 };
 
 class Model {
@@ -31,12 +36,15 @@ public:
   const std::string &path() const { return artifact_->path(); }
   const Manifest &manifest() const { return manifest_; }
   Backend &backend() const { return *backend_; }
+  // The target the model runs on: "cpu" or "cuda".
+  const char *target() const { return backend_->name(); }
   const void *weight(int index) const { return weights_[static_cast<size_t>(index)]; }
   // The artifact's tokenizer, or null when it carries none.
   const Tokenizer *tokenizer() const { return tokenizer_.get(); }
 
 private:
   Model() = default;
+  void selectBackend(const LoadOptions &options);
   void resolveWeights(const LoadOptions &options);
   void loadTokenizer();
 

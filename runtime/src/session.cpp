@@ -22,13 +22,17 @@ struct Session::Plan {
   BoundEntry bound;
   std::vector<void *> buffers; // per entry buffer
   std::vector<void *> owned;   // what this plan allocated
-  // Per kernel step: the descriptors (as int64 words) and the args array.
-  std::vector<std::vector<std::vector<int64_t>>> descriptors;
-  std::vector<std::vector<void *>> args;
-  std::vector<GemmCall> gemms;
+  std::vector<std::unique_ptr<PreparedKernel>> kernels; // per kernel step
+  std::vector<GemmCall> gemms;                          // per gemm step
+  // The steps as one replayable recording (CUDA graph), made on the second
+  // run of the plan: a plan run once (a prompt) is not worth recording.
+  std::unique_ptr<Recording> recording;
+  int runs = 0;
   Backend *backend = nullptr;
 
   ~Plan() {
+    recording.reset();
+    kernels.clear();
     for (void *p : owned)
       backend->release(p);
   }
@@ -96,9 +100,9 @@ Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length) {
   for (const BoundStep &s : plan->bound.steps) {
     if (s.desc->op == StepDesc::Op::Kernel) {
       // MLIR memref descriptor: allocated, aligned, offset, sizes, strides.
-      std::vector<std::vector<int64_t>> descs;
+      std::vector<Descriptor> descs;
       for (const BoundView &v : s.args) {
-        std::vector<int64_t> d(3 + 2 * v.shape.size());
+        Descriptor d(3 + 2 * v.shape.size());
         void *p = base(v);
         std::memcpy(&d[0], &p, sizeof p);
         std::memcpy(&d[1], &p, sizeof p);
@@ -109,11 +113,7 @@ Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length) {
         }
         descs.push_back(std::move(d));
       }
-      plan->descriptors.push_back(std::move(descs));
-      std::vector<void *> args;
-      for (auto &d : plan->descriptors.back())
-        args.push_back(d.data());
-      plan->args.push_back(std::move(args));
+      plan->kernels.push_back(be.prepareKernel(s.desc->symbolIndex, std::move(descs)));
     } else {
       GemmCall g;
       g.m = s.m, g.n = s.n, g.k = s.k;
@@ -151,15 +151,23 @@ void Session::checkTokens(const int32_t *tokens, int64_t count,
 
 void Session::execute(Plan &plan) {
   Backend &be = model_->backend();
-  size_t kernel = 0, gemm = 0;
-  for (const BoundStep &s : plan.bound.steps) {
-    if (s.desc->op == StepDesc::Op::Kernel) {
-      be.launch(s.desc->symbolIndex, plan.args[kernel++].data());
-    } else {
-      be.gemm(plan.gemms[gemm++]);
+  auto steps = [&] {
+    size_t kernel = 0, gemm = 0;
+    for (const BoundStep &s : plan.bound.steps) {
+      if (s.desc->op == StepDesc::Op::Kernel)
+        be.launch(*plan.kernels[kernel++]);
+      else
+        be.gemm(plan.gemms[gemm++]);
     }
-  }
+  };
+  if (!plan.recording && ++plan.runs == 2)
+    plan.recording = be.record(steps);
+  if (plan.recording)
+    be.replay(*plan.recording);
+  else
+    steps();
   last_ = &plan;
+  logitsStale_ = true;
 }
 
 void Session::prefill(const int32_t *tokens, int64_t length) {
@@ -175,8 +183,8 @@ void Session::prefill(const int32_t *tokens, int64_t length) {
     throw RuntimeError(ErrorCode::InvalidArgument, "batch * length overflows");
   checkTokens(tokens, *count, length);
   Plan &plan = planFor(*m.prefill, length);
-  std::memcpy(plan.buffers[static_cast<size_t>(m.prefill->tokens)], tokens,
-              static_cast<size_t>(*count) * sizeof(int32_t));
+  model_->backend().copyToDevice(plan.buffers[static_cast<size_t>(m.prefill->tokens)],
+                                 tokens, static_cast<size_t>(*count) * sizeof(int32_t));
   execute(plan);
 }
 
@@ -187,8 +195,8 @@ void Session::decode(const int32_t *tokens) {
                        model_->path() + ": artifact has no decode entry point");
   checkTokens(tokens, batch_, 1);
   Plan &plan = planFor(*m.decode, 0);
-  std::memcpy(plan.buffers[static_cast<size_t>(m.decode->tokens)], tokens,
-              static_cast<size_t>(batch_) * sizeof(int32_t));
+  model_->backend().copyToDevice(plan.buffers[static_cast<size_t>(m.decode->tokens)],
+                                 tokens, static_cast<size_t>(batch_) * sizeof(int32_t));
   execute(plan);
 }
 
@@ -198,7 +206,18 @@ const float *Session::logits(std::vector<int64_t> &shape) const {
     return nullptr;
   int idx = last_->ep->logits;
   shape = last_->bound.bufferShapes[static_cast<size_t>(idx)];
-  return static_cast<const float *>(last_->buffers[static_cast<size_t>(idx)]);
+  const void *data = last_->buffers[static_cast<size_t>(idx)];
+  Backend &be = model_->backend();
+  if (be.hostAddressable())
+    return static_cast<const float *>(data);
+  // Device memory: one copy per prefill/decode, made when first asked for.
+  if (logitsStale_) {
+    size_t bytes = static_cast<size_t>(last_->bound.bufferBytes[static_cast<size_t>(idx)]);
+    hostLogits_.resize(bytes / sizeof(float));
+    be.copyToHost(hostLogits_.data(), data, bytes);
+    logitsStale_ = false;
+  }
+  return hostLogits_.data();
 }
 
 int Session::stateIndex(const std::string &name) const {
@@ -220,7 +239,7 @@ void Session::readState(const std::string &name, void *dst, size_t bytes) const 
                        "state \"" + name + "\" has " + std::to_string(stateBytes_[i]) +
                            " bytes; the caller's buffer has " + std::to_string(bytes) +
                            (dst ? "" : " (null)"));
-  std::memcpy(dst, state_[i], bytes);
+  model_->backend().copyToHost(dst, state_[i], bytes);
 }
 
 void Session::writeState(const std::string &name, const void *src, size_t bytes) {
@@ -230,12 +249,20 @@ void Session::writeState(const std::string &name, const void *src, size_t bytes)
                        "state \"" + name + "\" has " + std::to_string(stateBytes_[i]) +
                            " bytes; the caller's buffer has " + std::to_string(bytes) +
                            (src ? "" : " (null)"));
-  std::memcpy(state_[i], src, bytes);
+  model_->backend().copyToDevice(state_[i], src, bytes);
+}
+
+void Session::copyStateOut(size_t i, size_t offset, void *dst, size_t bytes) const {
+  model_->backend().copyToHost(dst, static_cast<const uint8_t *>(state_[i]) + offset, bytes);
+}
+
+void Session::copyStateIn(size_t i, size_t offset, const void *src, size_t bytes) {
+  model_->backend().copyToDevice(static_cast<uint8_t *>(state_[i]) + offset, src, bytes);
 }
 
 void Session::resetState() {
   for (size_t i = 0; i < state_.size(); ++i)
-    std::memset(state_[i], 0, stateBytes_[i]);
+    model_->backend().zero(state_[i], stateBytes_[i]);
 }
 
 } // namespace ssmc

@@ -26,7 +26,8 @@ public:
   void prefill(const int32_t *tokens, int64_t length);
   // tokens: [B]. Updates the state in place.
   void decode(const int32_t *tokens);
-  // The logits of the last prefill/decode; nullptr before any call.
+  // The logits of the last prefill/decode (host memory, valid until the next
+  // call); nullptr before any call.
   const float *logits(std::vector<int64_t> &shape) const;
 
   size_t stateBytes(const std::string &name) const;
@@ -34,11 +35,13 @@ public:
   void writeState(const std::string &name, const void *src, size_t bytes);
   void resetState();
 
-  // Raw access for snapshots (snapshot.cpp): state i in manifest order.
+  // Raw access for snapshots (snapshot.cpp): state i in manifest order,
+  // `bytes` at byte `offset` (the caller checks the range).
   const Model &model() const { return *model_; }
   size_t stateCount() const { return state_.size(); }
-  void *stateData(size_t i) const { return state_[i]; }
   size_t stateBytesAt(size_t i) const { return stateBytes_[i]; }
+  void copyStateOut(size_t i, size_t offset, void *dst, size_t bytes) const;
+  void copyStateIn(size_t i, size_t offset, const void *src, size_t bytes);
 
 private:
   struct Plan;
@@ -53,6 +56,9 @@ private:
   std::vector<size_t> stateBytes_;
   std::list<std::unique_ptr<Plan>> plans_; // most recently used first
   const Plan *last_ = nullptr;
+  // Host copy of the last logits when the backend's memory is on a device.
+  mutable std::vector<float> hostLogits_;
+  mutable bool logitsStale_ = true;
 };
 
 } // namespace ssmc

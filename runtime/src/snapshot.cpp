@@ -84,7 +84,7 @@ void snapshotSave(const Session &s, int64_t seq, void *dst, size_t bytes) {
   out += kSnapshotHeaderBytes;
   for (size_t i = 0; i < s.stateCount(); ++i) {
     size_t n = sliceBytes(s, i);
-    std::memcpy(out, static_cast<const uint8_t *>(s.stateData(i)) + n * seq, n);
+    s.copyStateOut(i, n * seq, out, n);
     out += n;
   }
 }
@@ -113,7 +113,7 @@ void snapshotLoad(Session &s, int64_t seq, const void *src, size_t bytes) {
   in += kSnapshotHeaderBytes;
   for (size_t i = 0; i < s.stateCount(); ++i) {
     size_t n = sliceBytes(s, i);
-    std::memcpy(static_cast<uint8_t *>(s.stateData(i)) + n * seq, in, n);
+    s.copyStateIn(i, n * seq, in, n);
     in += n;
   }
 }

@@ -93,7 +93,7 @@ class Kernel:
     def __init__(self, driver, ptx, chunk):
         self.driver, self.chunk, self.block = driver, chunk, block_size(ptx)
         image = ptx + b"\0"
-        names = ["ssmc_gk0_states", "ssmc_gk0_carry", "ssmc_gk0_outputs"] if chunk else ["ssmc_gk0"]
+        names = ["ssmc_k0_states", "ssmc_k0_carry", "ssmc_k0_outputs"] if chunk else ["ssmc_k0"]
         self.fns = [driver.load(image, name) for name in names]
 
     def __call__(self, ins, y, final):

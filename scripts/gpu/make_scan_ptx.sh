@@ -20,7 +20,8 @@ func.func @scan(%u: tensor<?x?x?x${t}>, %dt: tensor<?x?x?x${t}>, %A: tensor<?x${
   return %y, %s : tensor<?x?x?x${t}>, tensor<?x?x${n}xf32>
 }
 MLIR
-"$opt" "$tmp/scan.mlir" -ssm-outline-gpu-kernels=chunk-length="$chunk" | sed '/func.func @scan/,/^  }$/d' |
+"$opt" "$tmp/scan.mlir" -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels=chunk-length="$chunk" |
+  sed '/func.func \(private \)\{0,1\}@\(scan\|ssmc_k0\)(/,/^  }$/d' |
   "$opt" --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" > "$tmp/out.mlir"
 # The PTX is the first object's `assembly` string; MLIR escapes bytes as \XX.
 /usr/bin/python3 - "$tmp/out.mlir" "$out" <<'PY'

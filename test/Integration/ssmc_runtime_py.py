@@ -31,13 +31,24 @@ class Runtime:
             raise RuntimeError_(self.lib.ssmc_last_error().decode())
 
 
-class Session:
-    """One model + one session of `batch` sequences."""
+class LoadOptions(ctypes.Structure):
+    _fields_ = [("verify_checksums", ctypes.c_int), ("num_threads", ctypes.c_int),
+                ("device", ctypes.c_int), ("cuda_device", ctypes.c_int)]
 
-    def __init__(self, runtime, artifact, batch):
+
+DEVICES = {None: 0, "auto": 0, "cpu": 1, "cuda": 2}  # ssmc_device
+
+
+class Session:
+    """One model + one session of `batch` sequences, on `device` (cpu, cuda;
+    None: the runtime's automatic choice)."""
+
+    def __init__(self, runtime, artifact, batch, device=None):
         self.rt = runtime
         self.model = ctypes.c_void_p()
-        runtime.check(runtime.lib.ssmc_model_load(artifact.encode(), None, ctypes.byref(self.model)))
+        options = LoadOptions(1, 0, DEVICES[device], 0)
+        runtime.check(runtime.lib.ssmc_model_load(artifact.encode(), ctypes.byref(options),
+                                                  ctypes.byref(self.model)))
         self.session = ctypes.c_void_p()
         runtime.check(runtime.lib.ssmc_session_create(self.model, batch, ctypes.byref(self.session)))
 

@@ -79,9 +79,9 @@ func.func @decode(%x: tensor<2x48xf32>, %cs: tensor<2x48x4xf32>, %cw: tensor<48x
 // CHECK: func.func private @[[EMB]](%{{.*}}: memref<?x?xi32, strided<[?, ?], offset: ?>>, %{{.*}}: memref<?x?xf32, strided<[?, ?], offset: ?>>, %{{.*}}: memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>) attributes {llvm.emit_c_interface}
 // CHECK:   scf.for
 // CHECK:     scf.for
-// CHECK:       %[[TOK:.*]] = memref.load
-// CHECK:       %[[ROW:.*]] = arith.index_cast %[[TOK]] : i32 to index
 // CHECK:       scf.for %[[J:.*]] = 
+// CHECK:         %[[TOK:.*]] = memref.load
+// CHECK:         %[[ROW:.*]] = arith.index_cast %[[TOK]] : i32 to index
 // CHECK:         memref.load %{{.*}}[%[[ROW]], %[[J]]]
 // CHECK: return
 
@@ -109,10 +109,10 @@ func.func @decode(%x: tensor<2x48xf32>, %cs: tensor<2x48x4xf32>, %cw: tensor<48x
 // Conv: operands x, weight, bias, initial_state; results output, final_state.
 // Loops b, t, c (channels innermost: contiguous), then the taps.
 // CHECK: func.func private @[[CONV]](%{{.*}}: memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, %{{.*}}: memref<?x?xf32, strided<[?, ?], offset: ?>>, %{{.*}}: memref<?xf32, strided<[?], offset: ?>>, %{{.*}}: memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, %{{.*}}: memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, %{{.*}}: memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>)
-// CHECK:   scf.for %[[B:.*]] =
-// CHECK:     scf.for %[[T:.*]] =
-// CHECK:       arith.maxsi
-// CHECK:       scf.for %[[C:.*]] =
+// CHECK:   scf.for %[[B:[a-z0-9]+]] =
+// CHECK:     scf.for %[[T:[a-z0-9]+]] =
+// CHECK:       scf.for %[[C:[a-z0-9]+]] =
+// CHECK:         arith.maxsi
 // CHECK:         scf.for {{.*}} iter_args
 // CHECK:         scf.for {{.*}} iter_args
 // CHECK:         math.exp
@@ -185,9 +185,9 @@ func.func @decode(%x: tensor<2x48xf32>, %cs: tensor<2x48x4xf32>, %cw: tensor<48x
 // CHECK: func.func private @[[SSU2]](%{{.*}}: memref<?x?x?x?xf32, strided<[?, ?, ?, ?], offset: ?>>, %{{.*}}: memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>
 // CHECK:   scf.for
 // CHECK:     scf.for
-// CHECK:       arith.minimumf
-// CHECK:       math.exp
 // CHECK:       scf.for
+// CHECK:         arith.minimumf
+// CHECK:         math.exp
 // CHECK:         scf.for {{.*}} iter_args
 // CHECK-NOT:       math.exp
 // CHECK:           scf.yield

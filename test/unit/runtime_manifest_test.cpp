@@ -23,6 +23,12 @@ json &prefill(json &m) { return m["entry_points"]["prefill"]; }
 json &decode(json &m) { return m["entry_points"]["decode"]; }
 json &gemm(json &m) { return prefill(m)["steps"][0]; }
 
+// A well-formed cuda launch description with `block` threads.
+json cudaLaunch(int block) {
+  json dim = {{"product", json::array()}, {"div", 1}};
+  return {{"block", {block, 1, 1}}, {"grid", {dim, dim, dim}}};
+}
+
 const Case kCases[] = {
     {"valid", [](json &) {}, SSMC_OK, ""},
     {"wrong format", [](json &m) { m["format"] = "onnx"; }, SSMC_ERROR_BAD_ARTIFACT,
@@ -122,6 +128,44 @@ const Case kCases[] = {
      SSMC_ERROR_BAD_ARTIFACT, "checksum: expected 16 lowercase hex digits, got \"XYZ\""},
     {"no entry points", [](json &m) { m["entry_points"] = json::object(); },
      SSMC_ERROR_BAD_ARTIFACT, "entry_points: neither \"prefill\" nor \"decode\" is present"},
+    {"cuda launches do not match the symbols",
+     [](json &m) {
+       m["kernels"] = {{"cpu", {{"section", "weights"}, {"symbols", {"k0"}}}},
+                       {"cuda", {{"section", "weights"}, {"symbols", {"k0"}}, {"launch", json::array()}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.launch: 0 entries for 1 symbols"},
+    {"cuda symbols differ from cpu",
+     [](json &m) {
+       m["kernels"] = {{"cpu", {{"section", "weights"}, {"symbols", {"k0"}}}},
+                       {"cuda", {{"section", "weights"}, {"symbols", {"k1"}}, {"launch", {cudaLaunch(1)}}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.symbols: differs from kernels.cpu.symbols"},
+    {"cuda block too large",
+     [](json &m) {
+       m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}}, {"launch", {cudaLaunch(2048)}}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.launch[0].block[0]: block size must be in [1, 1024]"},
+    {"cuda grid reads a missing argument",
+     [](json &m) {
+       json launch = cudaLaunch(128);
+       launch["grid"][0]["product"] = {{3, 0}};
+       m["targets"] = {"cpu", "cuda"};
+       m["kernels"] = {{"cpu", {{"section", "weights"}, {"symbols", {"k0"}}}},
+                       {"cuda", {{"section", "weights"}, {"symbols", {"k0"}}, {"launch", {launch}}}}};
+       prefill(m)["steps"].push_back({{"op", "kernel"}, {"symbol", "k0"}, {"args", json::array()}});
+     },
+     SSMC_ERROR_BAD_ARTIFACT,
+     "entry_points.prefill.steps[1]: kernels.cuda launches \"k0\" with a grid sized by argument 3 "
+     "dimension 0, which this step does not have"},
+    {"target without its kernel image",
+     [](json &m) {
+       m["targets"] = {"cpu", "cuda"};
+       m["kernels"] = {{"cpu", {{"section", "weights"}, {"symbols", {"k0"}}}}};
+       prefill(m)["steps"].push_back({{"op", "kernel"}, {"symbol", "k0"}, {"args", json::array()}});
+     },
+     SSMC_ERROR_BAD_ARTIFACT,
+     "entry_points.prefill.steps[1].symbol: kernel step but the artifact has no "
+     "\"kernels\".\"cuda\" image"},
     {"manifest is an array", [](json &m) { m = json::array({1, 2}); }, SSMC_ERROR_BAD_ARTIFACT,
      "manifest: (root): expected an object"},
 };

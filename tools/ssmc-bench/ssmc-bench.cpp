@@ -26,8 +26,10 @@ const char *kUsage =
     "usage: ssmc-bench MODEL.ssmc [options]\n"
     "       ssmc-bench MODEL.ssmc --grid [--batches 1,4] [--lengths 64,256] [--json]\n"
     "\n"
-    "Times prefill and token-by-token decode on the CPU and prints one JSON\n"
-    "object per measurement (median/min/max of --repeat runs after --warmup).\n"
+    "Times prefill and token-by-token decode and prints one JSON object per\n"
+    "measurement (median/min/max of --repeat runs after --warmup). A prefill\n"
+    "ends when its work has finished; a decode step when its logits are in host\n"
+    "memory, as in generation.\n"
     "With --grid, measures every (batch, length) pair of the lists and prints a\n"
     "table, or one JSON object per pair with --json.\n"
     "\n"
@@ -38,7 +40,11 @@ const char *kUsage =
     "  --warmup N           untimed runs first (default 1)\n"
     "  --repeat N           timed runs (default 5)\n"
     "  --threads N          OpenBLAS threads (default: library default)\n"
-    "  --bandwidth-gbs X    memory bandwidth for the floor, GB/s (default: measure)\n"
+    "  --device D           cpu, cuda or auto (default auto, as in ssmc-run)\n"
+    "  --no-verify          skip payload and external-weight checksums (timing\n"
+    "                       does not depend on the weights' values)\n"
+    "  --bandwidth-gbs X    memory bandwidth for the floor, GB/s (default: measure\n"
+    "                       host memcpy on cpu; no floor on cuda unless given)\n"
     "  --seed S             token seed (default 1)\n"
     "  --grid               measure a grid of batch sizes x prompt lengths\n"
     "  --batches 1,4        --grid batch sizes (default 1,4)\n"
@@ -54,6 +60,8 @@ struct Options {
   std::string model;
   int64_t batch = 1, promptLen = 256, decodeTokens = 32;
   int warmup = 1, repeat = 5, threads = 0;
+  ssmc_device device = SSMC_DEVICE_AUTO;
+  bool verify = true;
   double bandwidthGBs = 0;
   uint64_t seed = 1;
   bool grid = false, json = false;
@@ -137,10 +145,20 @@ int loadModel(const Options &o, ssmc_model *&model, ssmc_model_info_t &info) {
   ssmc_load_options lo;
   ssmc_load_options_init(&lo);
   lo.num_threads = o.threads;
+  lo.device = o.device;
+  lo.verify_checksums = o.verify;
   if (ssmc_model_load(o.model.c_str(), &lo, &model) != SSMC_OK)
     return fail(2, "loading the model");
   ssmc_model_info(model, &info);
   return 0;
+}
+
+// Fetches the last step's logits (on cuda this waits for the step to finish).
+bool logitsReady(ssmc_session *session) {
+  const float *data = nullptr;
+  int64_t dims[SSMC_MAX_RANK];
+  int32_t rank = 0;
+  return ssmc_logits(session, &data, dims, &rank) == SSMC_OK && data;
 }
 
 int measure(ssmc_session *session, const Options &o, int64_t batch, int64_t length,
@@ -152,13 +170,14 @@ int measure(ssmc_session *session, const Options &o, int64_t batch, int64_t leng
     t = token(rng);
   for (int run = 0; run < o.warmup + o.repeat; ++run) {
     auto t0 = std::chrono::steady_clock::now();
-    if (ssmc_prefill(session, prompt.data(), length) != SSMC_OK)
+    if (ssmc_prefill(session, prompt.data(), length) != SSMC_OK ||
+        ssmc_session_synchronize(session) != SSMC_OK)
       return fail(3, "prefill");
     auto t1 = std::chrono::steady_clock::now();
     for (int64_t t = 0; t < o.decodeTokens; ++t) {
       for (int32_t &s : step)
         s = token(rng);
-      if (ssmc_decode(session, step.data()) != SSMC_OK)
+      if (ssmc_decode(session, step.data()) != SSMC_OK || !logitsReady(session))
         return fail(3, "decode");
     }
     auto t2 = std::chrono::steady_clock::now();
@@ -194,7 +213,7 @@ int runGrid(const Options &o, ssmc_model *model, const ssmc_model_info_t &info) 
       double prefillTps = double(batch * length) / p.median, decodeTps = double(batch) / d.median;
       if (o.json) {
         nlohmann::json row{{"bench", "grid"}, {"model", o.model}, {"arch", info.arch},
-                           {"device", "cpu"}, {"batch", batch}, {"length", length},
+                           {"device", info.device}, {"batch", batch}, {"length", length},
                            {"decode_tokens", o.decodeTokens}, {"repeat", o.repeat},
                            {"prefill_ms", msStats(p)}, {"prefill_tokens_per_s", prefillTps},
                            {"decode_ms_per_step", msStats(d)},
@@ -258,6 +277,14 @@ int main(int argc, char **argv) {
     } else if (a == "--threads") {
       if (!value(1, v)) return usage("--threads needs an integer >= 1");
       o.threads = int(v);
+    } else if (a == "--no-verify") {
+      o.verify = false;
+    } else if (a == "--device") {
+      std::string d = i + 1 < argc ? argv[++i] : "";
+      if (d == "cpu") o.device = SSMC_DEVICE_CPU;
+      else if (d == "cuda") o.device = SSMC_DEVICE_CUDA;
+      else if (d == "auto") o.device = SSMC_DEVICE_AUTO;
+      else return usage("--device needs cpu, cuda or auto");
     } else if (a == "--seed") {
       if (!value(0, v)) return usage("--seed needs an integer >= 0");
       o.seed = uint64_t(v);
@@ -331,12 +358,14 @@ int main(int argc, char **argv) {
   ssmc_session_free(session);
   ssmc_model_free(model);
 
-  double bandwidth = o.bandwidthGBs > 0 ? o.bandwidthGBs : measureBandwidthGBs();
+  const bool cuda = std::string(info.device) == "cuda";
+  // The host memcpy rate says nothing about a GPU's memory.
+  double bandwidth = o.bandwidthGBs > 0 ? o.bandwidthGBs : cuda ? 0 : measureBandwidthGBs();
   unsigned cores = std::thread::hardware_concurrency();
   Stats p = summarize(prefill), d = summarize(decode);
   double tokens = double(o.batch * o.promptLen);
   nlohmann::json common{{"model", o.model}, {"arch", info.arch}, {"n_layer", info.n_layer},
-                        {"device", "cpu"}, {"cores", cores}, {"batch", o.batch},
+                        {"device", info.device}, {"cores", cores}, {"batch", o.batch},
                         {"weight_bytes", weightBytes}};
   nlohmann::json pre = common;
   pre.update({{"bench", "prefill"}, {"length", o.promptLen},
@@ -346,10 +375,11 @@ int main(int argc, char **argv) {
   double floorSeconds = weightBytes / (bandwidth * 1e9); // one read of the weights per step
   dec.update({{"bench", "decode"}, {"context", o.promptLen},
               {"time_ms_per_step", {{"median", d.median * 1e3}, {"min", d.min * 1e3}, {"max", d.max * 1e3}}},
-              {"tokens_per_s", double(o.batch) / d.median},
-              {"memory_bandwidth_gbs", bandwidth},
-              {"floor_tokens_per_s", double(o.batch) / floorSeconds},
-              {"fraction_of_floor", floorSeconds / d.median}});
+              {"tokens_per_s", double(o.batch) / d.median}});
+  if (bandwidth > 0)
+    dec.update({{"memory_bandwidth_gbs", bandwidth},
+                {"floor_tokens_per_s", double(o.batch) / floorSeconds},
+                {"fraction_of_floor", floorSeconds / d.median}});
   std::printf("%s\n%s\n", pre.dump().c_str(), dec.dump().c_str());
   return 0;
 }

@@ -1,7 +1,8 @@
 // ssmc-compile: checkpoint (or graph file) in, `.ssmc` artifact out.
 //
 //   import -> ssm IR -> ssm-simplify -> ssm-outline-cpu-kernels
-//          -> ssm-build-cpu-schedule -> host code (.so) -> artifact
+//          [-> ssm-outline-gpu-kernels] -> ssm-build-cpu-schedule
+//          -> host code (.so) and/or device code (cubin + PTX) -> artifact
 #include "WeightPacker.h"
 
 #include "dialects/SSM/SSMDialect.h"
@@ -10,16 +11,20 @@
 #include "frontend/ImportIR.h"
 #include "passes/Passes.h"
 #include "passes/cpu/HostCodegen.h"
+#include "passes/gpu/DeviceCodegen.h"
 #include "ssmc/artifact.h"
 
 #include "mlir/IR/Verifier.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Pass/PassManager.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
@@ -37,7 +42,7 @@ using json = nlohmann::json;
 
 namespace {
 
-enum class Emit { Graph, MLIR, Kernels, Schedule, LLVMDialect, LLVM, Artifact };
+enum class Emit { Graph, MLIR, Kernels, Schedule, LLVMDialect, LLVM, PTX, Artifact };
 
 cl::OptionCategory category("ssmc-compile options");
 cl::opt<std::string> input(cl::Positional, cl::Required, cl::cat(category),
@@ -50,13 +55,20 @@ cl::opt<Emit> emit(
     cl::desc("What to produce"),
     cl::values(clEnumValN(Emit::Graph, "graph", "the imported graph as JSON (docs/graph-format.md)"),
                clEnumValN(Emit::MLIR, "mlir", "model-level ssm IR (@prefill, @decode)"),
-               clEnumValN(Emit::Kernels, "kernels", "CPU kernels on memrefs + the schedule attribute"),
+               clEnumValN(Emit::Kernels, "kernels", "kernels on memrefs (CPU, and GPU with --target cuda) + the schedule attribute"),
                clEnumValN(Emit::Schedule, "schedule", "the entry points' plan as JSON"),
                clEnumValN(Emit::LLVMDialect, "llvm-dialect", "kernels lowered to the LLVM dialect"),
                clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR of the host kernels"),
+               clEnumValN(Emit::PTX, "ptx", "PTX of the GPU kernels (--target cuda)"),
                clEnumValN(Emit::Artifact, "artifact", "the .ssmc artifact (default)")));
 cl::opt<std::string> target("target", cl::cat(category), cl::init("cpu"),
-                            cl::desc("Code generation target (cpu)"));
+                            cl::desc("Code generation targets, comma-separated: cpu, cuda "
+                                     "(e.g. cpu,cuda: one artifact for both)"));
+cl::opt<std::string> cudaChip("cuda-chip", cl::cat(category), cl::init("sm_90"),
+                              cl::desc("GPU architecture of the cubin (newer GPUs JIT the PTX)"));
+cl::opt<std::string> cudaPath("cuda-path", cl::cat(category),
+                              cl::desc("CUDA toolkit for ptxas and libdevice (default: "
+                                       "$CUDA_ROOT, $CUDA_HOME, $CUDA_PATH, /usr/local/cuda)"));
 cl::opt<bool> externalWeights("external-weights", cl::cat(category),
                               cl::desc("Reference f32 weights in the source safetensors "
                                        "(path, offset, checksum) instead of embedding them"));
@@ -101,6 +113,12 @@ int writeText(const std::string &text) {
     return fail(output, ec.message());
   out << text;
   return 0;
+}
+
+size_t kernelCountOf(ModuleOp gpuKernels) {
+  size_t n = 0;
+  gpuKernels.walk([&](gpu::GPUFuncOp f) { n += f.isKernel(); });
+  return n;
 }
 
 std::string archName(const fe::ModelGraph &g) {
@@ -169,10 +187,68 @@ json attachTokenizer(const fe::ModelGraph &g, ssmc::ArtifactWriter &writer,
   return {{"kind", "hf-bpe"}, {"section", "tokenizer.json"}};
 }
 
+// The toolkit the NVVM back end finds through the environment.
+void setCudaToolkit() {
+  if (!cudaPath.empty())
+    setenv("CUDA_ROOT", cudaPath.c_str(), 1);
+  else if (!std::getenv("CUDA_ROOT") && !std::getenv("CUDA_HOME") && !std::getenv("CUDA_PATH"))
+    setenv("CUDA_ROOT", "/usr/local/cuda", 1);
+}
+
+// Moves the `@ssmc_gpu` gpu.module out of `module` into a module of its own
+// (host code generation wants only the CPU kernels).
+OwningOpRef<ModuleOp> takeGpuModule(ModuleOp module) {
+  OwningOpRef<ModuleOp> gpu = ModuleOp::create(module.getLoc());
+  if (auto g = module.lookupSymbol<gpu::GPUModuleOp>("ssmc_gpu")) {
+    g->remove();
+    gpu->getBody()->push_back(g);
+  }
+  module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
+  return gpu;
+}
+
+// The manifest's cuda kernel image; the symbols follow `order` (the CPU
+// image's) when given, so both images index alike.
+json cudaKernels(const ssm::DeviceImage &image, const std::vector<std::string> &order) {
+  std::vector<size_t> perm;
+  for (const std::string &s : order.empty() ? image.symbols : order)
+    perm.push_back(std::find(image.symbols.begin(), image.symbols.end(), s) -
+                   image.symbols.begin());
+  json symbols = json::array(), launches = json::array();
+  for (size_t i : perm) {
+    if (i >= image.symbols.size())
+      throw std::runtime_error("a CPU kernel has no GPU twin");
+    const ssm::GpuLaunch &l = image.launches[i];
+    json grid = json::array();
+    for (const ssm::GridExtent &g : l.grid) {
+      json product = json::array();
+      for (const ssm::GridFactor &f : g.product)
+        product.push_back({f.arg, f.dim});
+      grid.push_back({{"product", product}, {"div", g.div}});
+    }
+    symbols.push_back(image.symbols[i]);
+    launches.push_back({{"block", l.block}, {"grid", grid}, {"grid_stride", l.gridStride},
+                        {"unit_inner_stride", l.unitInnerStride}});
+  }
+  return {{"section", "cuda.cubin"}, {"ptx_section", "cuda.ptx"},
+          {"symbols", symbols}, {"launch", launches}};
+}
+
 int run() {
   Progress progress;
-  if (target != "cpu")
-    return fail(input, "unknown --target '" + target + "' (this build supports: cpu)");
+  bool cpu = false, cuda = false;
+  for (llvm::StringRef t : llvm::split(target.getValue(), ',')) {
+    if (t == "cpu")
+      cpu = true;
+    else if (t == "cuda")
+      cuda = true;
+    else
+      return fail(input, "unknown --target '" + t.str() + "' (expected cpu, cuda or cpu,cuda)");
+  }
+  if (emit == Emit::PTX && !cuda)
+    return fail(input, "--emit=ptx needs --target cuda");
+  if ((emit == Emit::LLVMDialect || emit == Emit::LLVM) && !cpu)
+    return fail(input, "--emit=llvm and --emit=llvm-dialect need the cpu target");
 
   fe::WeightStore store;
   fe::ModelGraph graph;
@@ -195,6 +271,7 @@ int run() {
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry); // the NVVM back end translates gpu.module
   registry.insert<ssm::SSMDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
@@ -209,12 +286,18 @@ int run() {
     return writeText(text);
   }
 
-  progress.step("outlining CPU kernels and planning buffers");
+  progress.step(std::string("outlining ") + (cuda ? "CPU and GPU" : "CPU") +
+                " kernels and planning buffers");
   PassManager pm(&context);
   if (failed(applyPassManagerCLOptions(pm)))
     return fail(input, "bad pass manager options");
   pm.addPass(ssm::createSSMSimplify());
   pm.addPass(ssm::createSSMOutlineCpuKernels());
+  if (cuda) {
+    ssm::SSMOutlineGpuKernelsOptions gpuOptions;
+    gpuOptions.chip = cudaChip;
+    pm.addPass(ssm::createSSMOutlineGpuKernels(gpuOptions));
+  }
   pm.addPass(ssm::createSSMBuildCpuSchedule());
   if (failed(pm.run(*module)))
     return fail(input, "compilation failed (see the diagnostics above)");
@@ -229,6 +312,22 @@ int run() {
   if (emit == Emit::Schedule)
     return writeText(schedule.dump(1) + "\n");
   (*module)->removeAttr("ssm.schedule");
+  OwningOpRef<ModuleOp> gpuKernels = takeGpuModule(*module);
+
+  std::optional<ssm::DeviceImage> device;
+  if (cuda && (emit == Emit::PTX || emit == Emit::Artifact)) {
+    setCudaToolkit();
+    progress.step("generating device code for " + std::to_string(kernelCountOf(*gpuKernels)) +
+                  " GPU kernels (" + cudaChip + ")");
+    ssm::DeviceCodegenOptions options;
+    options.chip = cudaChip;
+    FailureOr<ssm::DeviceImage> image = ssm::buildDeviceImage(*gpuKernels, options);
+    if (failed(image))
+      return fail(input, "device code generation failed (see the diagnostics above)");
+    if (emit == Emit::PTX)
+      return writeText(image->ptx);
+    device = std::move(*image);
+  }
 
   if (emit == Emit::LLVMDialect) {
     if (failed(ssm::lowerKernelsToLLVMDialect(*module)))
@@ -239,40 +338,58 @@ int run() {
     return writeText(text);
   }
 
-  size_t kernelCount = llvm::range_size(module->getOps<func::FuncOp>());
-  progress.step("generating host code for " + std::to_string(kernelCount) +
-                " kernels (cpu " + hostCpu + ")");
-  ssm::HostCodegenOptions options;
-  options.cpu = hostCpu;
-  options.linker = linker;
-  if (const char *env = std::getenv("SSMC_HOST_LINKER"))
-    options.linker = env;
-  std::string llvmIR;
-  FailureOr<ssm::HostImage> image =
-      ssm::buildHostImage(*module, options, emit == Emit::LLVM ? &llvmIR : nullptr);
-  if (failed(image))
-    return fail(input, "host code generation failed (see the diagnostics above)");
-  if (emit == Emit::LLVM)
-    return writeText(llvmIR);
+  std::optional<ssm::HostImage> host;
+  if (cpu) {
+    size_t kernelCount = llvm::range_size(module->getOps<func::FuncOp>());
+    progress.step("generating host code for " + std::to_string(kernelCount) +
+                  " kernels (cpu " + hostCpu + ")");
+    ssm::HostCodegenOptions options;
+    options.cpu = hostCpu;
+    options.linker = linker;
+    if (const char *env = std::getenv("SSMC_HOST_LINKER"))
+      options.linker = env;
+    std::string llvmIR;
+    FailureOr<ssm::HostImage> image =
+        ssm::buildHostImage(*module, options, emit == Emit::LLVM ? &llvmIR : nullptr);
+    if (failed(image))
+      return fail(input, "host code generation failed (see the diagnostics above)");
+    if (emit == Emit::LLVM)
+      return writeText(llvmIR);
+    host = std::move(*image);
+  }
 
   progress.step("packing " + std::to_string(schedule["weights"].size()) + " weights" +
                 (externalWeights ? " (external where possible)" : ""));
   ssmc::compile::PackedWeights weights =
       ssmc::compile::packWeights(schedule["weights"], store, externalWeights);
 
+  json targets = json::array(), kernels = json::object();
+  if (host) {
+    targets.push_back("cpu");
+    kernels["cpu"] = {{"section", "host.so"}, {"symbols", host->symbols}};
+  }
+  if (device) {
+    targets.push_back("cuda");
+    kernels["cuda"] = cudaKernels(*device, host ? host->symbols : std::vector<std::string>());
+  }
   json manifest{{"format", "ssmc-artifact"},
                 {"version", ssmc::kArtifactVersion},
                 {"producer", "ssmc-compile 0.1"},
                 {"model", modelInfo(graph)},
-                {"targets", {"cpu"}},
+                {"targets", targets},
                 {"weights", weights.table},
-                {"kernels", {{"cpu", {{"section", "host.so"}, {"symbols", image->symbols}}}}},
+                {"kernels", kernels},
                 {"state", schedule["state"]},
                 {"entry_points", schedule["entry_points"]}};
   std::string path = output.empty() ? std::string("model.ssmc") : output.getValue();
   progress.step("writing " + path);
   ssmc::ArtifactWriter writer;
-  writer.addSection("host.so", image->sharedObject.data(), image->sharedObject.size());
+  if (host)
+    writer.addSection("host.so", host->sharedObject.data(), host->sharedObject.size());
+  if (device) {
+    writer.addSection("cuda.cubin", device->cubin.data(), device->cubin.size());
+    writer.addSection("cuda.ptx", device->ptx.data(), device->ptx.size());
+  }
   if (!weights.section.empty())
     writer.addSection("weights", std::move(weights.section));
   std::string error, tokenizerFile;
@@ -301,6 +418,7 @@ int main(int argc, char **argv) {
       argc, argv,
       "ssmc-compile: compile a Mamba / Mamba-2 checkpoint into a .ssmc artifact\n\n"
       "  ssmc-compile CHECKPOINT_DIR -o model.ssmc\n"
+      "  ssmc-compile CHECKPOINT_DIR --target cpu,cuda -o model.ssmc\n"
       "  ssmc-compile graph.json --emit=mlir\n"
       "  ssmc-compile CHECKPOINT_DIR --emit=kernels --mlir-print-ir-after=ssm-simplify\n\n"
       "The MLIR pass manager's options (--mlir-print-ir-after=PASS,\n"

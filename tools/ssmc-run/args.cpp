@@ -51,7 +51,8 @@ const char *kUsage =
     "  --json                  print tokens per sequence and timings as JSON\n"
     "  --dump-logits OUT.npy   write the prompt logits [batch, L, padded_vocab]\n"
     "                          as float32 .npy (prompts of one length only)\n"
-    "  --device cpu|auto       where to run (default auto = cpu in this build)\n"
+    "  --device cpu|cuda|auto  where to run (default auto: cuda when the artifact\n"
+    "                          has a cuda image and a GPU is usable, else cpu)\n"
     "  --threads N             OpenBLAS threads (default: library default)\n"
     "  --no-verify             skip payload and external-weight checksums\n"
     "  --help                  show this text\n"
@@ -323,11 +324,7 @@ std::optional<Options> parseArgs(int argc, char **argv, std::string &error) {
     } else if (arg == "--device") {
       if (!takeValue())
         return std::nullopt;
-      if (value == "cuda") {
-        error = "--device cuda: this ssmc-run was not built with CUDA (available: cpu, auto)";
-        return std::nullopt;
-      }
-      if (value != "cpu" && value != "auto") {
+      if (value != "cpu" && value != "cuda" && value != "auto") {
         error = "--device: unknown device \"" + value + "\" (expected cpu, cuda or auto)";
         return std::nullopt;
       }

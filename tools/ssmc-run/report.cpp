@@ -56,7 +56,7 @@ std::string textReport(const std::vector<SequenceResult> &seqs) {
 
 std::string jsonReport(const Options &o, const std::vector<SequenceResult> &seqs,
                        const Timings &t) {
-  std::string s = "{\n  \"model\": " + quote(o.model) + ",\n  \"device\": \"cpu\",\n";
+  std::string s = "{\n  \"model\": " + quote(o.model) + ",\n  \"device\": " + quote(o.device) + ",\n";
   s += "  \"sampling\": {\"temperature\": " + num(o.temperature) +
        ", \"top_k\": " + std::to_string(o.topK) + ", \"top_p\": " + num(o.topP) +
        ", \"min_p\": " + num(o.minP) + ", \"repetition_penalty\": " +

@@ -289,7 +289,7 @@ int runPerplexity(const ssmc_run::Options &o, ssmc_model *model,
   double ms = msSince(start, Clock::now());
 
   if (o.json) {
-    std::string j = "{\"model\": " + ssmc_run::jsonString(o.model) + ", \"device\": \"cpu\", " +
+    std::string j = "{\"model\": " + ssmc_run::jsonString(o.model) + ", \"device\": " + ssmc_run::jsonString(o.device) + ", " +
                     "\"file\": " + ssmc_run::jsonString(path) + ", \"input\": \"" +
                     (fromText ? "text" : "tokens") + "\", \"tokens\": " +
                     std::to_string(ids.size()) + ", \"scored_tokens\": " +
@@ -468,12 +468,16 @@ int main(int argc, char **argv) {
   ssmc_load_options_init(&lo);
   lo.verify_checksums = o.verify;
   lo.num_threads = o.threads;
+  lo.device = o.device == "cuda" ? SSMC_DEVICE_CUDA
+              : o.device == "cpu" ? SSMC_DEVICE_CPU
+                                  : SSMC_DEVICE_AUTO;
   ssmc_status s = ssmc_model_load(o.model.c_str(), &lo, &g.model);
   if (s != SSMC_OK)
     return fail(exitFor(s), ssmc_last_error());
   ssmc_model_info_t info;
   if ((s = ssmc_model_info(g.model, &info)) != SSMC_OK)
     return fail(kRuntime, ssmc_last_error());
+  o.device = info.device; // what "auto" resolved to, for the reports
   if (!info.has_prefill)
     return fail(kBadFile, o.model + ": artifact has no prefill entry point");
   const bool perplexity = !o.perplexityText.empty() || !o.perplexityTokens.empty();

@@ -37,9 +37,17 @@ typedef enum ssmc_status {
 typedef struct ssmc_model ssmc_model;
 typedef struct ssmc_session ssmc_session;
 
+typedef enum ssmc_device {
+  SSMC_DEVICE_AUTO = 0, /* cuda when the artifact has a cuda image and a GPU is usable, else cpu */
+  SSMC_DEVICE_CPU = 1,
+  SSMC_DEVICE_CUDA = 2
+} ssmc_device;
+
 typedef struct ssmc_load_options {
   int verify_checksums; /* nonzero (default): verify payload and external-weight checksums */
   int num_threads;      /* > 0: OpenBLAS threads (process-wide); 0: library default */
+  ssmc_device device;   /* default SSMC_DEVICE_AUTO */
+  int cuda_device;      /* CUDA device ordinal (default 0) */
 } ssmc_load_options;
 
 typedef struct ssmc_model_info_t {
@@ -51,9 +59,11 @@ typedef struct ssmc_model_info_t {
   int32_t n_state;           /* number of named state tensors */
   int32_t has_prefill;
   int32_t has_decode;
+  const char *device;        /* where the model runs: "cpu" or "cuda"; owned by the model */
 } ssmc_model_info_t;
 
-/* Fills *options with the defaults (verify checksums, default threads). */
+/* Fills *options with the defaults (verify checksums, default threads,
+   automatic device choice, CUDA device 0). */
 SSMC_API void ssmc_load_options_init(ssmc_load_options *options);
 
 /* options may be NULL (defaults). On failure *model is set to NULL. */
@@ -79,6 +89,10 @@ SSMC_API ssmc_status ssmc_prefill(ssmc_session *session, const int32_t *tokens,
                                   int64_t length);
 /* tokens: batch ids, one per sequence; updates the state in place. */
 SSMC_API ssmc_status ssmc_decode(ssmc_session *session, const int32_t *tokens);
+
+/* Waits until the session's queued work has finished (on cuda, prefill and
+ * decode return once the work is queued; ssmc_logits waits by itself). */
+SSMC_API ssmc_status ssmc_session_synchronize(ssmc_session *session);
 
 /* Logits of the last prefill ([batch, L, padded_vocab]) or decode
  * ([batch, padded_vocab]); dims has room for SSMC_MAX_RANK entries. The

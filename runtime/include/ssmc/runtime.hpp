@@ -26,11 +26,12 @@ struct Logits {
 class Model {
 public:
   explicit Model(const std::string &path, bool verifyChecksums = true,
-                 int numThreads = 0) {
+                 int numThreads = 0, ssmc_device device = SSMC_DEVICE_AUTO) {
     ssmc_load_options o;
     ssmc_load_options_init(&o);
     o.verify_checksums = verifyChecksums;
     o.num_threads = numThreads;
+    o.device = device;
     ssmc_model *m = nullptr;
     check(ssmc_model_load(path.c_str(), &o, &m));
     handle_.reset(m);

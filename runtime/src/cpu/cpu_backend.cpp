@@ -2,6 +2,7 @@
 #include "../backend.h"
 #include "shared_object.h"
 
+#include "ssmc/artifact.h"
 #include "ssmc/error.h"
 
 #include <cblas.h>
@@ -16,6 +17,13 @@ namespace {
 
 using KernelFn = void (*)(void **);
 
+// The C interface of an MLIR kernel takes one pointer per memref descriptor.
+struct CpuKernel final : PreparedKernel {
+  KernelFn fn = nullptr;
+  std::vector<Descriptor> descriptors;
+  std::vector<void *> args;
+};
+
 class CpuBackend final : public Backend {
 public:
   explicit CpuBackend(const BackendOptions &options) {
@@ -28,12 +36,13 @@ public:
   // f32 compute only for now: the kernels and the GEMM path are f32.
   bool supportsWeightDType(DType t) const override { return t == DType::F32; }
 
-  void loadKernels(const uint8_t *image, size_t size,
-                   const std::vector<std::string> &symbols,
-                   const std::string &where) override {
-    so_ = std::make_unique<SharedObject>(image, size, where);
+  void loadKernels(const Artifact &artifact, const KernelImage &image,
+                   const std::string &path) override {
+    const ArtifactSection *section = artifact.find(image.section);
+    const std::string where = path + ": section '" + image.section + "'";
+    so_ = std::make_unique<SharedObject>(section->data, section->size, where);
     kernels_.clear();
-    for (const std::string &s : symbols) {
+    for (const std::string &s : image.symbols) {
       void *f = so_->symbol(s);
       if (!f)
         throw RuntimeError(ErrorCode::BadArtifact,
@@ -43,8 +52,19 @@ public:
     }
   }
 
-  void launch(int symbolIndex, void **args) override {
-    kernels_[static_cast<size_t>(symbolIndex)](args);
+  std::unique_ptr<PreparedKernel>
+  prepareKernel(int symbolIndex, std::vector<Descriptor> descriptors) override {
+    auto k = std::make_unique<CpuKernel>();
+    k->fn = kernels_[static_cast<size_t>(symbolIndex)];
+    k->descriptors = std::move(descriptors);
+    for (Descriptor &d : k->descriptors)
+      k->args.push_back(d.data());
+    return k;
+  }
+
+  void launch(PreparedKernel &kernel) override {
+    auto &k = static_cast<CpuKernel &>(kernel);
+    k.fn(k.args.data());
   }
 
   void gemm(const GemmCall &g) override {
@@ -67,17 +87,27 @@ public:
   }
 
   void *allocate(size_t bytes) override {
-    size_t rounded = (bytes + 63) / 64 * 64;
-    void *p = std::aligned_alloc(64, rounded ? rounded : 64);
+    size_t rounded = (bytes + 255) / 256 * 256;
+    void *p = std::aligned_alloc(256, rounded ? rounded : 256);
     if (!p)
       throw RuntimeError(ErrorCode::Runtime,
                          "out of memory allocating " + std::to_string(bytes) +
                              " bytes");
-    std::memset(p, 0, rounded);
+    std::memset(p, 0, rounded ? rounded : 256);
     return p;
   }
 
   void release(void *p) override { std::free(p); }
+
+  bool hostAddressable() const override { return true; }
+  void copyToDevice(void *dst, const void *src, size_t bytes) override {
+    std::memcpy(dst, src, bytes);
+  }
+  void copyToHost(void *dst, const void *src, size_t bytes) override {
+    std::memcpy(dst, src, bytes);
+  }
+  void zero(void *dst, size_t bytes) override { std::memset(dst, 0, bytes); }
+  const void *residentWeight(const void *host, size_t) override { return host; }
 
 private:
   std::unique_ptr<SharedObject> so_;

@@ -1,20 +1,20 @@
-// RUN: ssmc-opt %s -ssm-outline-gpu-kernels=chunk-length=32 | FileCheck %s
-// RUN: ssmc-opt %s -ssm-outline-gpu-kernels=chunk-length=32 | sed "/func.func @scan/,/^  }$/d" | ssmc-opt --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" | FileCheck %s --check-prefix=PTX
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels=chunk-length=32 | FileCheck %s
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels=chunk-length=32 | sed "/func.func \(private \)\{0,1\}@\(scan\|ssmc_k0\)(/,/^  }$/d" | ssmc-opt --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" | FileCheck %s --check-prefix=PTX
 // REQUIRES: cuda-toolkit
 
 // bf16 activations: read as bf16 and widened, the state and the math in f32,
 // y narrowed back to bf16; A, D, the bias and the chunk carries stay f32.
 
-// CHECK: gpu.func @ssmc_gk0_states(%{{.*}}: memref<?x?x?xbf16, strided<[?, ?, 1], offset: ?>>, %{{.*}}: memref<?x?x?xbf16, {{.*}}>, %{{.*}}: memref<?x16xf32, {{.*}}>
+// CHECK: gpu.func @ssmc_k0_states(%{{.*}}: memref<?x?x?xbf16, strided<[?, ?, 1], offset: ?>>, %{{.*}}: memref<?x?x?xbf16, {{.*}}>, %{{.*}}: memref<?x16xf32, {{.*}}>
 // CHECK: arith.extf {{.*}} : bf16 to f32
-// CHECK: gpu.func @ssmc_gk0_outputs(
+// CHECK: gpu.func @ssmc_k0_outputs(
 // CHECK-SAME: %{{.*}}: memref<?x?x?x16xf32, strided<[?, ?, ?, 1], offset: ?>>, %{{.*}}: memref<?x?x?xbf16, strided<[?, ?, 1], offset: ?>>) kernel
 // CHECK: arith.truncf {{.*}} : f32 to bf16
 // CHECK: memref.store {{.*}} : memref<?x?x?xbf16
 
-// PTX: .visible .entry ssmc_gk0_states(
+// PTX: .visible .entry ssmc_k0_states(
 // PTX: ld.global.b16
-// PTX: .visible .entry ssmc_gk0_outputs(
+// PTX: .visible .entry ssmc_k0_outputs(
 // PTX: cvt.rn.bf16.f32
 // PTX: st.global.b16
 

@@ -1,6 +1,6 @@
-// RUN: ssmc-opt %s -ssm-outline-gpu-kernels | FileCheck %s
-// RUN: ssmc-opt %s -ssm-outline-gpu-kernels=chunk-length=64 | FileCheck %s --check-prefix=CHUNKED
-// RUN: ssmc-opt %s -ssm-outline-gpu-kernels | sed "/func.func @scan/,/^  }$/d" | ssmc-opt --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" | FileCheck %s --check-prefix=PTX
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels | FileCheck %s
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels=chunk-length=64 | FileCheck %s --check-prefix=CHUNKED
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels | sed "/func.func \(private \)\{0,1\}@\(scan\|ssmc_k0\)(/,/^  }$/d" | ssmc-opt --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" | FileCheck %s --check-prefix=PTX
 // REQUIRES: cuda-toolkit
 
 // The Mamba-1 scan of a model layer (D skip, z gate, softplus(dt + bias))
@@ -9,9 +9,9 @@
 // (A is pre-scaled by log2(e)).
 
 // CHECK: module attributes {gpu.container_module}
-// CHECK: ssm.selective_scan {{.*}} {delta_softplus, ssm.gpu_kernel = @ssmc_gpu::@ssmc_gk0}
+// CHECK: ssm.selective_scan {{.*}} {delta_softplus, ssm.kernel = @ssmc_k0}
 // CHECK: gpu.module @ssmc_gpu [#nvvm.target<O = 3, chip = "sm_90">]
-// CHECK: gpu.func @ssmc_gk0(%{{.*}}: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, {{.*}}, %{{.*}}: memref<?x16xf32, strided<[?, 1], offset: ?>>, %{{.*}}: memref<?x?x?x16xf32, strided<[?, ?, ?, 1], offset: ?>>
+// CHECK: gpu.func @ssmc_k0(%{{.*}}: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, {{.*}}, %{{.*}}: memref<?x16xf32, strided<[?, 1], offset: ?>>, %{{.*}}: memref<?x?x?x16xf32, strided<[?, ?, ?, 1], offset: ?>>
 // CHECK-SAME: kernel
 // CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
 // CHECK: gpu.block_id  y
@@ -29,8 +29,8 @@
 
 // Chunked: per-chunk states from zero, the carries across chunks, then the
 // outputs recomputed from each chunk's entering state (grid z = chunk).
-// CHUNKED: ssm.selective_scan {{.*}} {delta_softplus, ssm.gpu_chunk_length = 64 : i64, ssm.gpu_kernel = @ssmc_gpu::@ssmc_gk0}
-// CHUNKED: gpu.func @ssmc_gk0_states({{.*}}, %{{.*}}: memref<?x?x?x16xf32, strided<[?, ?, ?, 1], offset: ?>>, %{{.*}}: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>) kernel
+// CHUNKED: ssm.selective_scan {{.*}} {delta_softplus, ssm.gpu_chunk_length = 64 : i64, ssm.kernel = @ssmc_k0}
+// CHUNKED: gpu.func @ssmc_k0_states({{.*}}, %{{.*}}: memref<?x?x?x16xf32, strided<[?, ?, ?, 1], offset: ?>>, %{{.*}}: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>) kernel
 // CHUNKED: gpu.block_id  z
 // CHUNKED: arith.constant 64 : index
 // CHUNKED: arith.minui
@@ -39,10 +39,10 @@
 // CHUNKED: scf.yield
 // CHUNKED-COUNT-16: memref.store {{.*}} : memref<?x?x?x16xf32
 // CHUNKED: memref.store {{.*}} : memref<?x?x?xf32
-// CHUNKED: gpu.func @ssmc_gk0_carry(
+// CHUNKED: gpu.func @ssmc_k0_carry(
 // CHUNKED: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
 // CHUNKED-COUNT-16: math.exp2
-// CHUNKED: gpu.func @ssmc_gk0_outputs(
+// CHUNKED: gpu.func @ssmc_k0_outputs(
 // CHUNKED-COUNT-16: memref.load {{.*}} : memref<?x?x?x16xf32
 // CHUNKED: scf.for
 // CHUNKED: memref.store {{.*}} : memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>
@@ -50,7 +50,7 @@
 
 // The state never leaves registers: no local memory in the PTX.
 // PTX: .target sm_90
-// PTX: .visible .entry ssmc_gk0(
+// PTX: .visible .entry ssmc_k0(
 // PTX-NOT: .local
 // PTX: ex2.approx
 // PTX-NOT: .local

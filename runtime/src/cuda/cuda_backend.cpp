@@ -1,0 +1,846 @@
+// The cuda backend: kernels from the artifact's cubin (or its PTX, JIT-
+// compiled when the cubin is not for this GPU), GEMMs on cuBLASLt, all work
+// queued on one stream of the device's primary context.
+//
+// Debugging: with SSMC_CUDA_SYNC=1 in the environment the backend waits for
+// every kernel launch, GEMM and replay to finish before returning, so an
+// asynchronous fault (an illegal address, say) is reported by the call that
+// caused it, naming the kernel, instead of by a later copyToHost. Slow.
+#include "../backend.h"
+#include "cuda_driver.h"
+
+#include "ssmc/artifact.h"
+#include "ssmc/error.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace ssmc {
+
+namespace {
+
+using cuda::check;
+
+constexpr size_t kAllocationGranule = 256;
+constexpr size_t kGemmWorkspaceBytes = size_t(32) << 20;
+// cuBLASLt's bias epilogue misbehaves on bias vectors aligned to less than
+// this; such biases are copied into C first (see CudaBackend::gemm).
+constexpr uintptr_t kBiasEpilogueAlignment = 16;
+// Grid-stride kernels cover any size, so their grids are capped here.
+constexpr uint64_t kGridStrideCap[3] = {uint64_t(1) << 20, 65535, 65535};
+
+CUdeviceptr devicePtr(const void *p) {
+  return static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(p));
+}
+
+// The largest power of two (up to 256) dividing the address: what cuBLASLt
+// may assume about a matrix's alignment.
+uint32_t alignmentOf(const void *p) {
+  uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  if (a == 0)
+    return 256;
+  return static_cast<uint32_t>(std::min<uintptr_t>(a & (~a + 1), 256));
+}
+
+uint64_t saturatingMul(uint64_t a, uint64_t b) {
+  if (a != 0 && b > std::numeric_limits<uint64_t>::max() / a)
+    return std::numeric_limits<uint64_t>::max();
+  return a * b;
+}
+
+// A kernel launch with its arguments bound: the parameter array points at the
+// descriptor words held here, so it stays valid as long as this object.
+class CudaKernel final : public PreparedKernel {
+public:
+  CUfunction function = nullptr;
+  std::string symbol;
+  std::vector<int64_t> words;  // every descriptor, flattened; never resized
+  std::vector<void *> params;  // one pointer per word
+  unsigned grid[3] = {1, 1, 1};
+  unsigned block[3] = {1, 1, 1};
+  bool empty = false;          // a grid dimension is 0: nothing to launch
+};
+
+class CudaRecording final : public Recording {
+public:
+  CudaRecording(const cuda::Driver &d, CUcontext ctx, CUgraphExec exec)
+      : d_(d), ctx_(ctx), exec_(exec) {}
+  ~CudaRecording() override {
+    d_.cuCtxSetCurrent(ctx_);
+    d_.cuGraphExecDestroy(exec_); // an in-flight replay still completes
+  }
+  CUgraphExec exec() const { return exec_; }
+
+private:
+  const cuda::Driver &d_;
+  CUcontext ctx_;
+  CUgraphExec exec_;
+};
+
+// What makes one cuBLASLt plan differ from another: the heuristic's choice
+// depends on shapes, leading dims, pointer alignment and the epilogue.
+struct GemmKey {
+  int64_t m, n, k, lda, ldb, ldc;
+  uint32_t alignA, alignB, alignC;
+  bool biasEpilogue;
+  bool operator<(const GemmKey &o) const {
+    return std::tie(m, n, k, lda, ldb, ldc, alignA, alignB, alignC, biasEpilogue) <
+           std::tie(o.m, o.n, o.k, o.lda, o.ldb, o.ldc, o.alignA, o.alignB,
+                    o.alignC, o.biasEpilogue);
+  }
+};
+
+struct GemmPlan {
+  cublasLtMatmulDesc_t desc = nullptr;
+  // cuBLASLt's (column-major) operands: "A" is our b, "B" is our a.
+  cublasLtMatrixLayout_t ltA = nullptr, ltB = nullptr, ltC = nullptr;
+  cublasLtMatmulAlgo_t algo{};
+  bool usable = false; // the heuristic found an algorithm
+};
+
+struct LoadedKernel {
+  std::string symbol;
+  CUfunction function = nullptr;
+  LaunchDesc launch;
+};
+
+class CudaBackend final : public Backend {
+public:
+  explicit CudaBackend(const BackendOptions &options)
+      : d_(cuda::driver()), lt_(cuda::blasLt()) {
+    int count = 0;
+    check(d_.cuDeviceGetCount(&count), "cuDeviceGetCount", "",
+          ErrorCode::Unsupported);
+    if (count < 1)
+      throw RuntimeError(ErrorCode::Unsupported, "cuda: no CUDA device");
+    if (options.cudaDevice < 0 || options.cudaDevice >= count)
+      throw RuntimeError(ErrorCode::Unsupported,
+                         "cuda device " + std::to_string(options.cudaDevice) +
+                             " does not exist (" + std::to_string(count) +
+                             (count == 1 ? " device)" : " devices)"));
+    check(d_.cuDeviceGet(&device_, options.cudaDevice), "cuDeviceGet");
+    check(d_.cuDevicePrimaryCtxRetain(&ctx_, device_),
+          "cuDevicePrimaryCtxRetain");
+    try {
+      check(d_.cuCtxSetCurrent(ctx_), "cuCtxSetCurrent");
+      ccMajor_ = attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+      ccMinor_ = attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+      maxGrid_[0] = uint64_t(attribute(CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X));
+      maxGrid_[1] = uint64_t(attribute(CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y));
+      maxGrid_[2] = uint64_t(attribute(CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z));
+      check(d_.cuStreamCreate(&stream_, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+      workspace_ = rawAllocate(kGemmWorkspaceBytes, "the GEMM workspace");
+      check(lt_.cublasLtCreate(&blas_), "cublasLtCreate");
+      const char *sync = std::getenv("SSMC_CUDA_SYNC");
+      syncEveryStep_ = sync && std::strcmp(sync, "1") == 0;
+    } catch (...) {
+      releaseEverything();
+      throw;
+    }
+  }
+
+  ~CudaBackend() override { releaseEverything(); }
+
+  const char *name() const override { return "cuda"; }
+
+  // f32 compute only for now: the kernels and the GEMM path are f32.
+  bool supportsWeightDType(DType t) const override { return t == DType::F32; }
+
+  void loadKernels(const Artifact &artifact, const KernelImage &image,
+                   const std::string &path) override {
+    auto scope = enter();
+    const std::string where = path + ": section '" + image.section + "'";
+    if (image.launches.size() != image.symbols.size())
+      throw RuntimeError(ErrorCode::BadArtifact,
+                         where + ": " + std::to_string(image.symbols.size()) +
+                             " kernel symbols but " +
+                             std::to_string(image.launches.size()) +
+                             " launch descriptions");
+    const ArtifactSection *cubin = artifact.find(image.section);
+    if (!cubin)
+      throw RuntimeError(ErrorCode::BadArtifact,
+                         path + ": the kernel image section '" + image.section +
+                             "' is missing");
+    const ArtifactSection *ptx = nullptr;
+    if (!image.fallbackSection.empty()) {
+      ptx = artifact.find(image.fallbackSection);
+      if (!ptx)
+        throw RuntimeError(ErrorCode::BadArtifact,
+                           path + ": the PTX section '" + image.fallbackSection +
+                               "' is missing");
+    }
+    CUmodule module = loadModule(*cubin, ptx, path);
+    modules_.push_back(module); // unloaded with the backend, whatever follows
+
+    std::vector<LoadedKernel> kernels;
+    for (size_t i = 0; i < image.symbols.size(); ++i) {
+      LoadedKernel k;
+      k.symbol = image.symbols[i];
+      k.launch = image.launches[i];
+      CUresult r = d_.cuModuleGetFunction(&k.function, module, k.symbol.c_str());
+      if (r == CUDA_ERROR_NOT_FOUND)
+        throw RuntimeError(ErrorCode::BadArtifact,
+                           where + ": kernel symbol \"" + k.symbol +
+                               "\" is not defined in the kernel image");
+      check(r, "cuModuleGetFunction", where + ": kernel " + k.symbol);
+      kernels.push_back(std::move(k));
+    }
+    kernels_ = std::move(kernels);
+  }
+
+  std::unique_ptr<PreparedKernel>
+  prepareKernel(int symbolIndex, std::vector<Descriptor> descriptors) override {
+    auto scope = enter();
+    if (symbolIndex < 0 || size_t(symbolIndex) >= kernels_.size())
+      throw RuntimeError(ErrorCode::Runtime,
+                         "cuda: kernel index " + std::to_string(symbolIndex) +
+                             " is out of range (" +
+                             std::to_string(kernels_.size()) + " kernels loaded)");
+    const LoadedKernel &k = kernels_[size_t(symbolIndex)];
+    const std::string what = "cuda: kernel " + k.symbol;
+    auto bad = [&](const std::string &why) {
+      return RuntimeError(ErrorCode::BadArtifact, what + ": " + why);
+    };
+
+    size_t totalWords = 0;
+    for (size_t i = 0; i < descriptors.size(); ++i) {
+      const Descriptor &desc = descriptors[i];
+      if (desc.size() < 3 || (desc.size() - 3) % 2 != 0)
+        throw bad("argument " + std::to_string(i) +
+                  " is not a memref descriptor (" + std::to_string(desc.size()) +
+                  " words)");
+      totalWords += desc.size();
+    }
+    if (!lastParameterFits(k.function, totalWords))
+      throw bad("the kernel's parameters do not match its " +
+                std::to_string(descriptors.size()) + " arguments (" +
+                std::to_string(totalWords) + " descriptor words of 8 bytes)");
+
+    auto prepared = std::make_unique<CudaKernel>();
+    prepared->function = k.function;
+    prepared->symbol = k.symbol;
+
+    uint64_t grid[3];
+    for (int d = 0; d < 3; ++d) {
+      const GridDim &g = k.launch.grid[d];
+      if (g.div < 1)
+        throw bad("grid dimension " + std::to_string(d) + " divides by " +
+                  std::to_string(g.div));
+      uint64_t product = 1;
+      for (const GridDim::Factor &f : g.product) {
+        if (f.arg < 0 || size_t(f.arg) >= descriptors.size())
+          throw bad("grid dimension " + std::to_string(d) + " uses argument " +
+                    std::to_string(f.arg) + " of " +
+                    std::to_string(descriptors.size()));
+        const Descriptor &desc = descriptors[size_t(f.arg)];
+        const size_t rank = (desc.size() - 3) / 2;
+        if (f.dim < 0 || size_t(f.dim) >= rank)
+          throw bad("grid dimension " + std::to_string(d) + " uses dimension " +
+                    std::to_string(f.dim) + " of argument " +
+                    std::to_string(f.arg) + ", which has rank " +
+                    std::to_string(rank));
+        const int64_t size = desc[3 + size_t(f.dim)];
+        if (size < 0)
+          throw bad("argument " + std::to_string(f.arg) + " has size " +
+                    std::to_string(size) + " in dimension " +
+                    std::to_string(f.dim));
+        product = saturatingMul(product, uint64_t(size));
+      }
+      const uint64_t div = uint64_t(g.div);
+      grid[d] = product / div + (product % div != 0);
+    }
+    for (int d = 0; d < 3; ++d) {
+      const int64_t b = k.launch.block[d];
+      if (b < 1 || b > std::numeric_limits<int32_t>::max())
+        throw bad("block dimension " + std::to_string(d) + " is " +
+                  std::to_string(b));
+      prepared->block[d] = unsigned(b);
+    }
+    prepared->empty = grid[0] == 0 || grid[1] == 0 || grid[2] == 0;
+    if (k.launch.gridStride) {
+      for (int d = 0; d < 3; ++d)
+        grid[d] = std::min({grid[d], kGridStrideCap[d], maxGrid_[d]});
+    } else if (!prepared->empty &&
+               (grid[0] > maxGrid_[0] || grid[1] > maxGrid_[1] ||
+                grid[2] > maxGrid_[2])) {
+      throw RuntimeError(
+          ErrorCode::Unsupported,
+          what + ": the sizes need a grid of (" + std::to_string(grid[0]) +
+              ", " + std::to_string(grid[1]) + ", " + std::to_string(grid[2]) +
+              ") blocks, more than this device allows (" +
+              std::to_string(maxGrid_[0]) + ", " + std::to_string(maxGrid_[1]) +
+              ", " + std::to_string(maxGrid_[2]) + ")");
+    }
+    for (int d = 0; d < 3; ++d)
+      prepared->grid[d] = unsigned(grid[d]);
+
+    // MLIR's NVVM lowering (without bare pointers) passes every descriptor
+    // word as its own kernel parameter, argument after argument.
+    prepared->words.reserve(totalWords);
+    for (const Descriptor &desc : descriptors)
+      prepared->words.insert(prepared->words.end(), desc.begin(), desc.end());
+    prepared->params.reserve(totalWords);
+    for (int64_t &w : prepared->words)
+      prepared->params.push_back(&w);
+    return prepared;
+  }
+
+  void launch(PreparedKernel &kernel) override {
+    auto &k = static_cast<CudaKernel &>(kernel);
+    if (k.empty)
+      return;
+    auto scope = enter();
+    CUresult r = d_.cuLaunchKernel(k.function, k.grid[0], k.grid[1], k.grid[2],
+                                   k.block[0], k.block[1], k.block[2],
+                                   /*sharedMemBytes=*/0, stream_,
+                                   k.params.data(), /*extra=*/nullptr);
+    if (r != CUDA_SUCCESS)
+      cuda::fail(r, "cuLaunchKernel", "kernel " + k.symbol);
+    if (syncEveryStep_ && !capturing_)
+      check(d_.cuStreamSynchronize(stream_), "cuStreamSynchronize",
+            "after kernel " + k.symbol);
+  }
+
+  // Row-major c[m, n] = a[m, k] * b[n, k]^T (+ bias) is, column-major,
+  // C' (n x m, ld ldc) = B'^T * A', where B' (k x n, ld ldb) is b read
+  // column-major and A' (k x m, ld lda) is a: cuBLASLt's "A" is our b with
+  // TRANSA = T, its "B" our a with TRANSB = N, and the bias (one value per
+  // row of C') is the BIAS epilogue.
+  void gemm(const GemmCall &call) override {
+    GemmCall g = call;
+    if (g.m < 0 || g.n < 0 || g.k < 0)
+      throw RuntimeError(ErrorCode::InvalidArgument,
+                         "cuda: " + gemmText(g) + ": negative size");
+    if (g.m == 0 || g.n == 0)
+      return;
+    // A single row or column has no meaningful leading dimension.
+    if (g.m == 1) {
+      g.lda = std::max(g.lda, g.k);
+      g.ldc = std::max(g.ldc, g.n);
+    }
+    if (g.n == 1)
+      g.ldb = std::max(g.ldb, g.k);
+    if ((g.k > 0 && (g.lda < g.k || g.ldb < g.k)) || g.ldc < g.n)
+      throw RuntimeError(ErrorCode::InvalidArgument,
+                         "cuda: " + gemmText(g) +
+                             ": a leading dimension is smaller than its row");
+    auto scope = enter();
+
+    // The bias goes through cuBLASLt's epilogue when it can; otherwise it is
+    // copied into every row of c first and the product added (beta = 1).
+    bool biasEpilogue = g.bias && g.k > 0 &&
+                        reinterpret_cast<uintptr_t>(g.bias) % kBiasEpilogueAlignment == 0;
+    const GemmPlan *plan = nullptr;
+    if (g.k > 0) {
+      plan = &planFor(g, biasEpilogue);
+      if (!plan->usable && biasEpilogue) {
+        biasEpilogue = false;
+        plan = &planFor(g, false);
+      }
+      if (!plan->usable)
+        throw RuntimeError(ErrorCode::Unsupported,
+                           "cuda: " + gemmText(g) + ": cuBLASLt has no algorithm for it");
+    }
+    if (g.bias && !biasEpilogue)
+      fillRowsWithBias(g);
+
+    if (g.k == 0) { // c = 0 (+ bias)
+      if (!g.bias) {
+        CUresult r = d_.cuMemsetD2D32Async(devicePtr(g.c), size_t(g.ldc) * sizeof(float),
+                                           0u, size_t(g.n), size_t(g.m), stream_);
+        if (r != CUDA_SUCCESS)
+          cuda::fail(r, "cuMemsetD2D32Async", gemmText(g));
+      }
+    } else {
+      cublasStatus_t s = CUBLAS_STATUS_SUCCESS;
+      if (biasEpilogue)
+        s = lt_.cublasLtMatmulDescSetAttribute(
+            plan->desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &g.bias, sizeof(g.bias));
+      if (s != CUBLAS_STATUS_SUCCESS)
+        cuda::fail(s, "cublasLtMatmulDescSetAttribute", gemmText(g));
+      const float alpha = 1.0f;
+      const float beta = g.bias && !biasEpilogue ? 1.0f : 0.0f;
+      s = lt_.cublasLtMatmul(blas_, plan->desc, &alpha, g.b, plan->ltA, g.a,
+                             plan->ltB, &beta, g.c, plan->ltC, g.c, plan->ltC,
+                             &plan->algo, reinterpret_cast<void *>(workspace_),
+                             kGemmWorkspaceBytes, stream_);
+      if (s != CUBLAS_STATUS_SUCCESS)
+        cuda::fail(s, "cublasLtMatmul", gemmText(g));
+    }
+    if (syncEveryStep_ && !capturing_)
+      check(d_.cuStreamSynchronize(stream_), "cuStreamSynchronize",
+            "after " + gemmText(g));
+  }
+
+  void *allocate(size_t bytes) override {
+    auto scope = enter();
+    const size_t rounded = roundedSize(bytes);
+    CUdeviceptr p = rawAllocate(rounded, std::to_string(bytes) + " bytes");
+    CUresult r = d_.cuMemsetD8Async(p, 0, rounded, stream_);
+    if (r != CUDA_SUCCESS) {
+      d_.cuMemFree(p);
+      cuda::fail(r, "cuMemsetD8Async",
+                 "zeroing " + std::to_string(bytes) + " new bytes");
+    }
+    live_.insert(p);
+    return reinterpret_cast<void *>(static_cast<uintptr_t>(p));
+  }
+
+  // Never throws: called from destructors. Errors of the queued work show
+  // up at the next checked call.
+  void release(void *p) override {
+    if (!p)
+      return;
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    if (live_.erase(devicePtr(p)) == 0)
+      return; // not ours (or released twice)
+    d_.cuCtxSetCurrent(ctx_);
+    d_.cuStreamSynchronize(stream_); // queued work may still use it
+    d_.cuMemFree(devicePtr(p));
+  }
+
+  bool hostAddressable() const override { return false; }
+
+  void copyToDevice(void *dst, const void *src, size_t bytes) override {
+    if (bytes == 0)
+      return;
+    auto scope = enter();
+    CUresult r = d_.cuMemcpyHtoDAsync(devicePtr(dst), src, bytes, stream_);
+    if (r != CUDA_SUCCESS)
+      cuda::fail(r, "cuMemcpyHtoDAsync",
+                 "copying " + std::to_string(bytes) + " bytes to the device");
+  }
+
+  void copyToHost(void *dst, const void *src, size_t bytes) override {
+    auto scope = enter();
+    CUresult r = bytes == 0 ? CUDA_SUCCESS
+                            : d_.cuMemcpyDtoHAsync(dst, devicePtr(src), bytes, stream_);
+    if (r != CUDA_SUCCESS)
+      cuda::fail(r, "cuMemcpyDtoHAsync",
+                 "copying " + std::to_string(bytes) + " bytes to the host");
+    synchronize();
+  }
+
+  void synchronize() override {
+    auto scope = enter();
+    CUresult r = d_.cuStreamSynchronize(stream_);
+    if (r != CUDA_SUCCESS)
+      throw RuntimeError(
+          ErrorCode::Runtime,
+          cuda::errorText(r, "cuStreamSynchronize",
+                          "waiting for the queued work") +
+              (syncEveryStep_ ? ""
+                              : " (run with SSMC_CUDA_SYNC=1 to find the "
+                                "kernel or GEMM that failed)"));
+  }
+
+  void zero(void *dst, size_t bytes) override {
+    if (bytes == 0)
+      return;
+    auto scope = enter();
+    CUresult r = d_.cuMemsetD8Async(devicePtr(dst), 0, bytes, stream_);
+    if (r != CUDA_SUCCESS)
+      cuda::fail(r, "cuMemsetD8Async", "zeroing " + std::to_string(bytes) + " bytes");
+  }
+
+  const void *residentWeight(const void *host, size_t bytes) override {
+    auto scope = enter();
+    auto it = weights_.find(host);
+    if (it != weights_.end() && it->second.bytes >= bytes)
+      return reinterpret_cast<const void *>(static_cast<uintptr_t>(it->second.ptr));
+    CUdeviceptr p = rawAllocate(roundedSize(bytes),
+                                "a " + std::to_string(bytes) + "-byte weight");
+    if (bytes != 0) {
+      CUresult r = d_.cuMemcpyHtoDAsync(p, host, bytes, stream_);
+      if (r != CUDA_SUCCESS) {
+        d_.cuMemFree(p);
+        cuda::fail(r, "cuMemcpyHtoDAsync",
+                   "copying a " + std::to_string(bytes) + "-byte weight");
+      }
+    }
+    // A larger view of the same host bytes replaces the smaller copy (kept
+    // alive: kernels may already point at it).
+    if (it != weights_.end())
+      retiredWeights_.push_back(it->second.ptr);
+    weights_[host] = {p, bytes};
+    return reinterpret_cast<const void *>(static_cast<uintptr_t>(p));
+  }
+
+  std::unique_ptr<Recording> record(const std::function<void()> &steps) override {
+    auto scope = enter(); // held throughout: no other thread's work leaks in
+    check(d_.cuStreamBeginCapture(stream_, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+          "cuStreamBeginCapture", "recording a CUDA graph");
+    capturing_ = true;
+    CUgraph graph = nullptr;
+    try {
+      steps();
+    } catch (...) {
+      capturing_ = false;
+      if (d_.cuStreamEndCapture(stream_, &graph) == CUDA_SUCCESS && graph)
+        d_.cuGraphDestroy(graph);
+      throw;
+    }
+    capturing_ = false;
+    CUresult r = d_.cuStreamEndCapture(stream_, &graph);
+    if (r != CUDA_SUCCESS) {
+      if (graph)
+        d_.cuGraphDestroy(graph);
+      cuda::fail(r, "cuStreamEndCapture", "recording a CUDA graph");
+    }
+    CUgraphExec exec = nullptr;
+    r = d_.cuGraphInstantiate(&exec, graph, 0);
+    d_.cuGraphDestroy(graph); // the executable graph does not need it
+    check(r, "cuGraphInstantiate", "recording a CUDA graph");
+    return std::make_unique<CudaRecording>(d_, ctx_, exec);
+  }
+
+  void replay(Recording &recording) override {
+    auto scope = enter();
+    check(d_.cuGraphLaunch(static_cast<CudaRecording &>(recording).exec(), stream_),
+          "cuGraphLaunch", "replaying a recorded CUDA graph");
+    if (syncEveryStep_)
+      check(d_.cuStreamSynchronize(stream_), "cuStreamSynchronize",
+            "after replaying a recorded CUDA graph");
+  }
+
+private:
+  struct DeviceWeight {
+    CUdeviceptr ptr;
+    size_t bytes;
+  };
+
+  // Sessions of one model may run on several threads: the lock keeps their
+  // work off the stream while it is being captured, and guards the caches.
+  // The context is made current per call because the caller's thread may not
+  // be the one that created the backend.
+  std::unique_lock<std::recursive_mutex> enter() {
+    std::unique_lock<std::recursive_mutex> lock(mutex_);
+    check(d_.cuCtxSetCurrent(ctx_), "cuCtxSetCurrent");
+    return lock;
+  }
+
+  int attribute(CUdevice_attribute a) {
+    int value = 0;
+    check(d_.cuDeviceGetAttribute(&value, a, device_), "cuDeviceGetAttribute");
+    return value;
+  }
+
+  static size_t roundedSize(size_t bytes) {
+    if (bytes > std::numeric_limits<size_t>::max() - kAllocationGranule)
+      return std::numeric_limits<size_t>::max(); // cuMemAlloc will refuse
+    return bytes == 0 ? kAllocationGranule
+                      : (bytes + kAllocationGranule - 1) / kAllocationGranule *
+                            kAllocationGranule;
+  }
+
+  CUdeviceptr rawAllocate(size_t bytes, const std::string &what) {
+    CUdeviceptr p = 0;
+    CUresult r = d_.cuMemAlloc(&p, bytes);
+    if (r == CUDA_ERROR_OUT_OF_MEMORY)
+      throw RuntimeError(ErrorCode::Runtime,
+                         "cuda: out of device memory allocating " + what);
+    check(r, "cuMemAlloc", "allocating " + what);
+    return p;
+  }
+
+  std::string sm() const {
+    return "sm_" + std::to_string(ccMajor_) + std::to_string(ccMinor_);
+  }
+
+  // The cubin when it loads on this device, else the JIT-compiled PTX.
+  CUmodule loadModule(const ArtifactSection &cubin, const ArtifactSection *ptx,
+                      const std::string &path) {
+    CUmodule module = nullptr;
+    // cuModuleLoadData takes anything that is not an ELF image (or a fat
+    // binary) for NUL-terminated PTX text, and a section is not NUL-
+    // terminated: only those two, which carry their own sizes, are passed.
+    static const unsigned char kElf[4] = {0x7f, 'E', 'L', 'F'};
+    static const unsigned char kFatbin[4] = {0x50, 0xed, 0x55, 0xba};
+    const bool isBinary = cubin.size >= 64 && (std::memcmp(cubin.data, kElf, 4) == 0 ||
+                                               std::memcmp(cubin.data, kFatbin, 4) == 0);
+    CUresult r = CUDA_ERROR_INVALID_IMAGE;
+    if (isBinary)
+      r = d_.cuModuleLoadData(&module, cubin.data);
+    if (r == CUDA_SUCCESS)
+      return module;
+    const std::string cubinWhy =
+        "section '" + cubin.name + "': " +
+        (isBinary ? "cuModuleLoadData failed: " + cuda::describe(r)
+                  : std::string("not a cubin (no ELF header)"));
+    if (!ptx)
+      throw RuntimeError(codeForLoadFailure(r),
+                         path + ": the kernels do not load on this device (" +
+                             sm() + "): " + cubinWhy +
+                             "; the artifact has no PTX to fall back on");
+
+    std::fprintf(stderr,
+                 "ssmc: %s: the cubin in section '%s' does not load on this "
+                 "device (%s): JIT-compiling the PTX\n",
+                 path.c_str(), cubin.name.c_str(), sm().c_str());
+    const std::string text(reinterpret_cast<const char *>(ptx->data),
+                           size_t(ptx->size));
+    std::vector<char> log(64 * 1024, '\0');
+    CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER,
+                              CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+    void *values[] = {log.data(),
+                      reinterpret_cast<void *>(static_cast<uintptr_t>(log.size() - 1))};
+    CUresult jit = d_.cuModuleLoadDataEx(&module, text.c_str(), 2, options, values);
+    if (jit == CUDA_SUCCESS)
+      return module;
+    std::string jitLog(log.data(), strnlen(log.data(), log.size()));
+    while (!jitLog.empty() && (jitLog.back() == '\n' || jitLog.back() == ' '))
+      jitLog.pop_back();
+    throw RuntimeError(codeForLoadFailure(jit),
+                       path + ": the kernels do not load on this device (" +
+                           sm() + "): " + cubinWhy + "; section '" + ptx->name +
+                           "' (PTX): cuModuleLoadDataEx failed: " +
+                           cuda::describe(jit) +
+                           (jitLog.empty() ? "" : "; JIT log: " + jitLog));
+  }
+
+  // Failures that mean "not for this GPU or driver" rather than breakage.
+  static ErrorCode codeForLoadFailure(CUresult r) {
+    switch (r) {
+    case CUDA_ERROR_NO_BINARY_FOR_GPU:
+    case CUDA_ERROR_UNSUPPORTED_PTX_VERSION:
+    case CUDA_ERROR_INVALID_PTX: // also: .target newer than this GPU
+    case CUDA_ERROR_INVALID_IMAGE:
+    case CUDA_ERROR_JIT_COMPILER_NOT_FOUND:
+    case CUDA_ERROR_JIT_COMPILATION_DISABLED:
+    case CUDA_ERROR_NOT_SUPPORTED:
+      return ErrorCode::Unsupported;
+    default:
+      return ErrorCode::Runtime;
+    }
+  }
+
+  // Whether the kernel has an 8-byte parameter `words - 1` at byte 8 *
+  // (words - 1), as `words` descriptor words need (true when this driver
+  // cannot say). Only that one parameter is asked for: probing past the last
+  // one is an API error, which compute-sanitizer reports.
+  bool lastParameterFits(CUfunction f, size_t words) {
+    if (!d_.cuFuncGetParamInfo || words == 0)
+      return true;
+    size_t offset = 0, size = 0;
+    CUresult r = d_.cuFuncGetParamInfo(f, words - 1, &offset, &size);
+    if (r == CUDA_ERROR_INVALID_VALUE)
+      return false;
+    return r != CUDA_SUCCESS || (offset == 8 * (words - 1) && size == 8);
+  }
+
+  static std::string gemmText(const GemmCall &g) {
+    return "gemm m=" + std::to_string(g.m) + " n=" + std::to_string(g.n) +
+           " k=" + std::to_string(g.k) + " lda=" + std::to_string(g.lda) +
+           " ldb=" + std::to_string(g.ldb) + " ldc=" + std::to_string(g.ldc) +
+           (g.bias ? " with bias" : "");
+  }
+
+  // Every row of c becomes the bias, in log2(m) + 1 copies (each doubling
+  // the filled rows): for a bias cuBLASLt's epilogue cannot take, and k = 0.
+  void fillRowsWithBias(const GemmCall &g) {
+    const size_t pitch = size_t(g.ldc) * sizeof(float);
+    CUDA_MEMCPY2D copy{};
+    copy.srcMemoryType = CU_MEMORYTYPE_DEVICE;
+    copy.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+    copy.WidthInBytes = size_t(g.n) * sizeof(float);
+    copy.srcDevice = devicePtr(g.bias);
+    copy.srcPitch = copy.WidthInBytes;
+    copy.dstDevice = devicePtr(g.c);
+    copy.dstPitch = pitch;
+    copy.Height = 1;
+    check(d_.cuMemcpy2DAsync(&copy, stream_), "cuMemcpy2DAsync", gemmText(g));
+    for (int64_t filled = 1; filled < g.m;) {
+      const int64_t rows = std::min(filled, g.m - filled);
+      copy.srcDevice = devicePtr(g.c);
+      copy.srcPitch = pitch;
+      copy.dstDevice = devicePtr(g.c) + size_t(filled) * pitch;
+      copy.Height = size_t(rows);
+      check(d_.cuMemcpy2DAsync(&copy, stream_), "cuMemcpy2DAsync", gemmText(g));
+      filled += rows;
+    }
+  }
+
+  // The cached plan for this shape, made (and its algorithm chosen) once;
+  // not usable when cuBLASLt has no algorithm for it.
+  const GemmPlan &planFor(const GemmCall &g, bool biasEpilogue) {
+    const GemmKey key{g.m, g.n, g.k, g.lda, g.ldb, g.ldc,
+                      alignmentOf(g.b), alignmentOf(g.a), alignmentOf(g.c),
+                      biasEpilogue};
+    auto found = gemmPlans_.find(key);
+    if (found != gemmPlans_.end())
+      return found->second;
+
+    const std::string what = gemmText(g);
+    GemmPlan plan;
+    cublasLtMatmulPreference_t preference = nullptr;
+    try {
+      check(lt_.cublasLtMatmulDescCreate(&plan.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F),
+            "cublasLtMatmulDescCreate", what);
+      const int32_t transA = CUBLAS_OP_T, transB = CUBLAS_OP_N;
+      const uint32_t epilogue =
+          biasEpilogue ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT;
+      check(lt_.cublasLtMatmulDescSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_TRANSA,
+                                               &transA, sizeof(transA)),
+            "cublasLtMatmulDescSetAttribute", what);
+      check(lt_.cublasLtMatmulDescSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_TRANSB,
+                                               &transB, sizeof(transB)),
+            "cublasLtMatmulDescSetAttribute", what);
+      check(lt_.cublasLtMatmulDescSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
+                                               &epilogue, sizeof(epilogue)),
+            "cublasLtMatmulDescSetAttribute", what);
+      check(lt_.cublasLtMatrixLayoutCreate(&plan.ltA, CUDA_R_32F, uint64_t(g.k),
+                                           uint64_t(g.n), g.ldb),
+            "cublasLtMatrixLayoutCreate", what);
+      check(lt_.cublasLtMatrixLayoutCreate(&plan.ltB, CUDA_R_32F, uint64_t(g.k),
+                                           uint64_t(g.m), g.lda),
+            "cublasLtMatrixLayoutCreate", what);
+      check(lt_.cublasLtMatrixLayoutCreate(&plan.ltC, CUDA_R_32F, uint64_t(g.n),
+                                           uint64_t(g.m), g.ldc),
+            "cublasLtMatrixLayoutCreate", what);
+
+      check(lt_.cublasLtMatmulPreferenceCreate(&preference),
+            "cublasLtMatmulPreferenceCreate", what);
+      const uint64_t workspace = kGemmWorkspaceBytes;
+      setPreference(preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
+                    &workspace, sizeof(workspace), what);
+      // The heuristic assumes 256-byte aligned operands unless told.
+      const uint32_t align[4] = {key.alignA, key.alignB, key.alignC, key.alignC};
+      setPreference(preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES,
+                    &align[0], sizeof(uint32_t), what);
+      setPreference(preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+                    &align[1], sizeof(uint32_t), what);
+      setPreference(preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES,
+                    &align[2], sizeof(uint32_t), what);
+      setPreference(preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES,
+                    &align[3], sizeof(uint32_t), what);
+
+      cublasLtMatmulHeuristicResult_t result{};
+      int returned = 0;
+      cublasStatus_t s = lt_.cublasLtMatmulAlgoGetHeuristic(
+          blas_, plan.desc, plan.ltA, plan.ltB, plan.ltC, plan.ltC, preference,
+          1, &result, &returned);
+      if (s != CUBLAS_STATUS_NOT_SUPPORTED)
+        check(s, "cublasLtMatmulAlgoGetHeuristic", what);
+      lt_.cublasLtMatmulPreferenceDestroy(preference);
+      preference = nullptr;
+      if (s == CUBLAS_STATUS_SUCCESS && returned > 0 &&
+          result.state == CUBLAS_STATUS_SUCCESS) {
+        plan.algo = result.algo;
+        plan.usable = true;
+      } else {
+        destroyPlan(plan); // remembered as unusable: not asked again
+      }
+    } catch (...) {
+      if (preference)
+        lt_.cublasLtMatmulPreferenceDestroy(preference);
+      destroyPlan(plan);
+      throw;
+    }
+    return gemmPlans_.emplace(key, plan).first->second;
+  }
+
+  void setPreference(cublasLtMatmulPreference_t p,
+                     cublasLtMatmulPreferenceAttributes_t attribute,
+                     const void *value, size_t size, const std::string &what) {
+    check(lt_.cublasLtMatmulPreferenceSetAttribute(p, attribute, value, size),
+          "cublasLtMatmulPreferenceSetAttribute", what);
+  }
+
+  void destroyPlan(GemmPlan &plan) noexcept {
+    if (plan.ltA)
+      lt_.cublasLtMatrixLayoutDestroy(plan.ltA);
+    if (plan.ltB)
+      lt_.cublasLtMatrixLayoutDestroy(plan.ltB);
+    if (plan.ltC)
+      lt_.cublasLtMatrixLayoutDestroy(plan.ltC);
+    if (plan.desc)
+      lt_.cublasLtMatmulDescDestroy(plan.desc);
+    plan = GemmPlan{};
+  }
+
+  // Used by the destructor and by a failing constructor; ignores errors (a
+  // faulted context fails them all, and there is nobody left to tell).
+  void releaseEverything() noexcept {
+    if (!ctx_)
+      return;
+    d_.cuCtxSetCurrent(ctx_);
+    if (stream_)
+      d_.cuStreamSynchronize(stream_);
+    for (auto &entry : gemmPlans_)
+      destroyPlan(entry.second);
+    gemmPlans_.clear();
+    if (blas_)
+      lt_.cublasLtDestroy(blas_);
+    blas_ = nullptr;
+    if (workspace_)
+      d_.cuMemFree(workspace_);
+    workspace_ = 0;
+    for (auto &entry : weights_)
+      d_.cuMemFree(entry.second.ptr);
+    weights_.clear();
+    for (CUdeviceptr p : retiredWeights_)
+      d_.cuMemFree(p);
+    retiredWeights_.clear();
+    for (CUdeviceptr p : live_) // what the caller never released
+      d_.cuMemFree(p);
+    live_.clear();
+    kernels_.clear();
+    for (CUmodule m : modules_)
+      d_.cuModuleUnload(m);
+    modules_.clear();
+    if (stream_)
+      d_.cuStreamDestroy(stream_);
+    stream_ = nullptr;
+    d_.cuDevicePrimaryCtxRelease(device_);
+    ctx_ = nullptr;
+  }
+
+  const cuda::Driver &d_;
+  const cuda::BlasLt &lt_;
+  std::recursive_mutex mutex_;
+  CUdevice device_ = 0;
+  CUcontext ctx_ = nullptr; // retained primary context
+  int ccMajor_ = 0, ccMinor_ = 0;
+  uint64_t maxGrid_[3] = {0, 0, 0};
+  CUstream stream_ = nullptr;
+  cublasLtHandle_t blas_ = nullptr;
+  CUdeviceptr workspace_ = 0;
+  bool syncEveryStep_ = false;
+  bool capturing_ = false;
+  std::vector<CUmodule> modules_;
+  std::vector<LoadedKernel> kernels_;
+  std::map<GemmKey, GemmPlan> gemmPlans_;
+  std::unordered_set<CUdeviceptr> live_; // allocate()d, not yet released
+  std::unordered_map<const void *, DeviceWeight> weights_;
+  std::vector<CUdeviceptr> retiredWeights_;
+};
+
+} // namespace
+
+std::unique_ptr<Backend> createCudaBackend(const BackendOptions &options) {
+  return std::make_unique<CudaBackend>(options);
+}
+
+bool cudaAvailable() {
+  try {
+    const cuda::Driver &d = cuda::driver();
+    cuda::blasLt();
+    int count = 0;
+    return d.cuDeviceGetCount(&count) == CUDA_SUCCESS && count > 0;
+  } catch (const RuntimeError &) {
+    return false;
+  }
+}
+
+} // namespace ssmc

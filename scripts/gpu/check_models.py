@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Compiled models on the CUDA target against the independent PyTorch
+reference (scripts/ref, float64): prompt logits, final conv/ssm states, and
+decode after prefill (= a longer prefill), for the cases of
+test/Integration/cpu_model_test.py.
+
+The device machine has no MLIR, so the work is split in two:
+  here:    check_models.py prepare --ssmc-compile build/bin/ssmc-compile --out DIR
+  device:  check_models.py run --dir DIR --runtime-lib lib/libssmc_runtime.so
+`prepare` writes each random checkpoint and its `--target cpu,cuda` artifact
+into DIR; `run` loads every artifact on the GPU (SSMC_DEVICE_CUDA), compares
+and prints one line per case. Exit status 1 when any case misses its bar.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "ref"))
+sys.path.insert(0, os.path.join(ROOT, "test", "Integration"))
+
+BAR = 1e-4  # ../shared/design/PERF.md: fp32 paths, logits and states
+
+
+def cases():
+    from cpu_model_test import CASES
+    return CASES
+
+
+def prepare(a):
+    import make_checkpoint
+    os.makedirs(a.out, exist_ok=True)
+    index = {}
+    for name, (flags, batch, length, steps) in cases().items():
+        ckpt = os.path.join(a.out, name)
+        make_checkpoint.main(flags.split() + ["--seed", "7", "--out", ckpt])
+        subprocess.run([a.ssmc_compile, ckpt, "--target", "cpu,cuda", "-o", ckpt + ".ssmc",
+                        "--quiet"], check=True)
+        vocab = int(flags.split()[flags.split().index("--vocab") + 1])
+        index[name] = {"batch": batch, "length": length, "steps": steps, "vocab": vocab}
+    with open(os.path.join(a.out, "cases.json"), "w") as f:
+        json.dump(index, f, indent=1)
+    print(f"prepared {len(index)} cases in {a.out}")
+
+
+def rel_err(ours, ref):
+    ours = np.asarray(ours, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    if ours.shape != ref.shape:
+        return float("inf")
+    if not np.all(np.isfinite(ours)):
+        return float("nan")
+    return float(np.linalg.norm(ours - ref) / max(np.linalg.norm(ref), 1e-30))
+
+
+def run_case(rt, directory, name, c, device):
+    import torch
+    import mamba_ref
+    from ssmc_runtime_py import Session
+    ckpt = os.path.join(directory, name)
+    ref = mamba_ref.load(ckpt)
+    gen = np.random.default_rng(abs(hash(name)) % 2**32)
+    tokens = gen.integers(0, c["vocab"], size=(c["batch"], c["length"] + c["steps"])).astype(np.int32)
+    prompt = tokens[:, :c["length"]]
+    errs = {}
+    sess = Session(rt, ckpt + ".ssmc", c["batch"], device=device)
+    try:
+        logits = sess.prefill(prompt)
+        ref_logits, ref_states = ref.prefill(torch.from_numpy(prompt.astype(np.int64)))
+        errs["prefill"] = rel_err(logits, ref_logits.numpy())
+        worst_state = 0.0
+        for i, st in enumerate(ref_states):
+            for kind, key in (("conv_state", "conv"), ("ssm_state", "ssm")):
+                want = st[key].numpy()
+                got = sess.state(f"layers.{i}.{kind}", want.shape)
+                worst_state = max(worst_state, rel_err(got, want))
+        errs["states"] = worst_state
+        full_logits, _ = ref.prefill(torch.from_numpy(tokens.astype(np.int64)))
+        worst_decode = 0.0
+        for t in range(c["steps"]):
+            step = sess.decode(tokens[:, c["length"] + t])
+            worst_decode = max(worst_decode, rel_err(step, full_logits[:, c["length"] + t].numpy()))
+        errs["decode"] = worst_decode
+    finally:
+        sess.close()
+    return errs
+
+
+def run(a):
+    from ssmc_runtime_py import Runtime
+    with open(os.path.join(a.dir, "cases.json")) as f:
+        index = json.load(f)
+    rt = Runtime(a.runtime_lib)
+    failed = 0
+    print(f"{'case':30} {'prefill':>10} {'states':>10} {'decode':>10}  (rel err, bar {BAR:g})")
+    for name, c in index.items():
+        try:
+            errs = run_case(rt, a.dir, name, c, a.device)
+        except Exception as e:  # one broken case must not hide the others
+            print(f"{name:30} FAILED: {e}")
+            failed += 1
+            continue
+        ok = all(v <= BAR for v in errs.values())
+        failed += not ok
+        print(f"{name:30} {errs['prefill']:10.2e} {errs['states']:10.2e} {errs['decode']:10.2e}"
+              f"  {'ok' if ok else 'OVER THE BAR'}")
+    print(f"{len(index) - failed}/{len(index)} cases within the bar")
+    return 1 if failed else 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    pp = sub.add_parser("prepare", help="make checkpoints and cpu,cuda artifacts (needs ssmc-compile)")
+    pp.add_argument("--ssmc-compile", required=True)
+    pp.add_argument("--out", required=True)
+    pr = sub.add_parser("run", help="compare the artifacts on the GPU with the reference")
+    pr.add_argument("--dir", required=True)
+    pr.add_argument("--runtime-lib", required=True)
+    pr.add_argument("--device", default="cuda", choices=["cuda", "cpu"],
+                    help="cpu checks the same artifacts on the CPU image")
+    a = p.parse_args()
+    if a.cmd == "prepare":
+        prepare(a)
+        return 0
+    return run(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels | FileCheck %s
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels | sed "/func.func \(private \)\{0,1\}@\(layer\|ssmc_k[0-9]*\)(/,/^  }$/d" | ssmc-opt --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" | FileCheck %s --check-prefix=PTX
+// REQUIRES: cuda-toolkit
+
+// Ops without a hand-built GPU kernel get the CPU emitter's loops, each
+// parallel nest spread over the grid in a grid-stride loop (here the
+// convolution and SSD). The twins keep the CPU kernels' names, so one
+// schedule drives both images.
+
+// CHECK: ssm.rms_norm {{.*}} {ssm.kernel = @[[RMS:ssmc_k[0-9]+]]}
+// CHECK: ssm.causal_conv1d {{.*}} ssm.kernel = @[[CONV:ssmc_k[0-9]+]]
+// CHECK: ssm.ssd {{.*}} ssm.kernel = @[[SSD:ssmc_k[0-9]+]]
+// CHECK: gpu.module @ssmc_gpu
+
+// RMS norm: a block per row (grid x = dims 0 and 1 of argument 0), the
+// threads stride over the row and sum in a shared-memory tree.
+// CHECK: gpu.func @[[RMS]](%{{.*}}: memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>
+// CHECK-SAME: workgroup(%{{.*}} : memref<256xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME: kernel
+// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK-SAME: ssm.launch = {block = array<i64: 256, 1, 1>, div = array<i64: 1, 1, 1>, grid_x = array<i64: 0, 0, 0, 1>, grid_y = array<i64>, grid_z = array<i64>, unit_inner_stride = array<i64>}
+// CHECK: gpu.block_id  x
+// CHECK: scf.for {{.*}} step %c256
+// CHECK: gpu.barrier
+// CHECK-COUNT-8: scf.if
+// CHECK: math.sqrt
+// CHECK: gpu.return
+
+// The convolution: (batch, t, channel) for the outputs, then (batch,
+// channel) for the final state; the grid is sized by the larger nest.
+// CHECK: gpu.func @[[CONV]](
+// CHECK-SAME: grid_stride, grid_x = array<i64: 0, 0, 0, 1, 0, 2>
+// CHECK-COUNT-2: gpu.grid_dim  x
+
+// SSD: a thread per (batch, head, p) with the 32-wide state in a
+// per-thread array of the static state size.
+// CHECK: gpu.func @[[SSD]](
+// CHECK-SAME: grid_x = array<i64: 0, 0, 0, 2, 0, 3>
+// CHECK: memref.alloca() : memref<32xf32>
+// CHECK-NOT: memref.alloc(
+// CHECK: gpu.return
+
+// PTX: .visible .entry ssmc_k{{[0-9]+}}(
+// PTX: .shared .align {{[0-9]+}} .b8 {{.*}}[1024]
+// PTX: bar.sync
+// PTX: .visible .entry ssmc_k{{[0-9]+}}(
+// PTX: .visible .entry ssmc_k{{[0-9]+}}(
+// PTX: .local .align {{[0-9]+}} .b8 {{.*}}[128]
+
+func.func @layer(%h: tensor<2x7x64xf32>, %nw: tensor<64xf32>, %x: tensor<2x9x48xf32>, %cw: tensor<48x4xf32>,
+                 %hx: tensor<1x9x4x12xf32>, %hdt: tensor<1x9x4xf32>, %hA: tensor<4xf32>, %hB: tensor<1x9x2x32xf32>)
+    -> (tensor<2x7x64xf32>, tensor<2x9x48xf32>, tensor<2x48x4xf32>, tensor<1x9x4x12xf32>) {
+  %n = ssm.rms_norm %h, %nw : (tensor<2x7x64xf32>, tensor<64xf32>) -> tensor<2x7x64xf32>
+  %c, %cf = ssm.causal_conv1d %x, %cw {silu} : (tensor<2x9x48xf32>, tensor<48x4xf32>) -> (tensor<2x9x48xf32>, tensor<2x48x4xf32>)
+  %y = ssm.ssd %hx, %hdt, %hA, %hB, %hB {dt_softplus} : (tensor<1x9x4x12xf32>, tensor<1x9x4xf32>, tensor<4xf32>, tensor<1x9x2x32xf32>, tensor<1x9x2x32xf32>) -> tensor<1x9x4x12xf32>
+  return %n, %c, %cf, %y : tensor<2x7x64xf32>, tensor<2x9x48xf32>, tensor<2x48x4xf32>, tensor<1x9x4x12xf32>
+}
