@@ -369,6 +369,15 @@ LaunchDesc Parser::parseLaunch(const json &o, const std::string &w) {
   }
   if (threads > 1024)
     fail(w + ".block", "more than 1024 threads per block");
+  if (const json *unit = optional(o, "unit_inner_stride")) {
+    array(*unit, w + ".unit_inner_stride");
+    for (size_t i = 0; i < unit->size(); ++i) {
+      int64_t arg = integer((*unit)[i], w + ".unit_inner_stride[" + std::to_string(i) + "]");
+      if (arg > 255)
+        fail(w + ".unit_inner_stride", "argument index out of range");
+      l.unitInnerStride.push_back(static_cast<int>(arg));
+    }
+  }
   if (const json *gs = optional(o, "grid_stride")) {
     if (!gs->is_boolean())
       fail(w + ".grid_stride", "expected a boolean");

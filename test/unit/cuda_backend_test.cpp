@@ -715,6 +715,10 @@ TEST_F(CudaBackendTest, PrepareChecksTheLaunchDescription) {
   LaunchDesc noDiv = perElement(0);
   noDiv.grid[0].div = 0;
   expectBad(noDiv, {view(dx, 0, 16, 1)}, "division by zero");
+  LaunchDesc unit = perElement(0);
+  unit.unitInnerStride = {0};
+  expectBad(unit, {view(dx, 0, 8, 2)}, "non-unit innermost stride");
+  EXPECT_NO_THROW(prepareWith(unit, {view(dx, 0, 16, 1)}));
 
   EXPECT_EQ(errorOf([&] { backend->prepareKernel(7, {view(dx, 0, 16, 1)}); }).code(),
             ErrorCode::Runtime);

@@ -222,6 +222,18 @@ public:
                   " words)");
       totalWords += desc.size();
     }
+    // A kernel compiled for unit innermost strides would silently misread
+    // any other view.
+    for (int arg : k.launch.unitInnerStride) {
+      if (size_t(arg) >= descriptors.size())
+        throw bad("unit_inner_stride names argument " + std::to_string(arg) + " of " +
+                  std::to_string(descriptors.size()));
+      const Descriptor &desc = descriptors[size_t(arg)];
+      size_t rank = (desc.size() - 3) / 2;
+      if (rank > 0 && desc.back() != 1)
+        throw bad("argument " + std::to_string(arg) + " has innermost stride " +
+                  std::to_string(desc.back()) + "; the kernel needs 1");
+    }
     if (!lastParameterFits(k.function, totalWords))
       throw bad("the kernel's parameters do not match its " +
                 std::to_string(descriptors.size()) + " arguments (" +
