@@ -50,15 +50,20 @@ FailureOr<DeviceImage> ssm::buildDeviceImage(ModuleOp module,
   if (!gpuModule)
     return module.emitError() << "no @" << kModuleName
                               << " gpu.module (run ssm-outline-gpu-kernels first)";
+  FailureOr<std::map<std::string, GpuLaunch>> launches = getLaunches(gpuModule);
+  if (failed(launches))
+    return failure();
   DeviceImage image;
-  for (auto func : gpuModule.getOps<gpu::GPUFuncOp>()) {
-    if (!func.isKernel())
-      continue;
-    FailureOr<GpuLaunch> launch = getLaunch(func);
-    if (failed(launch))
-      return failure();
-    image.symbols.push_back(func.getName().str());
-    image.launches.push_back(*launch);
+  for (auto &[symbol, launch] : *launches) {
+    for (const GpuStage &stage : launch.stages) {
+      StringRef function = stage.function.empty() ? StringRef(symbol) : StringRef(stage.function);
+      auto func = gpuModule.lookupSymbol<gpu::GPUFuncOp>(function);
+      if (!func || !func.isKernel())
+        return gpuModule.emitOpError() << "launches '" << function
+                                       << "', which is not a kernel of the module";
+    }
+    image.symbols.push_back(symbol);
+    image.launches.push_back(launch);
   }
   FailureOr<std::string> ptx = serialize(gpuModule, options, "isa");
   if (failed(ptx))

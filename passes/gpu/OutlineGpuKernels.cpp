@@ -89,38 +89,80 @@ struct SSMOutlineGpuKernelsPass
     auto scan = dyn_cast<SelectiveScanOp>(op);
     bool staticN = scan && !ShapedType::isDynamic(
                                cast<ShapedType>(scan.getA().getType()).getDimSize(1));
-    if (scan && staticN && chunkLength > 0) {
-      op->setAttr("ssm.gpu_chunk_length", b.getI64IntegerAttr(chunkLength));
-      return buildChunkedSelectiveScanKernels(b, gpuModule, scan, name, chunkLength);
-    }
+    if (scan && staticN && chunkLength > 0)
+      return buildChunkedScan(b, gpuModule, scan, name);
     if (scan && staticN) {
       // State in registers: thread = channel (grid x), block row = batch (grid y).
-      FailureOr<gpu::GPUFuncOp> func = buildSelectiveScanKernel(b, gpuModule, scan, name);
-      if (failed(func))
+      if (failed(buildSelectiveScanKernel(b, gpuModule, scan, name)))
         return failure();
-      GpuLaunch launch;
-      launch.block = {kScanBlockSize, 1, 1};
-      launch.grid[0] = {{{0, 2}}, kScanBlockSize}; // ceil(e / block)
-      launch.grid[1] = {{{0, 0}}, 1};              // b
-      for (int64_t i = 0, e = func->getNumArguments(); i < e; ++i)
-        launch.unitInnerStride.push_back(i);
-      setLaunch(*func, launch);
+      GpuStage stage = scanStage(op, "");
+      setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
       return success();
     }
     if (isa<RMSNormOp, GatedRMSNormOp>(op)) {
       // A block per row: grid x = the product of the input's leading sizes.
-      FailureOr<gpu::GPUFuncOp> func = buildRowNormKernel(b, gpuModule, op, name);
-      if (failed(func))
+      if (failed(buildRowNormKernel(b, gpuModule, op, name)))
         return failure();
-      GpuLaunch launch;
-      launch.block = {kNormBlockSize, 1, 1};
+      GpuStage stage;
+      stage.block = {kNormBlockSize, 1, 1};
       int64_t rank = cast<ShapedType>(op->getOperand(0).getType()).getRank();
       for (int64_t i = 0; i + 1 < rank; ++i)
-        launch.grid[0].product.push_back({0, i});
-      setLaunch(*func, launch);
+        stage.grid[0].product.push_back({0, i});
+      setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
       return success();
     }
     return buildLoopKernel(b, gpuModule, op, name);
+  }
+
+  // The scan kernels' geometry: x = ceil(e / block) channels, y = batch,
+  // z = ceil(L / chunk) chunks when `chunked`. Every step argument has a unit
+  // innermost stride in their types.
+  GpuStage scanStage(Operation *op, StringRef function, bool chunked = false) {
+    GpuStage stage;
+    stage.function = function.str();
+    stage.block = {kScanBlockSize, 1, 1};
+    stage.grid[0] = {{{0, 2}}, kScanBlockSize};
+    stage.grid[1] = {{{0, 0}}, 1};
+    if (chunked)
+      stage.grid[2] = {{{0, 1}}, chunkLength};
+    for (int64_t i = 0, e = op->getNumOperands() + op->getNumResults(); i < e; ++i)
+      stage.unitInnerStride.push_back(i);
+    return stage;
+  }
+
+  // Chunks of L scanned in parallel: _states (each chunk from zero), _carry
+  // (the state entering each chunk, across chunks), _outputs (each chunk
+  // recomputed from its entering state). Scratch: the chunk states [b, K, e,
+  // N] and their dt sums [b, K, e], K = ceil(L / chunk).
+  LogicalResult buildChunkedScan(OpBuilder &b, gpu::GPUModuleOp gpuModule,
+                                 SelectiveScanOp op, StringRef name) {
+    if (failed(buildChunkedSelectiveScanKernels(b, gpuModule, op, name, chunkLength)))
+      return failure();
+    op->setAttr("ssm.gpu_chunk_length", b.getI64IntegerAttr(chunkLength));
+    int64_t operands = op->getNumOperands();
+    SmallVector<int64_t> inputs;
+    for (int64_t i = 0; i < operands; ++i)
+      inputs.push_back(i);
+    const int64_t states = -1, sums = -2; // scratch buffers 0 and 1
+    GpuLaunch launch;
+    GridExtent batch{{{0, 0}}, 1}, chunks{{{0, 1}}, chunkLength}, channels{{{0, 2}}, 1},
+        n{{{2, 1}}, 1}; // A is [e, N]
+    launch.scratch = {{batch, chunks, channels, n}, {batch, chunks, channels}};
+
+    GpuStage first = scanStage(op, (name + "_states").str(), /*chunked=*/true);
+    first.args = inputs;
+    first.args.append({states, sums});
+    GpuStage carry = scanStage(op, (name + "_carry").str());
+    carry.args = inputs;
+    carry.args.append({states, sums});
+    if (op.getFinalState())
+      carry.args.push_back(operands + 1);
+    GpuStage outputs = scanStage(op, (name + "_outputs").str(), /*chunked=*/true);
+    outputs.args = inputs;
+    outputs.args.append({states, operands});
+    launch.stages = {first, carry, outputs};
+    setLaunch(gpuModule, name, launch);
+    return success();
   }
 
   // The CPU emitter's loops with parallel nests spread over the grid.
@@ -149,9 +191,9 @@ struct SSMOutlineGpuKernelsPass
     // Size the grid for the nest with the most iterations we can name (the
     // grid-stride loops are correct for any grid; this only avoids idle or
     // missing threads). Prefer the nest with the most factors.
-    GpuLaunch launch;
-    launch.block = {kBlockSize, 1, 1};
-    launch.gridStride = true;
+    GpuStage stage;
+    stage.block = {kBlockSize, 1, 1};
+    stage.gridStride = true;
     size_t best = 0;
     for (const SmallVector<Value> &nest : bounds) {
       SmallVector<GridFactor> factors;
@@ -160,10 +202,10 @@ struct SSMOutlineGpuKernelsPass
           factors.push_back(*f);
       if (factors.size() > best) {
         best = factors.size();
-        launch.grid[0] = {factors, kBlockSize};
+        stage.grid[0] = {factors, kBlockSize};
       }
     }
-    setLaunch(func, launch);
+    setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
     return success();
   }
 };

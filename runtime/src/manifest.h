@@ -100,8 +100,13 @@ struct GridDim {
   int64_t div = 1;
 };
 
-// How a cuda kernel is launched (docs/artifact-format.md, "Kernel images").
+// One cuda kernel launch (docs/artifact-format.md, "Kernel images"). Grid
+// sizes and unit_inner_stride refer to the step's arguments.
 struct LaunchDesc {
+  std::string function; // empty: the step's symbol
+  // The launch's arguments: i >= 0 is the step's argument i, -1 - j its
+  // scratch buffer j. Empty: the step's arguments in order.
+  std::vector<int> args;
   int64_t block[3] = {1, 1, 1};
   GridDim grid[3];
   // The kernel walks its work in a grid-stride loop, so the grid may be
@@ -111,11 +116,26 @@ struct LaunchDesc {
   std::vector<int> unitInnerStride;
 };
 
+// A scratch buffer of a kernel step (f32, contiguous), each dimension sized
+// like a grid dimension; it lives as long as the prepared step.
+struct ScratchDesc {
+  std::vector<GridDim> shape;
+};
+
+// What one kernel step runs on cuda: its launches in order (several for a
+// multi-pass algorithm such as the chunked scan) and their scratch buffers.
+struct KernelLaunch {
+  KernelLaunch() = default;
+  KernelLaunch(const LaunchDesc &single) : stages{single} {} // NOLINT: one launch
+  std::vector<LaunchDesc> stages;
+  std::vector<ScratchDesc> scratch;
+};
+
 struct KernelImage {
   std::string section;
   std::string fallbackSection; // cuda: PTX, JIT-compiled when the cubin does not load
   std::vector<std::string> symbols;
-  std::vector<LaunchDesc> launches; // cuda: one per symbol
+  std::vector<KernelLaunch> launches; // cuda: one per symbol
 };
 
 // "tokenizer": how text maps to token ids (docs/artifact-format.md).

@@ -140,6 +140,8 @@ private:
   void parseWeights(const json &j);
   void parseKernels(const json &j);
   LaunchDesc parseLaunch(const json &j, const std::string &where);
+  KernelLaunch parseKernelLaunch(const json &j, const std::string &where);
+  GridDim parseGridDim(const json &j, const std::string &where);
   void parseStates(const json &j);
   void parseTokenizer(const json &j);
   EntryPoint parseEntry(const json &j, const std::string &name);
@@ -321,7 +323,7 @@ void Parser::parseKernels(const json &j) {
                                 std::to_string(img.symbols.size()) + " symbols");
       for (size_t i = 0; i < launches.size(); ++i)
         img.launches.push_back(
-            parseLaunch(launches[i], w + ".launch[" + std::to_string(i) + "]"));
+            parseKernelLaunch(launches[i], w + ".launch[" + std::to_string(i) + "]"));
     }
     // Steps name kernels by index, so every image lists the same symbols.
     if (first && *first != img.symbols)
@@ -332,6 +334,74 @@ void Parser::parseKernels(const json &j) {
       firstName = it.key();
     }
   }
+}
+
+GridDim Parser::parseGridDim(const json &j, const std::string &w) {
+  object(j, w);
+  GridDim g;
+  const json &product = array(member(j, "product", w), w + ".product");
+  for (size_t f = 0; f < product.size(); ++f) {
+    const std::string wf = w + ".product[" + std::to_string(f) + "]";
+    const json &pair = array(product[f], wf);
+    if (pair.size() != 2)
+      fail(wf, "expected [argument, dimension]");
+    int64_t arg = integer(pair[0], wf + "[0]"), dim = integer(pair[1], wf + "[1]");
+    if (arg > 255 || dim >= 8)
+      fail(wf, "argument or dimension out of range");
+    g.product.push_back({static_cast<int>(arg), static_cast<int>(dim)});
+  }
+  if (const json *div = optional(j, "div")) {
+    g.div = integer(*div, w + ".div");
+    if (g.div < 1)
+      fail(w + ".div", "must be at least 1");
+  }
+  return g;
+}
+
+// Either one launch object or {"stages": [...], "scratch": [...]}.
+KernelLaunch Parser::parseKernelLaunch(const json &o, const std::string &w) {
+  object(o, w);
+  if (!optional(o, "stages"))
+    return KernelLaunch(parseLaunch(o, w));
+  KernelLaunch k;
+  if (const json *scratch = optional(o, "scratch")) {
+    array(*scratch, w + ".scratch");
+    for (size_t i = 0; i < scratch->size(); ++i) {
+      const std::string ws = w + ".scratch[" + std::to_string(i) + "]";
+      const json &shape = array(member(object((*scratch)[i], ws), "shape", ws), ws + ".shape");
+      if (shape.empty() || shape.size() > 8)
+        fail(ws + ".shape", "needs 1 to 8 dimensions");
+      ScratchDesc d;
+      for (size_t s = 0; s < shape.size(); ++s)
+        d.shape.push_back(parseGridDim(shape[s], ws + ".shape[" + std::to_string(s) + "]"));
+      k.scratch.push_back(std::move(d));
+    }
+  }
+  const json &stages = array(member(o, "stages", w), w + ".stages");
+  if (stages.empty())
+    fail(w + ".stages", "no stages");
+  for (size_t i = 0; i < stages.size(); ++i) {
+    const std::string ws = w + ".stages[" + std::to_string(i) + "]";
+    LaunchDesc l = parseLaunch(stages[i], ws);
+    l.function = str(member(stages[i], "function", ws), ws + ".function");
+    const json &args = array(member(stages[i], "args", ws), ws + ".args");
+    for (size_t a = 0; a < args.size(); ++a) {
+      const std::string wa = ws + ".args[" + std::to_string(a) + "]";
+      if (args[a].is_object()) {
+        int64_t j = integer(member(args[a], "scratch", wa), wa + ".scratch");
+        if (static_cast<size_t>(j) >= k.scratch.size())
+          fail(wa + ".scratch", "no scratch buffer " + std::to_string(j));
+        l.args.push_back(-1 - static_cast<int>(j));
+      } else {
+        int64_t j = integer(args[a], wa);
+        if (j > 255)
+          fail(wa, "argument index out of range");
+        l.args.push_back(static_cast<int>(j));
+      }
+    }
+    k.stages.push_back(std::move(l));
+  }
+  return k;
 }
 
 LaunchDesc Parser::parseLaunch(const json &o, const std::string &w) {
@@ -348,24 +418,7 @@ LaunchDesc Parser::parseLaunch(const json &o, const std::string &w) {
     if (l.block[d] < 1 || l.block[d] > 1024)
       fail(wb, "block size must be in [1, 1024]");
     threads *= l.block[d];
-    const std::string wg = w + ".grid[" + std::to_string(d) + "]";
-    const json &g = object(grid[d], wg);
-    const json &product = array(member(g, "product", wg), wg + ".product");
-    for (size_t f = 0; f < product.size(); ++f) {
-      const std::string wf = wg + ".product[" + std::to_string(f) + "]";
-      const json &pair = array(product[f], wf);
-      if (pair.size() != 2)
-        fail(wf, "expected [argument, dimension]");
-      int64_t arg = integer(pair[0], wf + "[0]"), dim = integer(pair[1], wf + "[1]");
-      if (arg > 255 || dim >= 8)
-        fail(wf, "argument or dimension out of range");
-      l.grid[d].product.push_back({static_cast<int>(arg), static_cast<int>(dim)});
-    }
-    if (const json *div = optional(g, "div")) {
-      l.grid[d].div = integer(*div, wg + ".div");
-      if (l.grid[d].div < 1)
-        fail(wg + ".div", "must be at least 1");
-    }
+    l.grid[d] = parseGridDim(grid[d], w + ".grid[" + std::to_string(d) + "]");
   }
   if (threads > 1024)
     fail(w + ".block", "more than 1024 threads per block");
@@ -561,15 +614,27 @@ StepDesc Parser::parseStep(const json &o, const std::string &w,
     for (const auto &image : m_.kernels) {
       if (image.second.launches.empty())
         continue;
-      const LaunchDesc &l = image.second.launches[static_cast<size_t>(s.symbolIndex)];
-      for (const GridDim &g : l.grid)
+      const KernelLaunch &k = image.second.launches[static_cast<size_t>(s.symbolIndex)];
+      auto check = [&](const GridDim &g, const char *what) {
         for (const GridDim::Factor &f : g.product)
           if (static_cast<size_t>(f.arg) >= s.args.size() ||
               static_cast<size_t>(f.dim) >= viewRank(s.args[f.arg], ep))
-            fail(w, "kernels." + image.first + " launches \"" + s.symbol +
-                        "\" with a grid sized by argument " + std::to_string(f.arg) +
+            fail(w, "kernels." + image.first + " launches \"" + s.symbol + "\" with a " +
+                        what + " sized by argument " + std::to_string(f.arg) +
                         " dimension " + std::to_string(f.dim) +
                         ", which this step does not have");
+      };
+      for (const LaunchDesc &l : k.stages) {
+        for (const GridDim &g : l.grid)
+          check(g, "grid");
+        for (int a : l.args)
+          if (a >= 0 && static_cast<size_t>(a) >= s.args.size())
+            fail(w, "kernels." + image.first + " passes argument " + std::to_string(a) +
+                        " to \"" + s.symbol + "\", which this step does not have");
+      }
+      for (const ScratchDesc &d : k.scratch)
+        for (const GridDim &g : d.shape)
+          check(g, "scratch buffer");
     }
     return s;
   }

@@ -157,6 +157,15 @@ const Case kCases[] = {
      SSMC_ERROR_BAD_ARTIFACT,
      "entry_points.prefill.steps[1]: kernels.cuda launches \"k0\" with a grid sized by argument 3 "
      "dimension 0, which this step does not have"},
+    {"cuda stage names a missing scratch buffer",
+     [](json &m) {
+       json stage = cudaLaunch(128);
+       stage["function"] = "k0_states";
+       stage["args"] = {0, {{"scratch", 1}}};
+       json launch = {{"stages", {stage}}, {"scratch", json::array()}};
+       m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}}, {"launch", {launch}}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.launch[0].stages[0].args[1].scratch: no scratch buffer 1"},
     {"target without its kernel image",
      [](json &m) {
        m["targets"] = {"cpu", "cuda"};

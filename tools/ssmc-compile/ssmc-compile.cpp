@@ -66,6 +66,9 @@ cl::opt<std::string> target("target", cl::cat(category), cl::init("cpu"),
                                      "(e.g. cpu,cuda: one artifact for both)"));
 cl::opt<std::string> cudaChip("cuda-chip", cl::cat(category), cl::init("sm_90"),
                               cl::desc("GPU architecture of the cubin (newer GPUs JIT the PTX)"));
+cl::opt<int64_t> scanChunk("cuda-scan-chunk", cl::cat(category), cl::init(128),
+                          cl::desc("Mamba-1 scan on the GPU: steps per parallel chunk "
+                                   "(0: one thread walks the whole sequence)"));
 cl::opt<std::string> cudaPath("cuda-path", cl::cat(category),
                               cl::desc("CUDA toolkit for ptxas and libdevice (default: "
                                        "$CUDA_ROOT, $CUDA_HOME, $CUDA_PATH, /usr/local/cuda)"));
@@ -207,28 +210,56 @@ OwningOpRef<ModuleOp> takeGpuModule(ModuleOp module) {
   return gpu;
 }
 
+json extentJson(const ssm::GridExtent &g) {
+  json product = json::array();
+  for (const ssm::GridFactor &f : g.product)
+    product.push_back({f.arg, f.dim});
+  return {{"product", product}, {"div", g.div}};
+}
+
+json stageJson(const ssm::GpuStage &s) {
+  json grid = json::array();
+  for (const ssm::GridExtent &g : s.grid)
+    grid.push_back(extentJson(g));
+  return {{"block", s.block}, {"grid", grid}, {"grid_stride", s.gridStride},
+          {"unit_inner_stride", s.unitInnerStride}};
+}
+
+// One launch object, or {"stages", "scratch"} for a multi-pass step.
+json launchJson(const std::string &symbol, const ssm::GpuLaunch &l) {
+  const ssm::GpuStage &only = l.stages.front();
+  if (l.stages.size() == 1 && l.scratch.empty() && only.args.empty() &&
+      (only.function.empty() || only.function == symbol))
+    return stageJson(only);
+  json stages = json::array(), scratch = json::array();
+  for (const ssm::GpuStage &s : l.stages) {
+    json stage = stageJson(s);
+    stage["function"] = s.function.empty() ? symbol : s.function;
+    json args = json::array();
+    for (int64_t a : s.args)
+      args.push_back(a >= 0 ? json(a) : json{{"scratch", -1 - a}});
+    stage["args"] = args;
+    stages.push_back(stage);
+  }
+  for (const auto &buffer : l.scratch) {
+    json shape = json::array();
+    for (const ssm::GridExtent &g : buffer)
+      shape.push_back(extentJson(g));
+    scratch.push_back({{"shape", shape}});
+  }
+  return {{"stages", stages}, {"scratch", scratch}};
+}
+
 // The manifest's cuda kernel image; the symbols follow `order` (the CPU
 // image's) when given, so both images index alike.
 json cudaKernels(const ssm::DeviceImage &image, const std::vector<std::string> &order) {
-  std::vector<size_t> perm;
-  for (const std::string &s : order.empty() ? image.symbols : order)
-    perm.push_back(std::find(image.symbols.begin(), image.symbols.end(), s) -
-                   image.symbols.begin());
   json symbols = json::array(), launches = json::array();
-  for (size_t i : perm) {
+  for (const std::string &s : order.empty() ? image.symbols : order) {
+    size_t i = std::find(image.symbols.begin(), image.symbols.end(), s) - image.symbols.begin();
     if (i >= image.symbols.size())
-      throw std::runtime_error("a CPU kernel has no GPU twin");
-    const ssm::GpuLaunch &l = image.launches[i];
-    json grid = json::array();
-    for (const ssm::GridExtent &g : l.grid) {
-      json product = json::array();
-      for (const ssm::GridFactor &f : g.product)
-        product.push_back({f.arg, f.dim});
-      grid.push_back({{"product", product}, {"div", g.div}});
-    }
-    symbols.push_back(image.symbols[i]);
-    launches.push_back({{"block", l.block}, {"grid", grid}, {"grid_stride", l.gridStride},
-                        {"unit_inner_stride", l.unitInnerStride}});
+      throw std::runtime_error("CPU kernel " + s + " has no GPU twin");
+    symbols.push_back(s);
+    launches.push_back(launchJson(s, image.launches[i]));
   }
   return {{"section", "cuda.cubin"}, {"ptx_section", "cuda.ptx"},
           {"symbols", symbols}, {"launch", launches}};
@@ -245,6 +276,8 @@ int run() {
     else
       return fail(input, "unknown --target '" + t.str() + "' (expected cpu, cuda or cpu,cuda)");
   }
+  if (scanChunk < 0)
+    return fail(input, "--cuda-scan-chunk must be 0 or more");
   if (emit == Emit::PTX && !cuda)
     return fail(input, "--emit=ptx needs --target cuda");
   if ((emit == Emit::LLVMDialect || emit == Emit::LLVM) && !cpu)
@@ -296,6 +329,7 @@ int run() {
   if (cuda) {
     ssm::SSMOutlineGpuKernelsOptions gpuOptions;
     gpuOptions.chip = cudaChip;
+    gpuOptions.chunkLength = scanChunk;
     pm.addPass(ssm::createSSMOutlineGpuKernels(gpuOptions));
   }
   pm.addPass(ssm::createSSMBuildCpuSchedule());

@@ -59,17 +59,31 @@ uint64_t saturatingMul(uint64_t a, uint64_t b) {
   return a * b;
 }
 
-// A kernel launch with its arguments bound: the parameter array points at the
+// One launch with its arguments bound: the parameter array points at the
 // descriptor words held here, so it stays valid as long as this object.
-class CudaKernel final : public PreparedKernel {
-public:
+struct BoundLaunch {
   CUfunction function = nullptr;
-  std::string symbol;
+  std::string name;
   std::vector<int64_t> words;  // every descriptor, flattened; never resized
   std::vector<void *> params;  // one pointer per word
   unsigned grid[3] = {1, 1, 1};
   unsigned block[3] = {1, 1, 1};
   bool empty = false;          // a grid dimension is 0: nothing to launch
+};
+
+// A kernel step: its launches in order and the scratch memory they share
+// (released with the step).
+class CudaKernel final : public PreparedKernel {
+public:
+  explicit CudaKernel(Backend &backend) : backend(backend) {}
+  ~CudaKernel() override {
+    for (void *p : scratch)
+      backend.release(p);
+  }
+  Backend &backend;
+  std::string symbol;
+  std::vector<BoundLaunch> launches;
+  std::vector<void *> scratch;
 };
 
 class CudaRecording final : public Recording {
@@ -111,8 +125,8 @@ struct GemmPlan {
 
 struct LoadedKernel {
   std::string symbol;
-  CUfunction function = nullptr;
-  LaunchDesc launch;
+  KernelLaunch launch;
+  std::vector<CUfunction> functions; // per stage
 };
 
 class CudaBackend final : public Backend {
@@ -188,12 +202,17 @@ public:
       LoadedKernel k;
       k.symbol = image.symbols[i];
       k.launch = image.launches[i];
-      CUresult r = d_.cuModuleGetFunction(&k.function, module, k.symbol.c_str());
-      if (r == CUDA_ERROR_NOT_FOUND)
-        throw RuntimeError(ErrorCode::BadArtifact,
-                           where + ": kernel symbol \"" + k.symbol +
-                               "\" is not defined in the kernel image");
-      check(r, "cuModuleGetFunction", where + ": kernel " + k.symbol);
+      for (const LaunchDesc &stage : k.launch.stages) {
+        const std::string &name = stage.function.empty() ? k.symbol : stage.function;
+        CUfunction f = nullptr;
+        CUresult r = d_.cuModuleGetFunction(&f, module, name.c_str());
+        if (r == CUDA_ERROR_NOT_FOUND)
+          throw RuntimeError(ErrorCode::BadArtifact,
+                             where + ": kernel symbol \"" + name +
+                                 "\" is not defined in the kernel image");
+        check(r, "cuModuleGetFunction", where + ": kernel " + name);
+        k.functions.push_back(f);
+      }
       kernels.push_back(std::move(k));
     }
     kernels_ = std::move(kernels);
@@ -212,116 +231,163 @@ public:
     auto bad = [&](const std::string &why) {
       return RuntimeError(ErrorCode::BadArtifact, what + ": " + why);
     };
-
-    size_t totalWords = 0;
     for (size_t i = 0; i < descriptors.size(); ++i) {
       const Descriptor &desc = descriptors[i];
       if (desc.size() < 3 || (desc.size() - 3) % 2 != 0)
         throw bad("argument " + std::to_string(i) +
                   " is not a memref descriptor (" + std::to_string(desc.size()) +
                   " words)");
-      totalWords += desc.size();
     }
+    auto prepared = std::make_unique<CudaKernel>(*this);
+    prepared->symbol = k.symbol;
+
+    // Scratch buffers: contiguous f32, sized from the step's arguments.
+    std::vector<Descriptor> scratch;
+    for (const ScratchDesc &sd : k.launch.scratch) {
+      Descriptor d(3 + 2 * sd.shape.size());
+      uint64_t elements = 1;
+      for (size_t i = 0; i < sd.shape.size(); ++i) {
+        d[3 + i] = int64_t(extent(sd.shape[i], descriptors, bad, "scratch buffer"));
+        elements = saturatingMul(elements, uint64_t(d[3 + i]));
+      }
+      for (size_t i = sd.shape.size(), stride = 1; i-- > 0;) {
+        d[3 + sd.shape.size() + i] = int64_t(stride);
+        stride = size_t(saturatingMul(stride, uint64_t(d[3 + i])));
+      }
+      if (elements > (uint64_t(1) << 40))
+        throw bad("a scratch buffer of " + std::to_string(elements) + " elements");
+      void *p = allocate(size_t(elements) * sizeof(float));
+      prepared->scratch.push_back(p);
+      d[0] = d[1] = int64_t(reinterpret_cast<uintptr_t>(p));
+      scratch.push_back(std::move(d));
+    }
+    for (size_t i = 0; i < k.launch.stages.size(); ++i)
+      prepared->launches.push_back(
+          bindLaunch(k.launch.stages[i], k.functions[i], descriptors, scratch, what, bad));
+    return prepared;
+  }
+
+  // ceil(product of the step's argument sizes / div).
+  template <typename Bad>
+  uint64_t extent(const GridDim &g, const std::vector<Descriptor> &descriptors,
+                  const Bad &bad, const std::string &what) {
+    if (g.div < 1)
+      throw bad(what + " divides by " + std::to_string(g.div));
+    uint64_t product = 1;
+    for (const GridDim::Factor &f : g.product) {
+      if (f.arg < 0 || size_t(f.arg) >= descriptors.size())
+        throw bad(what + " uses argument " + std::to_string(f.arg) + " of " +
+                  std::to_string(descriptors.size()));
+      const Descriptor &desc = descriptors[size_t(f.arg)];
+      const size_t rank = (desc.size() - 3) / 2;
+      if (f.dim < 0 || size_t(f.dim) >= rank)
+        throw bad(what + " uses dimension " + std::to_string(f.dim) + " of argument " +
+                  std::to_string(f.arg) + ", which has rank " + std::to_string(rank));
+      const int64_t size = desc[3 + size_t(f.dim)];
+      if (size < 0)
+        throw bad("argument " + std::to_string(f.arg) + " has size " +
+                  std::to_string(size) + " in dimension " + std::to_string(f.dim));
+      product = saturatingMul(product, uint64_t(size));
+    }
+    const uint64_t div = uint64_t(g.div);
+    return product / div + (product % div != 0);
+  }
+
+  // One launch of a step: its argument list (step arguments and scratch
+  // buffers), grid and block.
+  template <typename Bad>
+  BoundLaunch bindLaunch(const LaunchDesc &l, CUfunction function,
+                         const std::vector<Descriptor> &step,
+                         const std::vector<Descriptor> &scratch, const std::string &what,
+                         const Bad &bad) {
+    std::vector<const Descriptor *> args;
+    if (l.args.empty()) {
+      for (const Descriptor &d : step)
+        args.push_back(&d);
+    }
+    for (int a : l.args) {
+      if (a >= 0 ? size_t(a) >= step.size() : size_t(-1 - a) >= scratch.size())
+        throw bad("a launch argument refers to " +
+                  (a >= 0 ? "argument " + std::to_string(a)
+                          : "scratch buffer " + std::to_string(-1 - a)) +
+                  ", which does not exist");
+      args.push_back(a >= 0 ? &step[size_t(a)] : &scratch[size_t(-1 - a)]);
+    }
+    size_t totalWords = 0;
+    for (const Descriptor *d : args)
+      totalWords += d->size();
     // A kernel compiled for unit innermost strides would silently misread
     // any other view.
-    for (int arg : k.launch.unitInnerStride) {
-      if (size_t(arg) >= descriptors.size())
+    for (int arg : l.unitInnerStride) {
+      if (size_t(arg) >= step.size())
         throw bad("unit_inner_stride names argument " + std::to_string(arg) + " of " +
-                  std::to_string(descriptors.size()));
-      const Descriptor &desc = descriptors[size_t(arg)];
+                  std::to_string(step.size()));
+      const Descriptor &desc = step[size_t(arg)];
       size_t rank = (desc.size() - 3) / 2;
       if (rank > 0 && desc.back() != 1)
         throw bad("argument " + std::to_string(arg) + " has innermost stride " +
                   std::to_string(desc.back()) + "; the kernel needs 1");
     }
-    if (!lastParameterFits(k.function, totalWords))
-      throw bad("the kernel's parameters do not match its " +
-                std::to_string(descriptors.size()) + " arguments (" +
+    if (!lastParameterFits(function, totalWords))
+      throw bad("the parameters of " + (l.function.empty() ? "the kernel" : l.function) +
+                " do not match its " + std::to_string(args.size()) + " arguments (" +
                 std::to_string(totalWords) + " descriptor words of 8 bytes)");
 
-    auto prepared = std::make_unique<CudaKernel>();
-    prepared->function = k.function;
-    prepared->symbol = k.symbol;
-
+    BoundLaunch b;
+    b.function = function;
+    b.name = l.function.empty() ? what.substr(std::string("cuda: kernel ").size()) : l.function;
     uint64_t grid[3];
+    for (int d = 0; d < 3; ++d)
+      grid[d] = extent(l.grid[d], step, bad, "grid dimension " + std::to_string(d));
     for (int d = 0; d < 3; ++d) {
-      const GridDim &g = k.launch.grid[d];
-      if (g.div < 1)
-        throw bad("grid dimension " + std::to_string(d) + " divides by " +
-                  std::to_string(g.div));
-      uint64_t product = 1;
-      for (const GridDim::Factor &f : g.product) {
-        if (f.arg < 0 || size_t(f.arg) >= descriptors.size())
-          throw bad("grid dimension " + std::to_string(d) + " uses argument " +
-                    std::to_string(f.arg) + " of " +
-                    std::to_string(descriptors.size()));
-        const Descriptor &desc = descriptors[size_t(f.arg)];
-        const size_t rank = (desc.size() - 3) / 2;
-        if (f.dim < 0 || size_t(f.dim) >= rank)
-          throw bad("grid dimension " + std::to_string(d) + " uses dimension " +
-                    std::to_string(f.dim) + " of argument " +
-                    std::to_string(f.arg) + ", which has rank " +
-                    std::to_string(rank));
-        const int64_t size = desc[3 + size_t(f.dim)];
-        if (size < 0)
-          throw bad("argument " + std::to_string(f.arg) + " has size " +
-                    std::to_string(size) + " in dimension " +
-                    std::to_string(f.dim));
-        product = saturatingMul(product, uint64_t(size));
-      }
-      const uint64_t div = uint64_t(g.div);
-      grid[d] = product / div + (product % div != 0);
+      const int64_t n = l.block[d];
+      if (n < 1 || n > std::numeric_limits<int32_t>::max())
+        throw bad("block dimension " + std::to_string(d) + " is " + std::to_string(n));
+      b.block[d] = unsigned(n);
     }
-    for (int d = 0; d < 3; ++d) {
-      const int64_t b = k.launch.block[d];
-      if (b < 1 || b > std::numeric_limits<int32_t>::max())
-        throw bad("block dimension " + std::to_string(d) + " is " +
-                  std::to_string(b));
-      prepared->block[d] = unsigned(b);
-    }
-    prepared->empty = grid[0] == 0 || grid[1] == 0 || grid[2] == 0;
-    if (k.launch.gridStride) {
+    b.empty = grid[0] == 0 || grid[1] == 0 || grid[2] == 0;
+    if (l.gridStride) {
       for (int d = 0; d < 3; ++d)
         grid[d] = std::min({grid[d], kGridStrideCap[d], maxGrid_[d]});
-    } else if (!prepared->empty &&
-               (grid[0] > maxGrid_[0] || grid[1] > maxGrid_[1] ||
-                grid[2] > maxGrid_[2])) {
+    } else if (!b.empty &&
+               (grid[0] > maxGrid_[0] || grid[1] > maxGrid_[1] || grid[2] > maxGrid_[2])) {
       throw RuntimeError(
           ErrorCode::Unsupported,
-          what + ": the sizes need a grid of (" + std::to_string(grid[0]) +
-              ", " + std::to_string(grid[1]) + ", " + std::to_string(grid[2]) +
-              ") blocks, more than this device allows (" +
-              std::to_string(maxGrid_[0]) + ", " + std::to_string(maxGrid_[1]) +
-              ", " + std::to_string(maxGrid_[2]) + ")");
+          what + ": the sizes need a grid of (" + std::to_string(grid[0]) + ", " +
+              std::to_string(grid[1]) + ", " + std::to_string(grid[2]) +
+              ") blocks, more than this device allows (" + std::to_string(maxGrid_[0]) +
+              ", " + std::to_string(maxGrid_[1]) + ", " + std::to_string(maxGrid_[2]) + ")");
     }
     for (int d = 0; d < 3; ++d)
-      prepared->grid[d] = unsigned(grid[d]);
+      b.grid[d] = unsigned(grid[d]);
 
     // MLIR's NVVM lowering (without bare pointers) passes every descriptor
     // word as its own kernel parameter, argument after argument.
-    prepared->words.reserve(totalWords);
-    for (const Descriptor &desc : descriptors)
-      prepared->words.insert(prepared->words.end(), desc.begin(), desc.end());
-    prepared->params.reserve(totalWords);
-    for (int64_t &w : prepared->words)
-      prepared->params.push_back(&w);
-    return prepared;
+    b.words.reserve(totalWords);
+    for (const Descriptor *d : args)
+      b.words.insert(b.words.end(), d->begin(), d->end());
+    b.params.reserve(totalWords);
+    for (int64_t &w : b.words)
+      b.params.push_back(&w);
+    return b;
   }
 
   void launch(PreparedKernel &kernel) override {
     auto &k = static_cast<CudaKernel &>(kernel);
-    if (k.empty)
-      return;
     auto scope = enter();
-    CUresult r = d_.cuLaunchKernel(k.function, k.grid[0], k.grid[1], k.grid[2],
-                                   k.block[0], k.block[1], k.block[2],
-                                   /*sharedMemBytes=*/0, stream_,
-                                   k.params.data(), /*extra=*/nullptr);
-    if (r != CUDA_SUCCESS)
-      cuda::fail(r, "cuLaunchKernel", "kernel " + k.symbol);
-    if (syncEveryStep_ && !capturing_)
-      check(d_.cuStreamSynchronize(stream_), "cuStreamSynchronize",
-            "after kernel " + k.symbol);
+    for (BoundLaunch &l : k.launches) {
+      if (l.empty)
+        continue;
+      CUresult r = d_.cuLaunchKernel(l.function, l.grid[0], l.grid[1], l.grid[2],
+                                     l.block[0], l.block[1], l.block[2],
+                                     /*sharedMemBytes=*/0, stream_, l.params.data(),
+                                     /*extra=*/nullptr);
+      if (r != CUDA_SUCCESS)
+        cuda::fail(r, "cuLaunchKernel", "kernel " + l.name);
+      if (syncEveryStep_ && !capturing_)
+        check(d_.cuStreamSynchronize(stream_), "cuStreamSynchronize",
+              "after kernel " + l.name);
+    }
   }
 
   // Row-major c[m, n] = a[m, k] * b[n, k]^T (+ bias) is, column-major,

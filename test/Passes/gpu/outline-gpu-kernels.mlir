@@ -30,6 +30,14 @@
 // Chunked: per-chunk states from zero, the carries across chunks, then the
 // outputs recomputed from each chunk's entering state (grid z = chunk).
 // CHUNKED: ssm.selective_scan {{.*}} {delta_softplus, ssm.gpu_chunk_length = 64 : i64, ssm.kernel = @ssmc_k0}
+// One step, three launches sharing two scratch buffers: the chunk states
+// [b, ceil(L / 64), e, N] and their dt sums [b, ceil(L / 64), e] (A, the
+// step's argument 2, gives N). Arguments 8 and 9 are y and the final state.
+// CHUNKED: gpu.module @ssmc_gpu {{.*}} attributes {ssm.launches = {ssmc_k0 = {scratch = [
+// CHUNKED-SAME: [{div = 1 : i64, product = array<i64: 0, 0>}, {div = 64 : i64, product = array<i64: 0, 1>}, {div = 1 : i64, product = array<i64: 0, 2>}, {div = 1 : i64, product = array<i64: 2, 1>}],
+// CHUNKED-SAME: stages = [{args = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, -1, -2>, {{.*}}function = "ssmc_k0_states", grid_x = {div = 128 : i64, product = array<i64: 0, 2>}, grid_y = {div = 1 : i64, product = array<i64: 0, 0>}, grid_z = {div = 64 : i64, product = array<i64: 0, 1>}
+// CHUNKED-SAME: {args = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, -1, -2, 9>, {{.*}}function = "ssmc_k0_carry"
+// CHUNKED-SAME: {args = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, -1, 8>, {{.*}}function = "ssmc_k0_outputs"
 // CHUNKED: gpu.func @ssmc_k0_states({{.*}}, %{{.*}}: memref<?x?x?x16xf32, strided<[?, ?, ?, 1], offset: ?>>, %{{.*}}: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>) kernel
 // CHUNKED: gpu.block_id  z
 // CHUNKED: arith.constant 64 : index

@@ -10,15 +10,19 @@
 // CHECK: ssm.rms_norm {{.*}} {ssm.kernel = @[[RMS:ssmc_k[0-9]+]]}
 // CHECK: ssm.causal_conv1d {{.*}} ssm.kernel = @[[CONV:ssmc_k[0-9]+]]
 // CHECK: ssm.ssd {{.*}} ssm.kernel = @[[SSD:ssmc_k[0-9]+]]
-// CHECK: gpu.module @ssmc_gpu
+// Launches, by step symbol: the norm a block per row (grid x = dims 0 and 1
+// of argument 0); the loop kernels grid-stride, sized by their largest nest.
+// CHECK: gpu.module @ssmc_gpu [#nvvm.target<O = 3, chip = "sm_90">] attributes {ssm.launches = {
+// CHECK-SAME: [[RMS]] = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_x = {div = 1 : i64, product = array<i64: 0, 0, 0, 1>}
+// CHECK-SAME: [[CONV]] = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 256 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
+// CHECK-SAME: [[SSD]] = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 256 : i64, product = array<i64: 0, 0, 0, 2, 0, 3>}
 
-// RMS norm: a block per row (grid x = dims 0 and 1 of argument 0), the
-// threads stride over the row and sum in a shared-memory tree.
+// RMS norm: a block per row, whose threads stride over the row and sum in a
+// shared-memory tree.
 // CHECK: gpu.func @[[RMS]](%{{.*}}: memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>
 // CHECK-SAME: workgroup(%{{.*}} : memref<256xf32, #gpu.address_space<workgroup>>)
 // CHECK-SAME: kernel
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
-// CHECK-SAME: ssm.launch = {block = array<i64: 256, 1, 1>, div = array<i64: 1, 1, 1>, grid_x = array<i64: 0, 0, 0, 1>, grid_y = array<i64>, grid_z = array<i64>, unit_inner_stride = array<i64>}
 // CHECK: gpu.block_id  x
 // CHECK: scf.for {{.*}} step %c256
 // CHECK: gpu.barrier
@@ -27,15 +31,13 @@
 // CHECK: gpu.return
 
 // The convolution: (batch, t, channel) for the outputs, then (batch,
-// channel) for the final state; the grid is sized by the larger nest.
+// channel) for the final state.
 // CHECK: gpu.func @[[CONV]](
-// CHECK-SAME: grid_stride, grid_x = array<i64: 0, 0, 0, 1, 0, 2>
 // CHECK-COUNT-2: gpu.grid_dim  x
 
 // SSD: a thread per (batch, head, p) with the 32-wide state in a
 // per-thread array of the static state size.
 // CHECK: gpu.func @[[SSD]](
-// CHECK-SAME: grid_x = array<i64: 0, 0, 0, 2, 0, 3>
 // CHECK: memref.alloca() : memref<32xf32>
 // CHECK-NOT: memref.alloc(
 // CHECK: gpu.return
