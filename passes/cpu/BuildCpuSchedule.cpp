@@ -353,7 +353,7 @@ private:
       args.push_back(v->toJson());
     }
     steps.push_back({{"op", "kernel"}, {"symbol", symbol.str()},
-                     {"args", args}});
+                     {"source", op->getName().getStringRef().str()}, {"args", args}});
     return success();
   }
 

@@ -95,6 +95,9 @@ public:
   virtual void replay(Recording &recording) { (void)recording; }
   // Waits until all queued work has finished.
   virtual void synchronize() {}
+  // Runs `work` alone and returns how long the device took for it, in
+  // milliseconds (queued work is finished first).
+  virtual double timeMs(const std::function<void()> &work) = 0;
 };
 
 struct BackendOptions {

@@ -117,6 +117,37 @@ ssmc_status ssmc_decode(ssmc_session *session, const int32_t *tokens) {
   });
 }
 
+ssmc_status ssmc_profile(ssmc_session *session, const int32_t *tokens, int64_t length,
+                         ssmc_step_time *steps, int32_t capacity, int32_t *count) {
+  return guard([&] {
+    require(session, "session");
+    require(count, "count");
+    if (capacity < 0 || (capacity > 0 && !steps))
+      throw ssmc::RuntimeError(ssmc::ErrorCode::InvalidArgument,
+                               "steps is null or capacity is negative");
+    if (length < 0)
+      throw ssmc::RuntimeError(ssmc::ErrorCode::InvalidArgument,
+                               "length must be 0 (decode) or more, got " +
+                                   std::to_string(length));
+    std::vector<ssmc::StepTime> times = session->session->profile(tokens, length);
+    const ssmc::EntryPoint &ep = length == 0 ? *session->session->model().manifest().decode
+                                             : *session->session->model().manifest().prefill;
+    *count = static_cast<int32_t>(times.size());
+    for (size_t i = 0; i < times.size() && i < size_t(capacity); ++i) {
+      const ssmc::StepTime &t = times[i];
+      ssmc_step_time &o = steps[i];
+      // One time per step, in order; names point into the model's manifest
+      // so they outlive this call.
+      o.name = t.gemm ? "gemm" : ep.steps[i].symbol.c_str();
+      o.op = t.gemm ? "ssm.linear" : ep.steps[i].source.c_str();
+      o.is_gemm = t.gemm;
+      o.m = t.m, o.n = t.n, o.k = t.k;
+      o.bytes = t.bytes;
+      o.ms = t.ms;
+    }
+  });
+}
+
 ssmc_status ssmc_session_synchronize(ssmc_session *session) {
   return guard([&] {
     require(session, "session");

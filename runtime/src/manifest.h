@@ -72,6 +72,7 @@ struct StepDesc {
   std::string where;
   // kernel
   std::string symbol;
+  std::string source; // the op the kernel computes (informative; may be empty)
   int symbolIndex = -1; // into the symbols of every kernel image (they agree)
   std::vector<ViewDesc> args;
   // gemm

@@ -590,6 +590,8 @@ StepDesc Parser::parseStep(const json &o, const std::string &w,
   if (op == "kernel") {
     s.op = StepDesc::Op::Kernel;
     s.symbol = str(member(o, "symbol", w), w + ".symbol");
+    if (const json *source = optional(o, "source"))
+      s.source = str(*source, w + ".source");
     // Every kernel image lists the same symbols (parseKernels), and each
     // target needs one (the images check that the symbols exist at load).
     for (const std::string &t : m_.targets)

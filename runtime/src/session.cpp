@@ -170,34 +170,68 @@ void Session::execute(Plan &plan) {
   logitsStale_ = true;
 }
 
-void Session::prefill(const int32_t *tokens, int64_t length) {
+Session::Plan &Session::stage(const int32_t *tokens, int64_t length) {
   const Manifest &m = model_->manifest();
-  if (!m.prefill)
+  const bool isDecode = length == 0;
+  const std::optional<EntryPoint> &ep = isDecode ? m.decode : m.prefill;
+  if (!ep)
     throw RuntimeError(ErrorCode::Unsupported,
-                       model_->path() + ": artifact has no prefill entry point");
+                       model_->path() + ": artifact has no " +
+                           (isDecode ? "decode" : "prefill") + " entry point");
+  if (length < 0)
+    throw RuntimeError(ErrorCode::InvalidArgument,
+                       "sequence length must be at least 1, got " + std::to_string(length));
+  auto count = checkedMul(batch_, isDecode ? 1 : length);
+  if (!count)
+    throw RuntimeError(ErrorCode::InvalidArgument, "batch * length overflows");
+  checkTokens(tokens, *count, isDecode ? 1 : length);
+  Plan &plan = planFor(*ep, length);
+  model_->backend().copyToDevice(plan.buffers[static_cast<size_t>(ep->tokens)], tokens,
+                                 static_cast<size_t>(*count) * sizeof(int32_t));
+  return plan;
+}
+
+void Session::prefill(const int32_t *tokens, int64_t length) {
   if (length < 1)
     throw RuntimeError(ErrorCode::InvalidArgument,
                        "sequence length must be at least 1, got " + std::to_string(length));
-  auto count = checkedMul(batch_, length);
-  if (!count)
-    throw RuntimeError(ErrorCode::InvalidArgument, "batch * length overflows");
-  checkTokens(tokens, *count, length);
-  Plan &plan = planFor(*m.prefill, length);
-  model_->backend().copyToDevice(plan.buffers[static_cast<size_t>(m.prefill->tokens)],
-                                 tokens, static_cast<size_t>(*count) * sizeof(int32_t));
-  execute(plan);
+  execute(stage(tokens, length));
 }
 
-void Session::decode(const int32_t *tokens) {
+void Session::decode(const int32_t *tokens) { execute(stage(tokens, 0)); }
+
+std::vector<StepTime> Session::profile(const int32_t *tokens, int64_t length) {
+  Plan &plan = stage(tokens, length);
+  Backend &be = model_->backend();
   const Manifest &m = model_->manifest();
-  if (!m.decode)
-    throw RuntimeError(ErrorCode::Unsupported,
-                       model_->path() + ": artifact has no decode entry point");
-  checkTokens(tokens, batch_, 1);
-  Plan &plan = planFor(*m.decode, 0);
-  model_->backend().copyToDevice(plan.buffers[static_cast<size_t>(m.decode->tokens)],
-                                 tokens, static_cast<size_t>(batch_) * sizeof(int32_t));
-  execute(plan);
+  std::vector<StepTime> out;
+  size_t kernel = 0, gemm = 0;
+  for (const BoundStep &s : plan.bound.steps) {
+    StepTime t;
+    if (s.desc->op == StepDesc::Op::Kernel) {
+      t.name = s.desc->symbol;
+      for (const BoundView &v : s.args) {
+        DType dt = v.buffer >= 0 ? plan.ep->buffers[static_cast<size_t>(v.buffer)].dtype
+                                 : m.weights[static_cast<size_t>(v.weight)].dtype;
+        int64_t n = 1;
+        for (int64_t d : v.shape)
+          n *= d;
+        t.bytes += n * dtypeSize(dt);
+      }
+      PreparedKernel &k = *plan.kernels[kernel++];
+      t.ms = be.timeMs([&] { be.launch(k); });
+    } else {
+      const GemmCall &g = plan.gemms[gemm++];
+      t.gemm = true;
+      t.m = g.m, t.n = g.n, t.k = g.k;
+      t.bytes = (g.m * g.k + g.n * g.k + g.m * g.n + (g.bias ? g.n : 0)) * 4;
+      t.ms = be.timeMs([&] { be.gemm(g); });
+    }
+    out.push_back(std::move(t));
+  }
+  last_ = &plan;
+  logitsStale_ = true;
+  return out;
 }
 
 const float *Session::logits(std::vector<int64_t> &shape) const {

@@ -13,6 +13,16 @@
 
 namespace ssmc {
 
+// One step of a profiled run: a kernel (by symbol) or a GEMM, with the bytes
+// of its operands (each read or written once) and its device time.
+struct StepTime {
+  std::string name; // kernel symbol; empty for a GEMM
+  bool gemm = false;
+  int64_t m = 0, n = 0, k = 0; // GEMM sizes
+  int64_t bytes = 0;
+  double ms = 0;
+};
+
 class Session {
 public:
   // Throws RuntimeError(InvalidArgument) when batch < 1.
@@ -26,6 +36,9 @@ public:
   void prefill(const int32_t *tokens, int64_t length);
   // tokens: [B]. Updates the state in place.
   void decode(const int32_t *tokens);
+  // Runs one prefill (length >= 1, tokens [B, L]) or decode step (length 0,
+  // tokens [B]) a step at a time, each timed alone on the device.
+  std::vector<StepTime> profile(const int32_t *tokens, int64_t length);
   // The logits of the last prefill/decode (host memory, valid until the next
   // call); nullptr before any call.
   const float *logits(std::vector<int64_t> &shape) const;
@@ -46,6 +59,8 @@ public:
 private:
   struct Plan;
   Plan &planFor(const EntryPoint &ep, int64_t length);
+  // Checks the tokens, binds the plan (length 0: decode) and copies them in.
+  Plan &stage(const int32_t *tokens, int64_t length);
   void checkTokens(const int32_t *tokens, int64_t count, int64_t length) const;
   void execute(Plan &plan);
   int stateIndex(const std::string &name) const;

@@ -25,6 +25,24 @@ note "== device: $(nvidia-smi --query-gpu=name,driver_version --format=csv,nohea
 note "== glibc: $(ldd --version | head -1)"
 ldd bin/ssmc-run lib/libssmc_runtime.so | grep "not found" | tee -a "$log"
 
+# The ceilings every figure is measured against: a large device-to-device
+# copy (bytes read + written) and a large fp32 matrix product (no TF32).
+read -r bw gflops < <(python3 - <<'PY'
+import torch
+torch.backends.cuda.matmul.allow_tf32 = False
+x = torch.empty(1 << 28, dtype=torch.float32, device="cuda"); y = torch.empty_like(x)
+a = torch.randn(8192, 8192, device="cuda"); b = torch.randn(8192, 8192, device="cuda")
+def best(f, n=10):
+    s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    f(); torch.cuda.synchronize(); t = []
+    for _ in range(n):
+        s.record(); f(); e.record(); e.synchronize(); t.append(s.elapsed_time(e))
+    return min(t) / 1e3
+print(2 * x.numel() * 4 / best(lambda: y.copy_(x)) / 1e9, 2 * 8192**3 / best(lambda: a @ b) / 1e9)
+PY
+)
+note "== ceilings: copy ${bw} GB/s (read + write), fp32 GEMM ${gflops} GFLOP/s"
+
 note "== cuda backend unit tests"
 bin/cuda-backend-tests > /tmp/unit.log 2>&1
 cat /tmp/unit.log >> "$log"
@@ -56,12 +74,21 @@ for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64
   for shape in "1 2048" "8 2048"; do
     set -- $shape
     timeout 240 bin/ssmc-bench bench/$name.ssmc --device cuda --batch $1 --prompt-len $2 \
-      --decode-tokens 64 --warmup 1 --repeat 3 --no-verify > /tmp/bench.json 2> /tmp/bench.err
+      --decode-tokens 64 --warmup 1 --repeat 3 --no-verify --bandwidth-gbs "$bw" \
+      > /tmp/bench.json 2> /tmp/bench.err
     cat /tmp/bench.json >> "$bench"
     note "$name b$1 L$2: $(python3 -c 'import json,sys
 for l in sys.stdin:
     j = json.loads(l)
     t = j.get("time_ms") or j.get("time_ms_per_step")
-    print(j["bench"], "%.3f ms" % t["median"], "%.1f tok/s" % j["tokens_per_s"], end="; ")' < /tmp/bench.json) $(tail -2 /tmp/bench.err)"
+    f = " (%.0f%% of floor)" % (100 * j["fraction_of_floor"]) if "fraction_of_floor" in j else ""
+    print(j["bench"], "%.3f ms" % t["median"], "%.1f tok/s%s" % (j["tokens_per_s"], f), end="; ")' < /tmp/bench.json) $(tail -2 /tmp/bench.err)"
   done
+  # Where the time goes: every step alone, grouped; the top of each phase.
+  bin/ssmc-bench bench/$name.ssmc --device cuda --kernels --batch 1 --prompt-len 2048 --repeat 3 \
+    --no-verify --bandwidth-gbs "$bw" --peak-gflops "$gflops" > /tmp/kernels.txt 2>&1
+  cat /tmp/kernels.txt >> "$log"
+  bin/ssmc-bench bench/$name.ssmc --device cuda --kernels --batch 1 --prompt-len 2048 --repeat 3 \
+    --no-verify --bandwidth-gbs "$bw" --peak-gflops "$gflops" --json >> "$bench" 2>&1
+  grep -A6 -E "^(prefill|decode) " /tmp/kernels.txt
 done

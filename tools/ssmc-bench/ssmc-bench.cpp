@@ -5,6 +5,8 @@
 // Decode at small batch reads every weight once per token, so its floor is
 // weight bytes / memory bandwidth; the bandwidth is measured here (a large
 // memcpy, bytes read + written) unless --bandwidth-gbs gives it.
+#include "kernels.h"
+
 #include "ssmc/artifact.h"
 #include "ssmc/runtime.h"
 
@@ -25,13 +27,17 @@ namespace {
 const char *kUsage =
     "usage: ssmc-bench MODEL.ssmc [options]\n"
     "       ssmc-bench MODEL.ssmc --grid [--batches 1,4] [--lengths 64,256] [--json]\n"
+    "       ssmc-bench MODEL.ssmc --kernels [--batch B] [--prompt-len L] [--json]\n"
     "\n"
     "Times prefill and token-by-token decode and prints one JSON object per\n"
     "measurement (median/min/max of --repeat runs after --warmup). A prefill\n"
     "ends when its work has finished; a decode step when its logits are in host\n"
     "memory, as in generation.\n"
     "With --grid, measures every (batch, length) pair of the lists and prints a\n"
-    "table, or one JSON object per pair with --json.\n"
+    "table, or one JSON object per pair with --json. With --kernels, times every\n"
+    "step of one prefill and one decode step alone (CUDA events on cuda) and\n"
+    "prints them grouped by kernel and GEMM shape, with the achieved GB/s (the\n"
+    "bytes of each step's operands) and GFLOP/s.\n"
     "\n"
     "options:\n"
     "  --batch N            sequences per session (default 1)\n"
@@ -49,8 +55,10 @@ const char *kUsage =
     "  --grid               measure a grid of batch sizes x prompt lengths\n"
     "  --batches 1,4        --grid batch sizes (default 1,4)\n"
     "  --lengths 64,256     --grid prompt lengths (default 64,256)\n"
-    "  --json               --grid: JSON lines instead of the table (without\n"
-    "                       --grid the output is JSON already)\n"
+    "  --json               --grid, --kernels: JSON lines instead of the table\n"
+    "                       (otherwise the output is JSON already)\n"
+    "  --kernels            per-step device times (see above)\n"
+    "  --peak-gflops X      --kernels: GEMM rate ceiling for the fraction column\n"
     "  --help               this text\n"
     "exit codes: 0 ok, 1 usage, 2 bad artifact, 3 runtime failure\n";
 
@@ -64,7 +72,8 @@ struct Options {
   bool verify = true;
   double bandwidthGBs = 0;
   uint64_t seed = 1;
-  bool grid = false, json = false;
+  bool grid = false, json = false, kernels = false;
+  double peakGflops = 0;
   std::vector<int64_t> batches{1, 4}, lengths{64, 256};
   bool singleFlags = false, gridLists = false; // for the mode checks
 };
@@ -293,6 +302,11 @@ int main(int argc, char **argv) {
         return usage("--bandwidth-gbs needs a positive number");
     } else if (a == "--grid") {
       o.grid = true;
+    } else if (a == "--kernels") {
+      o.kernels = true;
+    } else if (a == "--peak-gflops") {
+      if (i + 1 >= argc || (o.peakGflops = std::atof(argv[++i])) <= 0)
+        return usage("--peak-gflops needs a positive number");
     } else if (a == "--json") {
       o.json = true;
     } else if (a == "--batches" || a == "--lengths") {
@@ -317,6 +331,25 @@ int main(int argc, char **argv) {
 
   ssmc_model *model = nullptr;
   ssmc_model_info_t info;
+  if (o.kernels && o.grid)
+    return usage("--kernels and --grid are separate modes");
+  if (o.kernels) {
+    if (int rc = loadModel(o, model, info))
+      return rc;
+    ssmc_bench::KernelBenchOptions k;
+    k.model = o.model;
+    k.batch = o.batch;
+    k.length = o.promptLen;
+    k.warmup = o.warmup;
+    k.repeat = o.repeat;
+    k.seed = o.seed;
+    k.json = o.json;
+    k.bandwidthGBs = o.bandwidthGBs;
+    k.peakGflops = o.peakGflops;
+    int rc = ssmc_bench::runKernelBench(k, model, info);
+    ssmc_model_free(model);
+    return rc;
+  }
   if (o.grid) {
     if (int rc = loadModel(o, model, info))
       return rc;

@@ -94,6 +94,25 @@ SSMC_API ssmc_status ssmc_decode(ssmc_session *session, const int32_t *tokens);
  * decode return once the work is queued; ssmc_logits waits by itself). */
 SSMC_API ssmc_status ssmc_session_synchronize(ssmc_session *session);
 
+/* One step of a profiled run. */
+typedef struct ssmc_step_time {
+  const char *name; /* kernel symbol, or "gemm"; owned by the model */
+  const char *op;   /* the op a kernel computes ("ssm.rms_norm"), "" if unknown */
+  int32_t is_gemm;
+  int64_t m, n, k;  /* GEMM sizes (0 for kernels) */
+  int64_t bytes;    /* bytes of the step's operand views, each counted once */
+  double ms;        /* device time of the step alone */
+} ssmc_step_time;
+
+/* Runs one prefill (length >= 1, tokens [batch, length]) or one decode step
+ * (length 0, tokens [batch]) a step at a time, timing each alone on the
+ * device (CUDA events; the host clock on cpu). It computes what prefill /
+ * decode compute (logits, state). Fills up to `capacity` entries of `steps`
+ * and sets *count to the number of steps. */
+SSMC_API ssmc_status ssmc_profile(ssmc_session *session, const int32_t *tokens,
+                                  int64_t length, ssmc_step_time *steps,
+                                  int32_t capacity, int32_t *count);
+
 /* Logits of the last prefill ([batch, L, padded_vocab]) or decode
  * ([batch, padded_vocab]); dims has room for SSMC_MAX_RANK entries. The
  * pointer stays valid until the next prefill/decode or ssmc_session_free. */

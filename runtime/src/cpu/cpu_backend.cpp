@@ -7,6 +7,7 @@
 
 #include <cblas.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -108,6 +109,13 @@ public:
   }
   void zero(void *dst, size_t bytes) override { std::memset(dst, 0, bytes); }
   const void *residentWeight(const void *host, size_t) override { return host; }
+
+  double timeMs(const std::function<void()> &work) override {
+    auto start = std::chrono::steady_clock::now();
+    work();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+  }
 
 private:
   std::unique_ptr<SharedObject> so_;

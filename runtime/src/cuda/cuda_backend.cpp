@@ -583,6 +583,35 @@ public:
     return std::make_unique<CudaRecording>(d_, ctx_, exec);
   }
 
+  // Events around the work on the stream: device time, without the host's
+  // launch overhead between steps.
+  double timeMs(const std::function<void()> &work) override {
+    auto scope = enter();
+    synchronize();
+    CUevent start = nullptr, stop = nullptr;
+    check(d_.cuEventCreate(&start, CU_EVENT_DEFAULT), "cuEventCreate", "timing");
+    CUresult r = d_.cuEventCreate(&stop, CU_EVENT_DEFAULT);
+    if (r != CUDA_SUCCESS) {
+      d_.cuEventDestroy(start);
+      check(r, "cuEventCreate", "timing");
+    }
+    float ms = 0;
+    try {
+      check(d_.cuEventRecord(start, stream_), "cuEventRecord", "timing");
+      work();
+      check(d_.cuEventRecord(stop, stream_), "cuEventRecord", "timing");
+      check(d_.cuEventSynchronize(stop), "cuEventSynchronize", "timing");
+      check(d_.cuEventElapsedTime(&ms, start, stop), "cuEventElapsedTime", "timing");
+    } catch (...) {
+      d_.cuEventDestroy(start);
+      d_.cuEventDestroy(stop);
+      throw;
+    }
+    d_.cuEventDestroy(start);
+    d_.cuEventDestroy(stop);
+    return ms;
+  }
+
   void replay(Recording &recording) override {
     auto scope = enter();
     check(d_.cuGraphLaunch(static_cast<CudaRecording &>(recording).exec(), stream_),

@@ -51,7 +51,12 @@ namespace cuda {
   X(cuGraphInstantiate)                                                        \
   X(cuGraphLaunch)                                                             \
   X(cuGraphExecDestroy)                                                        \
-  X(cuGraphDestroy)
+  X(cuGraphDestroy)                                                            \
+  X(cuEventCreate)                                                             \
+  X(cuEventDestroy)                                                            \
+  X(cuEventRecord)                                                             \
+  X(cuEventSynchronize)                                                        \
+  X(cuEventElapsedTime)
 
 // Newer than some drivers we still run on: null when the driver lacks them.
 #define SSMC_CUDA_OPTIONAL_DRIVER_FUNCTIONS(X)                                 \
