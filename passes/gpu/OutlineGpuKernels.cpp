@@ -5,6 +5,7 @@
 #include "passes/cpu/KernelEmitters.h"
 #include "passes/gpu/GpuLaunch.h"
 #include "passes/gpu/NormKernel.h"
+#include "passes/gpu/SSDChunkKernels.h"
 #include "passes/gpu/ScanKernel.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -99,6 +100,9 @@ struct SSMOutlineGpuKernelsPass
       setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
       return success();
     }
+    if (auto ssd = dyn_cast<SSDOp>(op); ssd && chunkLength > 0 &&
+        !ShapedType::isDynamic(cast<ShapedType>(ssd.getB().getType()).getDimSize(3)))
+      return buildChunkedSSD(b, gpuModule, ssd, name);
     if (isa<RMSNormOp, GatedRMSNormOp>(op)) {
       // A block per row: grid x = the product of the input's leading sizes.
       if (failed(buildRowNormKernel(b, gpuModule, op, name)))
@@ -159,6 +163,49 @@ struct SSMOutlineGpuKernelsPass
       carry.args.push_back(operands + 1);
     GpuStage outputs = scanStage(op, (name + "_outputs").str(), /*chunked=*/true);
     outputs.args = inputs;
+    outputs.args.append({states, operands});
+    launch.stages = {first, carry, outputs};
+    setLaunch(gpuModule, name, launch);
+    return success();
+  }
+
+  // SSD in chunks (passes/gpu/SSDChunkKernels.h): grid-stride kernels over
+  // (batch, chunk, head, p), and (batch, head, p) for the carry. Scratch: the
+  // chunk states [b, K, H, P, N] and the dt sums [b, K, H], K = ceil(L / chunk).
+  LogicalResult buildChunkedSSD(OpBuilder &b, gpu::GPUModuleOp gpuModule, SSDOp op,
+                                StringRef name) {
+    if (failed(buildChunkedSSDKernels(b, gpuModule, op, name, chunkLength)))
+      return failure();
+    op->setAttr("ssm.gpu_chunk_length", b.getI64IntegerAttr(chunkLength));
+    int64_t operands = op->getNumOperands();
+    SmallVector<int64_t> inputs;
+    for (int64_t i = 0; i < operands; ++i)
+      inputs.push_back(i);
+    const int64_t states = -1, sums = -2;
+    GridExtent batch{{{0, 0}}, 1}, chunks{{{0, 1}}, chunkLength}, heads{{{0, 2}}, 1},
+        p{{{0, 3}}, 1}, n{{{3, 3}}, 1}; // B is [b, L, G, N]
+    GpuLaunch launch;
+    launch.scratch = {{batch, chunks, heads, p, n}, {batch, chunks, heads}};
+    auto stage = [&](StringRef suffix, bool perChunk) {
+      GpuStage s;
+      s.function = (name + suffix).str();
+      s.block = {kSSDBlockSize, 1, 1};
+      s.gridStride = true;
+      // ~ b * K * H * P threads (b * H * P for the carry).
+      s.grid[0] = {{{0, 0}, {0, 2}, {0, 3}}, kSSDBlockSize};
+      if (perChunk) {
+        s.grid[0].product.push_back({0, 1});
+        s.grid[0].div *= chunkLength;
+      }
+      s.args = inputs;
+      return s;
+    };
+    GpuStage first = stage("_states", true), carry = stage("_carry", false),
+             outputs = stage("_outputs", true);
+    first.args.append({states, sums});
+    carry.args.append({states, sums});
+    if (op.getFinalState())
+      carry.args.push_back(operands + 1);
     outputs.args.append({states, operands});
     launch.stages = {first, carry, outputs};
     setLaunch(gpuModule, name, launch);

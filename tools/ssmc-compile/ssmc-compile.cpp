@@ -67,8 +67,8 @@ cl::opt<std::string> target("target", cl::cat(category), cl::init("cpu"),
 cl::opt<std::string> cudaChip("cuda-chip", cl::cat(category), cl::init("sm_90"),
                               cl::desc("GPU architecture of the cubin (newer GPUs JIT the PTX)"));
 cl::opt<int64_t> scanChunk("cuda-scan-chunk", cl::cat(category), cl::init(128),
-                          cl::desc("Mamba-1 scan on the GPU: steps per parallel chunk "
-                                   "(0: one thread walks the whole sequence)"));
+                          cl::desc("Scans (Mamba-1 and SSD) on the GPU: steps per parallel "
+                                   "chunk (0: one thread walks the whole sequence)"));
 cl::opt<std::string> cudaPath("cuda-path", cl::cat(category),
                               cl::desc("CUDA toolkit for ptxas and libdevice (default: "
                                        "$CUDA_ROOT, $CUDA_HOME, $CUDA_PATH, /usr/local/cuda)"));
