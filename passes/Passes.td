@@ -62,27 +62,36 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
      - `ssm.selective_scan` with a static state size: one thread per (batch,
        channel) with the N-wide state in registers (N loop-carried scalars);
        grid (ceil(e / 128), b), block 128. f16/bf16 activations are widened
-       on load and narrowed on store; the math stays f32.
+       on load and narrowed on store; the math stays f32. With
+       `chunk-length` > 0 (ssmc-compile's default is 128) the scan is cut
+       into chunks of L scanned in parallel by three kernels
+       (`@ssmc_kN_states`, `_carry`, `_outputs`: chunk states from zero,
+       carries across chunks, outputs recomputed), one step of three
+       launches sharing two scratch buffers.
+     - `ssm.rms_norm`, `ssm.gated_rms_norm`: a block per row, the threads
+       striding over the row and summing in a shared-memory tree.
+     - `ssm.ssd` with `ssd-chunk-length` > 0: the same chunked treatment
+       with three loop kernels (passes/gpu/SSDChunkKernels.h; experimental:
+       compiled and lit-tested, not yet run on a GPU).
      - every other op: the CPU emitter's loops, with each parallel nest
        spread over the grid in a grid-stride loop (block 256) and scan states
        in per-thread arrays of the static state size.
 
-    The expanded state [b, L, e, N] is never stored. Each gpu.func carries an
-    `ssm.launch` attribute: block size, and each grid dimension as a product
-    of argument sizes over a divisor (passes/gpu/GpuLaunch.h). The tensor
+    The expanded state [b, L, e, N] is never stored. How the runtime launches
+    each step (stages, block, each grid dimension as a product of argument
+    sizes over a divisor, scratch buffers) is recorded on the gpu.module as
+    the `ssm.launches` dictionary (passes/gpu/GpuLaunch.h). The tensor
     program is unchanged.
-
-    With `chunk-length` > 0 the scans get the chunked three-kernel form
-    instead (`@ssmc_kN_states`, `_carry`, `_outputs`: chunk states from zero,
-    carries across chunks, outputs recomputed), which kernel experiments use;
-    the runtime's one-kernel-per-step schedule cannot run it yet.
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
            "NVVM target chip of the kernels' gpu.module">,
     Option<"chunkLength", "chunk-length", "int64_t", /*default=*/"0",
            "Scan L in parallel chunks of this many steps (three kernels: "
-           "_states, _carry, _outputs); 0: one kernel walks all of L">
+           "_states, _carry, _outputs); 0: one kernel walks all of L">,
+    Option<"ssdChunkLength", "ssd-chunk-length", "int64_t", /*default=*/"0",
+           "SSD in parallel chunks of this many steps (three loop kernels; "
+           "not yet checked on a GPU); 0: a thread walks all of L">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::NVVM::NVVMDialect",
                            "mlir::memref::MemRefDialect",

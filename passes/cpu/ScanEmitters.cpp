@@ -2,7 +2,8 @@
 // Both run the exact recurrence sequentially over t for one (batch, channel)
 // or (batch, head, p) at a time (one per GPU thread). The running state is N
 // f32 in a stack buffer (once per kernel on the CPU, per thread on the GPU):
-// the expanded [b, L, e, N] state is never materialized. On CPU the recurrent form of SSD is exact and cheapest, so
+// the expanded [b, L, e, N] state is never materialized. On the CPU the
+// recurrent form of SSD is exact and cheapest, so
 // `chunk_size` plays no role here.
 #include "passes/cpu/Emitters.h"
 

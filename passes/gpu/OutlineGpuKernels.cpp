@@ -100,7 +100,7 @@ struct SSMOutlineGpuKernelsPass
       setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
       return success();
     }
-    if (auto ssd = dyn_cast<SSDOp>(op); ssd && chunkLength > 0 &&
+    if (auto ssd = dyn_cast<SSDOp>(op); ssd && ssdChunkLength > 0 &&
         !ShapedType::isDynamic(cast<ShapedType>(ssd.getB().getType()).getDimSize(3)))
       return buildChunkedSSD(b, gpuModule, ssd, name);
     if (isa<RMSNormOp, GatedRMSNormOp>(op)) {
@@ -174,6 +174,7 @@ struct SSMOutlineGpuKernelsPass
   // chunk states [b, K, H, P, N] and the dt sums [b, K, H], K = ceil(L / chunk).
   LogicalResult buildChunkedSSD(OpBuilder &b, gpu::GPUModuleOp gpuModule, SSDOp op,
                                 StringRef name) {
+    const int64_t chunkLength = ssdChunkLength;
     if (failed(buildChunkedSSDKernels(b, gpuModule, op, name, chunkLength)))
       return failure();
     op->setAttr("ssm.gpu_chunk_length", b.getI64IntegerAttr(chunkLength));

@@ -12,7 +12,9 @@
 //   `name`_outputs (operands..., S, y): each chunk recomputed from the state
 //                   entering it, writing y.
 // K = ceil(L / chunk). Only y, the final state and the per-chunk states are
-// stored: never the expanded [b, L, H, P, N] state.
+// stored: never the expanded [b, L, H, P, N] state. Experimental: these
+// kernels have been compiled and lit-tested but not yet run on a GPU, so
+// ssmc-compile builds them only with --cuda-ssd-chunk.
 
 #include "dialects/SSM/SSMOps.h"
 

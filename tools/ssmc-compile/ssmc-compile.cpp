@@ -67,8 +67,11 @@ cl::opt<std::string> target("target", cl::cat(category), cl::init("cpu"),
 cl::opt<std::string> cudaChip("cuda-chip", cl::cat(category), cl::init("sm_90"),
                               cl::desc("GPU architecture of the cubin (newer GPUs JIT the PTX)"));
 cl::opt<int64_t> scanChunk("cuda-scan-chunk", cl::cat(category), cl::init(128),
-                          cl::desc("Scans (Mamba-1 and SSD) on the GPU: steps per parallel "
-                                   "chunk (0: one thread walks the whole sequence)"));
+                          cl::desc("Mamba-1 scan on the GPU: steps per parallel chunk "
+                                   "(0: one thread walks the whole sequence)"));
+cl::opt<int64_t> ssdChunk("cuda-ssd-chunk", cl::cat(category), cl::init(0),
+                          cl::desc("SSD on the GPU in parallel chunks of this many steps "
+                                   "(experimental: not yet checked on a GPU; 0: off)"));
 cl::opt<std::string> cudaPath("cuda-path", cl::cat(category),
                               cl::desc("CUDA toolkit for ptxas and libdevice (default: "
                                        "$CUDA_ROOT, $CUDA_HOME, $CUDA_PATH, /usr/local/cuda)"));
@@ -276,8 +279,8 @@ int run() {
     else
       return fail(input, "unknown --target '" + t.str() + "' (expected cpu, cuda or cpu,cuda)");
   }
-  if (scanChunk < 0)
-    return fail(input, "--cuda-scan-chunk must be 0 or more");
+  if (scanChunk < 0 || ssdChunk < 0)
+    return fail(input, "--cuda-scan-chunk and --cuda-ssd-chunk must be 0 or more");
   if (emit == Emit::PTX && !cuda)
     return fail(input, "--emit=ptx needs --target cuda");
   if ((emit == Emit::LLVMDialect || emit == Emit::LLVM) && !cpu)
@@ -330,6 +333,7 @@ int run() {
     ssm::SSMOutlineGpuKernelsOptions gpuOptions;
     gpuOptions.chip = cudaChip;
     gpuOptions.chunkLength = scanChunk;
+    gpuOptions.ssdChunkLength = ssdChunk;
     pm.addPass(ssm::createSSMOutlineGpuKernels(gpuOptions));
   }
   pm.addPass(ssm::createSSMBuildCpuSchedule());

@@ -1,7 +1,7 @@
 // RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels | FileCheck %s
 // RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels | sed "/func.func \(private \)\{0,1\}@\(layer\|ssmc_k[0-9]*\)(/,/^  }$/d" | ssmc-opt --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" | FileCheck %s --check-prefix=PTX
-// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels=chunk-length=4 | FileCheck %s --check-prefix=CHUNKED
-// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels=chunk-length=4 | sed "/func.func \(private \)\{0,1\}@\(layer\|ssmc_k[0-9]*\)(/,/^  }$/d" | ssmc-opt --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" | FileCheck %s --check-prefix=CHUNKED-PTX
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels=ssd-chunk-length=4 | FileCheck %s --check-prefix=CHUNKED
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels=ssd-chunk-length=4 | sed "/func.func \(private \)\{0,1\}@\(layer\|ssmc_k[0-9]*\)(/,/^  }$/d" | ssmc-opt --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" | FileCheck %s --check-prefix=CHUNKED-PTX
 // REQUIRES: cuda-toolkit
 
 // Ops without a hand-built GPU kernel get the CPU emitter's loops, each
@@ -44,7 +44,7 @@
 // CHECK-NOT: memref.alloc(
 // CHECK: gpu.return
 
-// With chunk-length, SSD is one step of three launches over chunks of L:
+// With ssd-chunk-length, SSD is one step of three launches over chunks of L:
 // chunk states from zero (a thread per batch, chunk, head, p), the carries
 // across chunks, and the outputs recomputed; two scratch buffers, the chunk
 // states [b, ceil(L / 4), H, P, N] and the per-head dt sums.
