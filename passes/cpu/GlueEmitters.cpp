@@ -15,9 +15,7 @@ LogicalResult cpu::emitEmbedding(LoopBuilder &lb, EmbeddingOp op,
   Value d = lb.dim(table, 1);
   // Tokens are [b, L] or [b]; each selects one row of the table. One
   // element per iteration, so GPU threads copy a row together.
-  SmallVector<Value> ubs;
-  for (int64_t i = 0, e = lb.rank(tokens); i < e; ++i)
-    ubs.push_back(lb.dim(tokens, i));
+  SmallVector<Value> ubs = lb.leadingDims(tokens, 0);
   ubs.push_back(d);
   lb.parallel(ubs, [&](ValueRange ivs) {
     ValueRange pos = ivs.drop_back();
@@ -36,9 +34,7 @@ LogicalResult cpu::emitLinear(LoopBuilder &lb, LinearOp op, ValueRange inputs,
   Value y = outputs[0];
   Value n = lb.dim(w, 0), k = lb.dim(w, 1);
   // y[..., j] = sum_k x[..., k] * w[j, k]: k innermost reads both rows contiguously.
-  SmallVector<Value> ubs;
-  for (int64_t i = 0, e = lb.rank(x) - 1; i < e; ++i)
-    ubs.push_back(lb.dim(x, i));
+  SmallVector<Value> ubs = lb.leadingDims(x, 1);
   ubs.push_back(n);
   lb.parallel(ubs, [&](ValueRange ivs) {
     ValueRange pos = ivs.drop_back();

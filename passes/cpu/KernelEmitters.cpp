@@ -10,6 +10,17 @@ using namespace mlir;
 using namespace mlir::ssm;
 using namespace mlir::ssm::cpu;
 
+MemRefType mlir::ssm::anyViewType(MLIRContext *ctx, int64_t rank, Type element) {
+  SmallVector<int64_t> dynamic(rank, ShapedType::kDynamic);
+  return MemRefType::get(dynamic, element,
+                         StridedLayoutAttr::get(ctx, ShapedType::kDynamic, dynamic));
+}
+
+MemRefType mlir::ssm::anyViewType(Type shaped) {
+  auto s = cast<ShapedType>(shaped);
+  return anyViewType(shaped.getContext(), s.getRank(), s.getElementType());
+}
+
 static bool isTensorElementwise(Operation *op) {
   return isa<arith::AddFOp, arith::MulFOp>(op) &&
          isa<RankedTensorType>(op->getResult(0).getType());

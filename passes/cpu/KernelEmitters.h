@@ -6,10 +6,17 @@
 // kernel function whose arguments are memrefs (one per operand present, then
 // one per result), and asks these emitters to fill in the body.
 
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Operation.h"
 
 namespace mlir::ssm {
+
+/// memref<?x...x?xT, strided<[?, ...], offset: ?>>: any view of that rank
+/// and element type, the type of every loop-kernel argument (CPU and GPU).
+MemRefType anyViewType(MLIRContext *ctx, int64_t rank, Type element);
+/// The same for a ranked tensor or memref type.
+MemRefType anyViewType(Type shaped);
 
 /// True when `op` has a CPU kernel emitter: ssm.embedding, ssm.rms_norm,
 /// ssm.gated_rms_norm, ssm.causal_conv1d, ssm.selective_scan, ssm.ssd,

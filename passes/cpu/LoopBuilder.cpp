@@ -105,12 +105,16 @@ void LoopBuilder::nest(ValueRange ubs, llvm::function_ref<void(ValueRange)> body
   level(0);
 }
 
-void LoopBuilder::nestLeading(Value memref, int64_t keep,
-                              llvm::function_ref<void(ValueRange)> body) {
+SmallVector<Value> LoopBuilder::leadingDims(Value memref, int64_t keep) {
   SmallVector<Value> ubs;
   for (int64_t i = 0, e = rank(memref) - keep; i < e; ++i)
     ubs.push_back(dim(memref, i));
-  nest(ubs, body);
+  return ubs;
+}
+
+void LoopBuilder::nestLeading(Value memref, int64_t keep,
+                              llvm::function_ref<void(ValueRange)> body) {
+  nest(leadingDims(memref, keep), body);
 }
 
 void LoopBuilder::parallel(ValueRange ubs,
@@ -143,10 +147,7 @@ void LoopBuilder::parallel(ValueRange ubs,
 
 void LoopBuilder::parallelLeading(Value memref, int64_t keep,
                                   llvm::function_ref<void(ValueRange)> body) {
-  SmallVector<Value> ubs;
-  for (int64_t i = 0, e = rank(memref) - keep; i < e; ++i)
-    ubs.push_back(dim(memref, i));
-  parallel(ubs, body);
+  parallel(leadingDims(memref, keep), body);
 }
 
 Value LoopBuilder::add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }

@@ -58,6 +58,8 @@ public:
                llvm::function_ref<Value(Value, Value)> body);
   // A perfect nest over [0, ubs[i]) for every i (no loop at all when empty).
   void nest(ValueRange ubs, llvm::function_ref<void(ValueRange)> body);
+  // The sizes of every dimension of `memref` but the last `keep`.
+  SmallVector<Value> leadingDims(Value memref, int64_t keep);
   // The nest over every dimension of `memref` but the last `keep`.
   void nestLeading(Value memref, int64_t keep,
                    llvm::function_ref<void(ValueRange)> body);

@@ -50,15 +50,6 @@ static std::string kernelKey(Operation *op) {
   return key;
 }
 
-// memref<?x...x?xT, strided<[?, ...], offset: ?>>: any view of the tensor.
-static MemRefType kernelArgType(Type tensorType) {
-  auto shaped = cast<ShapedType>(tensorType);
-  SmallVector<int64_t> dynamic(shaped.getRank(), ShapedType::kDynamic);
-  auto layout = StridedLayoutAttr::get(tensorType.getContext(),
-                                       ShapedType::kDynamic, dynamic);
-  return MemRefType::get(dynamic, shaped.getElementType(), layout);
-}
-
 namespace {
 struct OutlineCpuKernelsPass
     : ssm::impl::SSMOutlineCpuKernelsBase<OutlineCpuKernelsPass> {
@@ -104,7 +95,7 @@ struct OutlineCpuKernelsPass
     SmallVector<Type> argTypes;
     for (Type t : llvm::concat<const Type>(op->getOperandTypes(),
                                            op->getResultTypes()))
-      argTypes.push_back(kernelArgType(t));
+      argTypes.push_back(anyViewType(t));
 
     std::string name;
     do

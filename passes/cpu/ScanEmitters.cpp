@@ -13,6 +13,52 @@ using namespace mlir;
 using namespace mlir::ssm;
 using namespace mlir::ssm::cpu;
 
+Value cpu::emitSSDSteps(LoopBuilder &lb, SSDOp op, ValueRange inputs, Value s,
+                       Value bi, Value h, Value pi, Value t0, Value t1, Value y,
+                       bool sumDt) {
+  Value x = argOf(inputs, op.getXMutable());
+  Value dtm = argOf(inputs, op.getDtMutable());
+  Value a = argOf(inputs, op.getAMutable());
+  Value bm = argOf(inputs, op.getBMutable());
+  Value cm = argOf(inputs, op.getCMutable());
+  Value d = argOf(inputs, op.getDMutable());
+  Value z = argOf(inputs, op.getZMutable());
+  Value dtBias = argOf(inputs, op.getDtBiasMutable());
+  Value zero = lb.index(0), n = lb.dim(bm, 3);
+  Value g = lb.divi(h, lb.divi(lb.dim(x, 2), lb.dim(bm, 2)));
+  Value ah = lb.load(a, {h});
+  Value bias = dtBias ? lb.load(dtBias, {h}) : Value();
+  Value dH = y && d ? lb.load(d, {h}) : Value();
+  // One step; returns its dt.
+  auto step = [&](Value t) {
+    Value dt = emitDelta(lb, lb.load(dtm, {bi, t, h}), bias, op.getDtSoftplus(),
+                         op.getDtMin().convertToFloat(), op.getDtMax().convertToFloat());
+    // The decay is one scalar per (t, head): hoisted out of the N loop.
+    Value decay = lb.exp(lb.mul(dt, ah));
+    Value xv = lb.load(x, {bi, t, h, pi});
+    Value dx = lb.mul(dt, xv);
+    Value acc = lb.reduce(zero, n, lb.f32(0.0), [&](Value k, Value acc) {
+      Value next = lb.fma(dx, lb.load(bm, {bi, t, g, k}), lb.mul(decay, lb.loadRaw(s, {k})));
+      lb.storeRaw(next, s, {k});
+      return y ? lb.fma(lb.load(cm, {bi, t, g, k}), next, acc) : acc;
+    });
+    if (y) {
+      if (dH)
+        acc = lb.fma(dH, xv, acc);
+      if (z)
+        acc = lb.mul(acc, lb.silu(lb.load(z, {bi, t, h, pi})));
+      lb.store(acc, y, {bi, t, h, pi});
+    }
+    return dt;
+  };
+  if (!sumDt) {
+    lb.loop(t0, t1, [&](Value t) { step(t); });
+    return Value();
+  }
+  return lb.reduce(t0, t1, lb.f32(0.0),
+                   [&](Value t, Value dtSum) { return lb.add(dtSum, step(t)); });
+}
+
 Value cpu::emitDelta(LoopBuilder &lb, Value dt, Value bias, bool softplus,
                      float dtMin, float dtMax) {
   Value v = bias ? lb.add(dt, bias) : dt;
@@ -26,10 +72,7 @@ Value cpu::emitDelta(LoopBuilder &lb, Value dt, Value bias, bool softplus,
   return v;
 }
 
-// The N-state buffer: on the CPU one for all (batch, channel) pairs of the
-// kernel; on the GPU one per thread, of the op's static size `staticN` (a
-// GPU stack holds no dynamic allocation). Null after an error on `op`.
-static Value allocState(LoopBuilder &lb, Operation *op, Value n, int64_t staticN) {
+Value cpu::allocStateArray(LoopBuilder &lb, Operation *op, Value n, int64_t staticN) {
   OpBuilder &b = lb.builder();
   auto type = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
   if (!lb.onGpu())
@@ -83,7 +126,7 @@ LogicalResult cpu::emitSelectiveScan(LoopBuilder &lb, SelectiveScanOp op,
   Value batch = lb.dim(u, 0), len = lb.dim(u, 1), e = lb.dim(u, 2);
   Value n = lb.dim(a, 1), groups = lb.dim(bm, 2);
   Value perGroup = lb.divi(e, groups);
-  Value s = allocState(lb, op, n, cast<ShapedType>(op.getA().getType()).getDimSize(1));
+  Value s = allocStateArray(lb, op, n, cast<ShapedType>(op.getA().getType()).getDimSize(1));
   if (!s)
     return failure();
 
@@ -122,55 +165,23 @@ LogicalResult cpu::emitSelectiveScan(LoopBuilder &lb, SelectiveScanOp op,
 LogicalResult cpu::emitSSD(LoopBuilder &lb, SSDOp op, ValueRange inputs,
                            ValueRange outputs) {
   Value x = argOf(inputs, op.getXMutable());
-  Value dtm = argOf(inputs, op.getDtMutable());
-  Value a = argOf(inputs, op.getAMutable());
   Value bm = argOf(inputs, op.getBMutable());
-  Value cm = argOf(inputs, op.getCMutable());
-  Value d = argOf(inputs, op.getDMutable());
-  Value z = argOf(inputs, op.getZMutable());
-  Value dtBias = argOf(inputs, op.getDtBiasMutable());
   Value init = argOf(inputs, op.getInitialStateMutable());
   Value y = resultOf(outputs, op.getY());
   Value finalState = resultOf(outputs, op.getFinalState());
-  bool softplus = op.getDtSoftplus();
-  float dtMin = op.getDtMin().convertToFloat();
-  float dtMax = op.getDtMax().convertToFloat();
 
   Value zero = lb.index(0);
   Value batch = lb.dim(x, 0), len = lb.dim(x, 1), heads = lb.dim(x, 2),
         p = lb.dim(x, 3);
-  Value n = lb.dim(bm, 3), groups = lb.dim(bm, 2);
-  Value perGroup = lb.divi(heads, groups);
-  Value s = allocState(lb, op, n, cast<ShapedType>(op.getB().getType()).getDimSize(3));
+  Value n = lb.dim(bm, 3);
+  Value s = allocStateArray(lb, op, n, cast<ShapedType>(op.getB().getType()).getDimSize(3));
   if (!s)
     return failure();
 
   lb.parallel({batch, heads, p}, [&](ValueRange ivs) {
     Value bi = ivs[0], h = ivs[1], pi = ivs[2];
-    Value g = lb.divi(h, perGroup);
-    Value ah = lb.load(a, {h});
-    Value bias = dtBias ? lb.load(dtBias, {h}) : Value();
-    Value dH = d ? lb.load(d, {h}) : Value();
     loadInitialState(lb, s, init, {bi, h, pi}, n);
-    lb.loop(zero, len, [&](Value t) {
-      Value dt = emitDelta(lb, lb.load(dtm, {bi, t, h}), bias, softplus,
-                           dtMin, dtMax);
-      // The decay is one scalar per (t, head): hoisted out of the N loop.
-      Value decay = lb.exp(lb.mul(dt, ah));
-      Value xv = lb.load(x, {bi, t, h, pi});
-      Value dx = lb.mul(dt, xv);
-      Value acc = lb.reduce(zero, n, lb.f32(0.0), [&](Value k, Value acc) {
-        Value next = lb.fma(dx, lb.load(bm, {bi, t, g, k}),
-                            lb.mul(decay, lb.loadRaw(s, {k})));
-        lb.storeRaw(next, s, {k});
-        return lb.fma(lb.load(cm, {bi, t, g, k}), next, acc);
-      });
-      if (dH)
-        acc = lb.fma(dH, xv, acc);
-      if (z)
-        acc = lb.mul(acc, lb.silu(lb.load(z, {bi, t, h, pi})));
-      lb.store(acc, y, {bi, t, h, pi});
-    });
+    emitSSDSteps(lb, op, inputs, s, bi, h, pi, zero, len, y, /*sumDt=*/false);
     storeFinalState(lb, s, finalState, {bi, h, pi}, n);
   });
   return success();

@@ -61,7 +61,6 @@ LogicalResult cpu::emitSelectiveStateUpdate(LoopBuilder &lb,
   s.dtMax = op.getDtMax().convertToFloat();
 
   bool mamba2 = lb.rank(s.state) == 4;
-  Value zero = lb.index(0);
   Value batch = lb.dim(s.state, 0), ch = lb.dim(s.state, 1);
   Value perGroup = lb.divi(ch, lb.dim(s.bm, 1));
 

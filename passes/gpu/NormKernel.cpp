@@ -1,21 +1,15 @@
 #include "passes/gpu/NormKernel.h"
 
 #include "dialects/SSM/SSMOps.h"
+#include "passes/cpu/KernelEmitters.h"
 #include "passes/cpu/LoopBuilder.h"
+#include "passes/gpu/GpuKernelFunc.h"
 
 using namespace mlir;
 using namespace mlir::ssm;
 using cpu::LoopBuilder;
 
 namespace {
-
-MemRefType anyView(Type tensorType) {
-  auto shaped = cast<ShapedType>(tensorType);
-  SmallVector<int64_t> dynamic(shaped.getRank(), ShapedType::kDynamic);
-  auto layout = StridedLayoutAttr::get(tensorType.getContext(), ShapedType::kDynamic,
-                                       dynamic);
-  return MemRefType::get(dynamic, shaped.getElementType(), layout);
-}
 
 // One row's work for the block's threads.
 class RowBlock {
@@ -118,20 +112,16 @@ FailureOr<gpu::GPUFuncOp> ssm::buildRowNormKernel(OpBuilder &b, gpu::GPUModuleOp
     return op->emitOpError() << "has no row-norm GPU kernel";
   SmallVector<Type> types;
   for (Type t : llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes()))
-    types.push_back(anyView(t));
+    types.push_back(anyViewType(t));
 
   OpBuilder::InsertionGuard guard(b);
   Location loc = op->getLoc();
-  b.setInsertionPointToEnd(module.getBody());
-  auto func = gpu::GPUFuncOp::create(b, loc, name, b.getFunctionType(types, {}));
-  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({int32_t(kNormBlockSize), 1, 1}));
+  auto func = createGpuKernel(b, module, loc, name, types, kNormBlockSize);
   auto shared = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   Value scratch = func.addWorkgroupAttribution(
       MemRefType::get({kNormBlockSize}, b.getF32Type(), MemRefLayoutAttrInterface(), shared),
       loc);
   Block &entry = func.getBody().front();
-  b.setInsertionPointToStart(&entry);
 
   LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
   RowBlock block(lb, scratch);

@@ -3,6 +3,7 @@
 // so one schedule serves both targets.
 #include "passes/Passes.h"
 #include "passes/cpu/KernelEmitters.h"
+#include "passes/gpu/GpuKernelFunc.h"
 #include "passes/gpu/GpuLaunch.h"
 #include "passes/gpu/NormKernel.h"
 #include "passes/gpu/SSDChunkKernels.h"
@@ -29,13 +30,9 @@ namespace {
 constexpr StringLiteral kModuleName = "ssmc_gpu";
 constexpr int64_t kBlockSize = 256;
 
-// memref<?x...x?xT, strided<[?, ...], offset: ?>>, as the CPU kernels take.
-MemRefType anyViewType(Type tensorType) {
-  auto shaped = cast<ShapedType>(tensorType);
-  SmallVector<int64_t> dynamic(shaped.getRank(), ShapedType::kDynamic);
-  auto layout = StridedLayoutAttr::get(tensorType.getContext(), ShapedType::kDynamic,
-                                       dynamic);
-  return MemRefType::get(dynamic, shaped.getElementType(), layout);
+// 0, 1, ..., n - 1: a launch stage's first arguments are the step's operands.
+SmallVector<int64_t> firstIndices(int64_t n) {
+  return llvm::to_vector(llvm::seq<int64_t>(0, n));
 }
 
 // A parallel bound as a grid factor: `memref.dim %arg, c` of a kernel
@@ -129,8 +126,7 @@ struct SSMOutlineGpuKernelsPass
     stage.grid[1] = {{{0, 0}}, 1};
     if (chunked)
       stage.grid[2] = {{{0, 1}}, chunkLength};
-    for (int64_t i = 0, e = op->getNumOperands() + op->getNumResults(); i < e; ++i)
-      stage.unitInnerStride.push_back(i);
+    stage.unitInnerStride = firstIndices(op->getNumOperands() + op->getNumResults());
     return stage;
   }
 
@@ -144,9 +140,7 @@ struct SSMOutlineGpuKernelsPass
       return failure();
     op->setAttr("ssm.gpu_chunk_length", b.getI64IntegerAttr(chunkLength));
     int64_t operands = op->getNumOperands();
-    SmallVector<int64_t> inputs;
-    for (int64_t i = 0; i < operands; ++i)
-      inputs.push_back(i);
+    SmallVector<int64_t> inputs = firstIndices(operands);
     const int64_t states = -1, sums = -2; // scratch buffers 0 and 1
     GpuLaunch launch;
     GridExtent batch{{{0, 0}}, 1}, chunks{{{0, 1}}, chunkLength}, channels{{{0, 2}}, 1},
@@ -179,10 +173,8 @@ struct SSMOutlineGpuKernelsPass
       return failure();
     op->setAttr("ssm.gpu_chunk_length", b.getI64IntegerAttr(chunkLength));
     int64_t operands = op->getNumOperands();
-    SmallVector<int64_t> inputs;
-    for (int64_t i = 0; i < operands; ++i)
-      inputs.push_back(i);
-    const int64_t states = -1, sums = -2;
+    SmallVector<int64_t> inputs = firstIndices(operands);
+    const int64_t states = -1, sums = -2; // scratch buffers 0 and 1
     GridExtent batch{{{0, 0}}, 1}, chunks{{{0, 1}}, chunkLength}, heads{{{0, 2}}, 1},
         p{{{0, 3}}, 1}, n{{{3, 3}}, 1}; // B is [b, L, G, N]
     GpuLaunch launch;
@@ -220,12 +212,8 @@ struct SSMOutlineGpuKernelsPass
     for (Type t : llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes()))
       types.push_back(anyViewType(t));
     OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToEnd(gpuModule.getBody());
-    auto func = gpu::GPUFuncOp::create(b, op->getLoc(), name, b.getFunctionType(types, {}));
-    func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-    func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({int32_t(kBlockSize), 1, 1}));
+    auto func = createGpuKernel(b, gpuModule, op->getLoc(), name, types, kBlockSize);
     Block &entry = func.getBody().front();
-    b.setInsertionPointToStart(&entry);
     ValueRange args = entry.getArguments();
     unsigned numInputs = op->getNumOperands();
     SmallVector<SmallVector<Value>> bounds;

@@ -1,6 +1,8 @@
 #include "passes/gpu/SSDChunkKernels.h"
 
 #include "passes/cpu/Emitters.h"
+#include "passes/cpu/KernelEmitters.h"
+#include "passes/gpu/GpuKernelFunc.h"
 
 using namespace mlir;
 using namespace mlir::ssm;
@@ -8,94 +10,44 @@ using cpu::LoopBuilder;
 
 namespace {
 
-MemRefType anyView(MLIRContext *ctx, int64_t rank, Type element) {
-  SmallVector<int64_t> dynamic(rank, ShapedType::kDynamic);
-  return MemRefType::get(dynamic, element,
-                         StridedLayoutAttr::get(ctx, ShapedType::kDynamic, dynamic));
-}
-
 // The op's operands and the per-kernel extras, bound to a kernel's arguments.
 struct SSDKernel {
   SSDKernel(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name,
             ArrayRef<Type> extras, int64_t chunk)
       : op(op), chunk(chunk) {
-    MLIRContext *ctx = b.getContext();
     SmallVector<Type> types;
-    for (Type t : op->getOperandTypes()) {
-      auto shaped = cast<ShapedType>(t);
-      types.push_back(anyView(ctx, shaped.getRank(), shaped.getElementType()));
-    }
+    for (Type t : op->getOperandTypes())
+      types.push_back(anyViewType(t));
     types.append(extras.begin(), extras.end());
-    b.setInsertionPointToEnd(module.getBody());
-    func = gpu::GPUFuncOp::create(b, op.getLoc(), name, b.getFunctionType(types, {}));
-    func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-    func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({int32_t(kSSDBlockSize), 1, 1}));
+    func = createGpuKernel(b, module, op.getLoc(), name, types, kSSDBlockSize);
     Block &entry = func.getBody().front();
-    b.setInsertionPointToStart(&entry);
     ValueRange args = entry.getArguments();
-    ValueRange inputs = args.take_front(op->getNumOperands());
+    inputs = args.take_front(op->getNumOperands());
     extra = args.drop_front(op->getNumOperands());
     x = cpu::argOf(inputs, op.getXMutable());
-    dt = cpu::argOf(inputs, op.getDtMutable());
     a = cpu::argOf(inputs, op.getAMutable());
     bm = cpu::argOf(inputs, op.getBMutable());
-    cm = cpu::argOf(inputs, op.getCMutable());
-    d = cpu::argOf(inputs, op.getDMutable());
-    z = cpu::argOf(inputs, op.getZMutable());
-    dtBias = cpu::argOf(inputs, op.getDtBiasMutable());
     init = cpu::argOf(inputs, op.getInitialStateMutable());
   }
 
   void begin(LoopBuilder &lb) {
     batch = lb.dim(x, 0), len = lb.dim(x, 1), heads = lb.dim(x, 2), p = lb.dim(x, 3);
     n = lb.dim(bm, 3);
-    perGroup = lb.divi(heads, lb.dim(bm, 2));
     chunkSize = lb.index(chunk);
     chunks = lb.divi(lb.addi(len, lb.index(chunk - 1)), chunkSize);
   }
 
   // A per-thread N-array of the op's static state size.
   Value stateArray(LoopBuilder &lb) {
-    OpBuilder &b = lb.builder();
-    int64_t staticN = cast<ShapedType>(op.getB().getType()).getDimSize(3);
-    Value buffer = memref::AllocaOp::create(
-        b, lb.location(), MemRefType::get({staticN}, b.getF32Type()));
-    return memref::CastOp::create(
-        b, lb.location(), MemRefType::get({ShapedType::kDynamic}, b.getF32Type()), buffer);
+    return cpu::allocStateArray(lb, op, n,
+                                cast<ShapedType>(op.getB().getType()).getDimSize(3));
   }
 
-  Value delta(LoopBuilder &lb, Value bi, Value t, Value h) {
-    Value bias = dtBias ? lb.load(dtBias, {h}) : Value();
-    return cpu::emitDelta(lb, lb.load(dt, {bi, t, h}), bias, op.getDtSoftplus(),
-                          op.getDtMin().convertToFloat(), op.getDtMax().convertToFloat());
-  }
-
-  // The recurrence over [t0, t1) on the state array `s`; writes y when given.
-  // Returns the sum of dt over the range.
+  // The recurrence over [t0, t1) on `s`; writes y when given. Returns the
+  // sum of dt over the range.
   Value walk(LoopBuilder &lb, Value s, Value bi, Value h, Value pi, Value t0, Value t1,
              Value y) {
-    Value g = lb.divi(h, perGroup);
-    Value ah = lb.load(a, {h});
-    Value dH = y && d ? lb.load(d, {h}) : Value();
-    return lb.reduce(t0, t1, lb.f32(0.0), [&](Value t, Value dtSum) {
-      Value step = delta(lb, bi, t, h);
-      Value decay = lb.exp(lb.mul(step, ah));
-      Value xv = lb.load(x, {bi, t, h, pi});
-      Value dx = lb.mul(step, xv);
-      Value acc = lb.reduce(lb.index(0), n, lb.f32(0.0), [&](Value k, Value acc) {
-        Value next = lb.fma(dx, lb.load(bm, {bi, t, g, k}), lb.mul(decay, lb.loadRaw(s, {k})));
-        lb.storeRaw(next, s, {k});
-        return y ? lb.fma(lb.load(cm, {bi, t, g, k}), next, acc) : acc;
-      });
-      if (y) {
-        if (dH)
-          acc = lb.fma(dH, xv, acc);
-        if (z)
-          acc = lb.mul(acc, lb.silu(lb.load(z, {bi, t, h, pi})));
-        lb.store(acc, y, {bi, t, h, pi});
-      }
-      return lb.add(dtSum, step);
-    });
+    return cpu::emitSSDSteps(lb, op, inputs, s, bi, h, pi, t0, t1, y, /*sumDt=*/true);
   }
 
   std::pair<Value, Value> bounds(LoopBuilder &lb, Value k) {
@@ -109,9 +61,9 @@ struct SSDKernel {
   SSDOp op;
   int64_t chunk;
   gpu::GPUFuncOp func;
-  ValueRange extra;
-  Value x, dt, a, bm, cm, d, z, dtBias, init;
-  Value batch, len, heads, p, n, perGroup, chunkSize, chunks;
+  ValueRange inputs, extra;
+  Value x, a, bm, init;
+  Value batch, len, heads, p, n, chunkSize, chunks;
 };
 
 } // namespace
@@ -123,7 +75,7 @@ LogicalResult ssm::buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module,
   MLIRContext *ctx = b.getContext();
   OpBuilder::InsertionGuard guard(b);
   Type f32 = b.getF32Type();
-  Type states = anyView(ctx, 5, f32), sums = anyView(ctx, 3, f32);
+  Type states = anyViewType(ctx, 5, f32), sums = anyViewType(ctx, 3, f32);
   Location loc = op.getLoc();
 
   { // Each chunk's own state from zero, and its sum of dt (head-wide).
@@ -151,7 +103,7 @@ LogicalResult ssm::buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module,
   { // The state entering each chunk: carry = exp(A * sum) * carry + own.
     SmallVector<Type> extras{states, sums};
     if (op.getFinalState())
-      extras.push_back(anyView(ctx, 4, f32));
+      extras.push_back(anyViewType(ctx, 4, f32));
     SSDKernel k(b, module, op, (name + "_carry").str(), extras, chunk);
     LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
     k.begin(lb);
@@ -179,7 +131,7 @@ LogicalResult ssm::buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module,
     k.finish(b);
   }
   { // Outputs: every chunk recomputed from the state entering it.
-    Type y = anyView(ctx, 4, cast<ShapedType>(op.getY().getType()).getElementType());
+    Type y = anyViewType(ctx, 4, cast<ShapedType>(op.getY().getType()).getElementType());
     SSDKernel k(b, module, op, (name + "_outputs").str(), {states, y}, chunk);
     LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
     k.begin(lb);

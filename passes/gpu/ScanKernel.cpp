@@ -1,4 +1,5 @@
 #include "passes/gpu/ScanKernel.h"
+#include "passes/gpu/GpuKernelFunc.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -192,11 +193,7 @@ SmallVector<Type> operandTypes(SelectiveScanOp op, int64_t n) {
 
 gpu::GPUFuncOp newKernel(OpBuilder &b, gpu::GPUModuleOp module, Location loc,
                          StringRef name, ArrayRef<Type> types) {
-  b.setInsertionPointToEnd(module.getBody());
-  auto func = gpu::GPUFuncOp::create(b, loc, name, b.getFunctionType(types, {}));
-  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({int32_t(kScanBlockSize), 1, 1}));
-  return func;
+  return createGpuKernel(b, module, loc, name, types, kScanBlockSize);
 }
 
 void finish(OpBuilder &b, gpu::GPUFuncOp func) {

@@ -209,14 +209,10 @@ std::vector<StepTime> Session::profile(const int32_t *tokens, int64_t length) {
   for (const BoundStep &s : plan.bound.steps) {
     StepTime t;
     if (s.desc->op == StepDesc::Op::Kernel) {
-      t.name = s.desc->symbol;
       for (const BoundView &v : s.args) {
         DType dt = v.buffer >= 0 ? plan.ep->buffers[static_cast<size_t>(v.buffer)].dtype
                                  : m.weights[static_cast<size_t>(v.weight)].dtype;
-        int64_t n = 1;
-        for (int64_t d : v.shape)
-          n *= d;
-        t.bytes += n * dtypeSize(dt);
+        t.bytes += numelOf(v.shape, s.desc->where) * dtypeSize(dt);
       }
       PreparedKernel &k = *plan.kernels[kernel++];
       t.ms = be.timeMs([&] { be.launch(k); });

@@ -13,10 +13,10 @@
 
 namespace ssmc {
 
-// One step of a profiled run: a kernel (by symbol) or a GEMM, with the bytes
-// of its operands (each read or written once) and its device time.
+// One step of a profiled run (the entry point's steps, in order): a kernel or
+// a GEMM, with the bytes of its operands (each read or written once) and its
+// device time.
 struct StepTime {
-  std::string name; // kernel symbol; empty for a GEMM
   bool gemm = false;
   int64_t m = 0, n = 0, k = 0; // GEMM sizes
   int64_t bytes = 0;
