@@ -28,6 +28,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -193,12 +194,24 @@ json attachTokenizer(const fe::ModelGraph &g, ssmc::ArtifactWriter &writer,
   return {{"kind", "hf-bpe"}, {"section", "tokenizer.json"}};
 }
 
-// The toolkit the NVVM back end finds through the environment.
-void setCudaToolkit() {
-  if (!cudaPath.empty())
-    setenv("CUDA_ROOT", cudaPath.c_str(), 1);
-  else if (!std::getenv("CUDA_ROOT") && !std::getenv("CUDA_HOME") && !std::getenv("CUDA_PATH"))
-    setenv("CUDA_ROOT", "/usr/local/cuda", 1);
+// Points the NVVM back end (which reads the environment) at the toolkit and
+// checks that it has what the back end needs. Returns the toolkit's path, or
+// an empty string after setting `error`.
+std::string setCudaToolkit(std::string &error) {
+  std::string root = cudaPath;
+  for (const char *var : {"CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"})
+    if (root.empty() && std::getenv(var))
+      root = std::getenv(var);
+  if (root.empty())
+    root = "/usr/local/cuda";
+  setenv("CUDA_ROOT", root.c_str(), 1);
+  for (const char *need : {"nvvm/libdevice/libdevice.10.bc", "bin/ptxas"})
+    if (!std::filesystem::exists(std::filesystem::path(root) / need)) {
+      error = "no CUDA toolkit at " + root + " (" + need +
+              " is missing; set --cuda-path or $CUDA_HOME)";
+      return "";
+    }
+  return root;
 }
 
 // Moves the `@ssmc_gpu` gpu.module out of `module` into a module of its own
@@ -279,6 +292,8 @@ int run() {
     else
       return fail(input, "unknown --target '" + t.str() + "' (expected cpu, cuda or cpu,cuda)");
   }
+  if (cuda && !llvm::Regex("^sm_[0-9]+[a-z]?$").match(cudaChip))
+    return fail(input, "--cuda-chip '" + cudaChip + "' is not a GPU architecture like sm_90");
   if (scanChunk < 0 || ssdChunk < 0)
     return fail(input, "--cuda-scan-chunk and --cuda-ssd-chunk must be 0 or more");
   if (emit == Emit::PTX && !cuda)
@@ -354,7 +369,9 @@ int run() {
 
   std::optional<ssm::DeviceImage> device;
   if (cuda && (emit == Emit::PTX || emit == Emit::Artifact)) {
-    setCudaToolkit();
+    std::string error;
+    if (setCudaToolkit(error).empty())
+      return fail(input, error);
     progress.step("generating device code for " + std::to_string(kernelCountOf(*gpuKernels)) +
                   " GPU kernels (" + cudaChip + ")");
     ssm::DeviceCodegenOptions options;
