@@ -70,9 +70,13 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
        launches sharing two scratch buffers.
      - `ssm.rms_norm`, `ssm.gated_rms_norm`: a block per row, the threads
        striding over the row and summing in a shared-memory tree.
-     - `ssm.ssd` with `ssd-chunk-length` > 0: the same chunked treatment
-       with three loop kernels (passes/gpu/SSDChunkKernels.h; experimental:
-       compiled and lit-tested, not yet run on a GPU).
+     - `ssm.ssd` with `ssd-chunk-length` > 0 (ssmc-compile's default is
+       128) and a static N: the same chunked treatment, each (batch, chunk,
+       head, p) row of N states spread over a few lanes of a warp in
+       registers, y summed with warp shuffles; one thread per state element
+       for the carries (passes/gpu/SSDChunkKernels.h).
+     - `ssm.selective_state_update` in its Mamba-2 form with a static N:
+       the same lanes, one step (grid stride).
      - every other op: the CPU emitter's loops, with each parallel nest
        spread over the grid in a grid-stride loop (block 256) and scan states
        in per-thread arrays of the static state size.
@@ -90,8 +94,8 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
            "Scan L in parallel chunks of this many steps (three kernels: "
            "_states, _carry, _outputs); 0: one kernel walks all of L">,
     Option<"ssdChunkLength", "ssd-chunk-length", "int64_t", /*default=*/"0",
-           "SSD in parallel chunks of this many steps (three loop kernels; "
-           "not yet checked on a GPU); 0: a thread walks all of L">
+           "SSD in parallel chunks of this many steps (three kernels: "
+           "_states, _carry, _outputs); 0: a loop kernel, a thread walks all of L">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::NVVM::NVVMDialect",
                            "mlir::memref::MemRefDialect",

@@ -100,6 +100,11 @@ struct SSMOutlineGpuKernelsPass
     if (auto ssd = dyn_cast<SSDOp>(op); ssd && ssdChunkLength > 0 &&
         !ShapedType::isDynamic(cast<ShapedType>(ssd.getB().getType()).getDimSize(3)))
       return buildChunkedSSD(b, gpuModule, ssd, name);
+    if (auto update = dyn_cast<SelectiveStateUpdateOp>(op)) {
+      auto state = cast<ShapedType>(update.getState().getType());
+      if (state.getRank() == 4 && !ShapedType::isDynamic(state.getDimSize(3)))
+        return buildHeadStateUpdate(b, gpuModule, update, name);
+    }
     if (isa<RMSNormOp, GatedRMSNormOp>(op)) {
       // A block per row: grid x = the product of the input's leading sizes.
       if (failed(buildRowNormKernel(b, gpuModule, op, name)))
@@ -163,9 +168,10 @@ struct SSMOutlineGpuKernelsPass
     return success();
   }
 
-  // SSD in chunks (passes/gpu/SSDChunkKernels.h): grid-stride kernels over
-  // (batch, chunk, head, p), and (batch, head, p) for the carry. Scratch: the
-  // chunk states [b, K, H, P, N] and the dt sums [b, K, H], K = ceil(L / chunk).
+  // SSD in chunks (passes/gpu/SSDChunkKernels.h): S lanes per (batch,
+  // chunk, head, p) row, one thread per state element for the carry. Scratch:
+  // the chunk states [b, K, H, P, N] and the dt sums [b, K, H], K = ceil(L /
+  // chunk).
   LogicalResult buildChunkedSSD(OpBuilder &b, gpu::GPUModuleOp gpuModule, SSDOp op,
                                 StringRef name) {
     const int64_t chunkLength = ssdChunkLength;
@@ -173,28 +179,27 @@ struct SSMOutlineGpuKernelsPass
       return failure();
     op->setAttr("ssm.gpu_chunk_length", b.getI64IntegerAttr(chunkLength));
     int64_t operands = op->getNumOperands();
+    int64_t lanes = ssdLanesPerRow(cast<ShapedType>(op.getB().getType()).getDimSize(3));
     SmallVector<int64_t> inputs = firstIndices(operands);
     const int64_t states = -1, sums = -2; // scratch buffers 0 and 1
-    GridExtent batch{{{0, 0}}, 1}, chunks{{{0, 1}}, chunkLength}, heads{{{0, 2}}, 1},
-        p{{{0, 3}}, 1}, n{{{3, 3}}, 1}; // B is [b, L, G, N]
+    GridFactor batch{0, 0}, len{0, 1}, heads{0, 2}, p{0, 3}, n{3, 3}; // B is [b, L, G, N]
     GpuLaunch launch;
-    launch.scratch = {{batch, chunks, heads, p, n}, {batch, chunks, heads}};
-    auto stage = [&](StringRef suffix, bool perChunk) {
+    launch.scratch = {{{{batch}, 1}, {{len}, chunkLength}, {{heads}, 1}, {{p}, 1}, {{n}, 1}},
+                      {{{batch}, 1}, {{len}, chunkLength}, {{heads}, 1}}};
+    auto stage = [&](StringRef suffix, GridExtent blocks) {
       GpuStage s;
       s.function = (name + suffix).str();
       s.block = {kSSDBlockSize, 1, 1};
       s.gridStride = true;
-      // ~ b * K * H * P threads (b * H * P for the carry).
-      s.grid[0] = {{{0, 0}, {0, 2}, {0, 3}}, kSSDBlockSize};
-      if (perChunk) {
-        s.grid[0].product.push_back({0, 1});
-        s.grid[0].div *= chunkLength;
-      }
+      s.grid[0] = blocks;
       s.args = inputs;
       return s;
     };
-    GpuStage first = stage("_states", true), carry = stage("_carry", false),
-             outputs = stage("_outputs", true);
+    // ~ b * K * H * P * lanes threads (lanes divides the block size); b * H *
+    // P * N for the carry.
+    GridExtent rows{{batch, len, heads, p}, chunkLength * kSSDBlockSize / lanes};
+    GpuStage first = stage("_states", rows), outputs = stage("_outputs", rows),
+             carry = stage("_carry", {{batch, heads, p, n}, kSSDBlockSize});
     first.args.append({states, sums});
     carry.args.append({states, sums});
     if (op.getFinalState())
@@ -202,6 +207,21 @@ struct SSMOutlineGpuKernelsPass
     outputs.args.append({states, operands});
     launch.stages = {first, carry, outputs};
     setLaunch(gpuModule, name, launch);
+    return success();
+  }
+
+  // Mamba-2's decode step: S lanes per (batch, head, p) row, ~ b * H * P * S
+  // threads (grid stride).
+  LogicalResult buildHeadStateUpdate(OpBuilder &b, gpu::GPUModuleOp gpuModule,
+                                     SelectiveStateUpdateOp op, StringRef name) {
+    if (failed(buildHeadStateUpdateKernel(b, gpuModule, op, name)))
+      return failure();
+    int64_t lanes = ssdLanesPerRow(cast<ShapedType>(op.getState().getType()).getDimSize(3));
+    GpuStage stage;
+    stage.block = {kSSDBlockSize, 1, 1};
+    stage.gridStride = true;
+    stage.grid[0] = {{{0, 0}, {0, 1}, {0, 2}}, kSSDBlockSize / lanes};
+    setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
     return success();
   }
 

@@ -1,20 +1,27 @@
 #ifndef SSMC_PASSES_GPU_SSDCHUNKKERNELS_H
 #define SSMC_PASSES_GPU_SSDCHUNKKERNELS_H
 
-// Mamba-2's SSD on the GPU in chunks of L, as three loop kernels (scalar
-// f32; a tensor-core form is future work). A thread owns one (batch, chunk,
-// head, p) with its N-wide state in a per-thread array:
+// Mamba-2's recurrence on the GPU (scalar f32; a tensor-core form is future
+// work), for ssm.ssd in chunks of L and for the one-token
+// ssm.selective_state_update of Mamba-2 (state [b, H, P, N]).
+//
+// Lanes: a row is the N states of one (batch, head, p). S lanes share a row
+// (lanesPerRow), lane j holding states n = k * S + j (k < N / S) in
+// registers, so every load of B, C or the state is contiguous across the
+// row's lanes; y is a sum over the row's lanes (warp shuffles). A warp owns
+// 32 / S rows of one head, consecutive in p.
+//
+// SSD in chunks, K = ceil(L / chunk):
 //   `name`_states  (operands..., S[b, K, H, P, N], sums[b, K, H]): each
 //                   chunk's state from zero, and its sum of dt per head;
-//   `name`_carry   (operands..., S, sums, [final_state]): per (batch, head,
-//                   p), replaces each chunk's state with the state entering
-//                   it (from initial_state or zero);
+//   `name`_carry   (operands..., S, sums, [final_state]): per state element,
+//                   replaces each chunk's state with the state entering it
+//                   (from initial_state or zero);
 //   `name`_outputs (operands..., S, y): each chunk recomputed from the state
 //                   entering it, writing y.
-// K = ceil(L / chunk). Only y, the final state and the per-chunk states are
-// stored: never the expanded [b, L, H, P, N] state. Experimental: these
-// kernels have been compiled and lit-tested but not yet run on a GPU, so
-// ssmc-compile builds them only with --cuda-ssd-chunk.
+// Only y, the final state and the per-chunk states are stored: never the
+// expanded [b, L, H, P, N] state. Every kernel loops over its work with a
+// grid stride, so any grid is correct.
 
 #include "dialects/SSM/SSMOps.h"
 
@@ -22,11 +29,19 @@
 
 namespace mlir::ssm {
 
-/// Threads per block of the three kernels (grid-stride loops).
+/// Threads per block of every kernel here.
 constexpr int64_t kSSDBlockSize = 128;
+
+/// Lanes that share one row of `n` states (a power of two dividing 32).
+int64_t ssdLanesPerRow(int64_t n);
 
 LogicalResult buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op,
                                      StringRef name, int64_t chunk);
+
+/// The Mamba-2 form of selective_state_update as one kernel `name`
+/// (operands..., y, new_state); fails on the Mamba-1 form or a dynamic N.
+LogicalResult buildHeadStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
+                                         SelectiveStateUpdateOp op, StringRef name);
 
 } // namespace mlir::ssm
 

@@ -5,10 +5,16 @@
 #   here:   scripts/gpu/prepare_device_carry.sh          # builds .device-carry/
 #   device: scripts/gpu/device_checks.sh [OUT_DIR]        # carry: [".device-carry"]
 #
-# Prints a short summary; the full logs go to OUT_DIR/device.log (OUT_DIR:
-# default $OUT or /tmp), the benchmark JSON to OUT_DIR/bench.jsonl.
+#   device: scripts/gpu/device_checks.sh OUT_DIR unit models ...  # some sections
+#
+# Sections: unit, models, sanitizer, bench, ssd (chunked-SSD variants), and
+# ncu (Nsight Compute, see below); all but ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
+# (OUT_DIR: default $OUT or /tmp), the benchmark JSON to OUT_DIR/bench.jsonl.
 set -uo pipefail
 out=${1:-${OUT:-/tmp}}
+shift || true
+sections=" ${*:-unit models sanitizer bench ssd} "
+want() { [[ $sections == *" $1 "* ]]; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
 carry=$root/.device-carry
 cd "$carry" && tar xJf libs.tar.xz || exit 1
@@ -43,52 +49,95 @@ PY
 )
 note "== ceilings: copy ${bw} GB/s (read + write), fp32 GEMM ${gflops} GFLOP/s"
 
+if want unit; then
 note "== cuda backend unit tests"
 bin/cuda-backend-tests > /tmp/unit.log 2>&1
 cat /tmp/unit.log >> "$log"
 grep -E '^\[  (PASSED|FAILED) ' /tmp/unit.log | head -20
+fi
 
+if want models; then
 note "== models vs the float64 reference (cuda)"
 SSMC_CUDA_SYNC=1 python3 "$root/scripts/gpu/check_models.py" run --dir models \
   --runtime-lib lib/libssmc_runtime.so > /tmp/models.log 2>&1
-tail -8 /tmp/models.log | tee -a "$log"
+tail -16 /tmp/models.log | tee -a "$log"
+fi
 
+if want sanitizer; then
 note "== compute-sanitizer (memcheck, racecheck) on a small model's prefill + decode"
 for tool in memcheck racecheck; do
-  for model in mamba_hf_f32 mamba2_hf_groups; do
+  for model in mamba_hf_f32 mamba2_hf_groups mamba2_hf_groups+ssd32; do
     compute-sanitizer --tool $tool --error-exitcode 9 bin/ssmc-run models/$model.ssmc \
       --device cuda --tokens 5,6,7,8,9,10,11 --max-new-tokens 4 > /tmp/san.log 2>&1
     note "$tool ($model): exit $? $(grep -E 'ERROR SUMMARY' /tmp/san.log)"
     head -60 /tmp/san.log >> "$log"
   done
 done
+fi
 
 # torch versions differ in the last bits of some derived weights (dt bias),
 # so the regenerated files miss the checksums: timing does not depend on
 # the values, hence --no-verify.
+want bench || want ssd || want ncu || exit 0
 note "== 130m-size models (random weights regenerated here; external weights)"
 for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256"; do
-  name=${spec%%:*}
   python3 "$root/scripts/ref/make_checkpoint.py" ${spec#*:} --layout hf --d-model 768 --n-layer 24 \
-    --vocab 50277 --pad-multiple 8 --seed 3 --out /tmp/ssmc-bench/$name > /dev/null
-  for shape in "1 2048" "8 2048"; do
-    set -- $shape
-    timeout 240 bin/ssmc-bench bench/$name.ssmc --device cuda --batch $1 --prompt-len $2 \
-      --decode-tokens 64 --warmup 1 --repeat 3 --no-verify --bandwidth-gbs "$bw" \
-      > /tmp/bench.json 2> /tmp/bench.err
-    cat /tmp/bench.json >> "$bench"
-    note "$name b$1 L$2: $(python3 -c 'import json,sys
+    --vocab 50277 --pad-multiple 8 --seed 3 --out /tmp/ssmc-bench/${spec%%:*} > /dev/null
+done
+
+# One ssmc-bench run at BATCH x 2048, summarized in one line.
+bench_line() {
+  local artifact=$1 batch=$2
+  timeout 240 bin/ssmc-bench bench/$artifact.ssmc --device cuda --batch $batch --prompt-len 2048 \
+    --decode-tokens 64 --warmup 1 --repeat 3 --no-verify --bandwidth-gbs "$bw" \
+    > /tmp/bench.json 2> /tmp/bench.err
+  cat /tmp/bench.json >> "$bench"
+  note "$artifact b$batch L2048: $(python3 -c 'import json,sys
 for l in sys.stdin:
     j = json.loads(l)
     t = j.get("time_ms") or j.get("time_ms_per_step")
     f = " (%.0f%% of floor)" % (100 * j["fraction_of_floor"]) if "fraction_of_floor" in j else ""
     print(j["bench"], "%.3f ms" % t["median"], "%.1f tok/s%s" % (j["tokens_per_s"], f), end="; ")' < /tmp/bench.json) $(tail -2 /tmp/bench.err)"
-  done
-  # Where the time goes: every step alone, grouped; the top of each phase.
-  bin/ssmc-bench bench/$name.ssmc --device cuda --kernels --batch 1 --prompt-len 2048 --repeat 3 \
+}
+
+# Where the time goes: every step alone, grouped; the top of each phase.
+kernels() {
+  local artifact=$1
+  bin/ssmc-bench bench/$artifact.ssmc --device cuda --kernels --batch 1 --prompt-len 2048 --repeat 3 \
     --no-verify --bandwidth-gbs "$bw" --peak-gflops "$gflops" > /tmp/kernels.txt 2>&1
   cat /tmp/kernels.txt >> "$log"
-  bin/ssmc-bench bench/$name.ssmc --device cuda --kernels --batch 1 --prompt-len 2048 --repeat 3 \
+  bin/ssmc-bench bench/$artifact.ssmc --device cuda --kernels --batch 1 --prompt-len 2048 --repeat 3 \
     --no-verify --bandwidth-gbs "$bw" --peak-gflops "$gflops" --json >> "$bench" 2>&1
   grep -A6 -E "^(prefill|decode) " /tmp/kernels.txt
-done
+}
+
+if want bench; then
+  for name in m130 m2-130; do
+    bench_line $name 1
+    bench_line $name 8
+    kernels $name
+  done
+fi
+
+if want ssd; then
+  note "== Mamba-2 130m, SSD in chunks of Q on the GPU"
+  for q in 32 64 128 256; do
+    [[ -f bench/m2-130-ssd$q.ssmc ]] || continue
+    bench_line m2-130-ssd$q 1
+    kernels m2-130-ssd$q | grep -A3 "^prefill "
+  done
+fi
+
+# Nsight Compute on one prefill (b1 x 2048) of NCU_ARTIFACT (default
+# m2-130), kernels matching NCU_KERNELS (a regex; default the SSD stages).
+if want ncu; then
+  artifact=${NCU_ARTIFACT:-m2-130}
+  note "== ncu: $artifact, kernels /${NCU_KERNELS:-ssmc_k3_}/"
+  ncu --kernel-name "regex:${NCU_KERNELS:-ssmc_k3_}" --launch-count ${NCU_COUNT:-3} \
+    --section SpeedOfLight --section LaunchStats --section Occupancy \
+    --section WarpStateStats --section MemoryWorkloadAnalysis --section SchedulerStats \
+    bin/ssmc-bench bench/$artifact.ssmc --device cuda --batch 1 --prompt-len 2048 \
+    --decode-tokens 1 --warmup 0 --repeat 1 --no-verify > "$out/ncu.txt" 2>&1
+  note "ncu exit $? (report: ncu.txt)"
+  grep -E "ssmc_k|Duration|Registers Per|Achieved Occupancy|Theoretical Occupancy|Grid Size|Block Size|Memory Throughput|Compute \(SM\)|Stall|Issued Warp|No Eligible|L1/TEX Hit|L2 Hit" "$out/ncu.txt" | head -80
+fi

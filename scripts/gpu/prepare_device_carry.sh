@@ -27,4 +27,9 @@ for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64
   "$build/bin/ssmc-compile" /tmp/ssmc-bench/$name --target cuda --external-weights \
     -o "$carry/bench/$name.ssmc" --quiet
 done
+# Mamba-2 with SSD in chunks on the GPU, one artifact per chunk length.
+for q in 32 64 128 256; do
+  "$build/bin/ssmc-compile" /tmp/ssmc-bench/m2-130 --target cuda --external-weights \
+    --cuda-ssd-chunk $q -o "$carry/bench/m2-130-ssd$q.ssmc" --quiet
+done
 du -sh "$carry"

@@ -70,9 +70,9 @@ cl::opt<std::string> cudaChip("cuda-chip", cl::cat(category), cl::init("sm_90"),
 cl::opt<int64_t> scanChunk("cuda-scan-chunk", cl::cat(category), cl::init(128),
                           cl::desc("Mamba-1 scan on the GPU: steps per parallel chunk "
                                    "(0: one thread walks the whole sequence)"));
-cl::opt<int64_t> ssdChunk("cuda-ssd-chunk", cl::cat(category), cl::init(0),
-                          cl::desc("SSD on the GPU in parallel chunks of this many steps "
-                                   "(experimental: not yet checked on a GPU; 0: off)"));
+cl::opt<int64_t> ssdChunk("cuda-ssd-chunk", cl::cat(category), cl::init(128),
+                          cl::desc("Mamba-2 SSD on the GPU: steps per parallel chunk "
+                                   "(0: one thread walks the whole sequence)"));
 cl::opt<std::string> cudaPath("cuda-path", cl::cat(category),
                               cl::desc("CUDA toolkit for ptxas and libdevice (default: "
                                        "$CUDA_ROOT, $CUDA_HOME, $CUDA_PATH, /usr/local/cuda)"));

@@ -1,12 +1,11 @@
-// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels | FileCheck %s
-// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels | sed "/func.func \(private \)\{0,1\}@\(layer\|ssmc_k[0-9]*\)(/,/^  }$/d" | ssmc-opt --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" | FileCheck %s --check-prefix=PTX
-// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels=ssd-chunk-length=4 | FileCheck %s --check-prefix=CHUNKED
-// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels=ssd-chunk-length=4 | sed "/func.func \(private \)\{0,1\}@\(layer\|ssmc_k[0-9]*\)(/,/^  }$/d" | ssmc-opt --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" | FileCheck %s --check-prefix=CHUNKED-PTX
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels=ssd-chunk-length=0 | FileCheck %s
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels=ssd-chunk-length=0 | sed "/func.func \(private \)\{0,1\}@\(layer\|ssmc_k[0-9]*\)(/,/^  }$/d" | ssmc-opt --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" | FileCheck %s --check-prefix=PTX
 // REQUIRES: cuda-toolkit
 
 // Ops without a hand-built GPU kernel get the CPU emitter's loops, each
 // parallel nest spread over the grid in a grid-stride loop (here the
-// convolution and SSD). The twins keep the CPU kernels' names, so one
+// convolution and, without chunking, SSD; test/Passes/gpu/ssd-kernels.mlir
+// has the chunked SSD kernels). The twins keep the CPU kernels' names, so one
 // schedule drives both images.
 
 // CHECK: ssm.rms_norm {{.*}} {ssm.kernel = @[[RMS:ssmc_k[0-9]+]]}
@@ -43,31 +42,6 @@
 // CHECK: memref.alloca() : memref<32xf32>
 // CHECK-NOT: memref.alloc(
 // CHECK: gpu.return
-
-// With ssd-chunk-length, SSD is one step of three launches over chunks of L:
-// chunk states from zero (a thread per batch, chunk, head, p), the carries
-// across chunks, and the outputs recomputed; two scratch buffers, the chunk
-// states [b, ceil(L / 4), H, P, N] and the per-head dt sums.
-// CHUNKED: ssm.launches = {
-// CHUNKED-SAME: ssmc_k2 = {scratch = [
-// CHUNKED-SAME: [{div = 1 : i64, product = array<i64: 0, 0>}, {div = 4 : i64, product = array<i64: 0, 1>}, {div = 1 : i64, product = array<i64: 0, 2>}, {div = 1 : i64, product = array<i64: 0, 3>}, {div = 1 : i64, product = array<i64: 3, 3>}]
-// CHUNKED-SAME: stages = [{args = array<i64: 0, 1, 2, 3, 4, -1, -2>, block = array<i64: 128, 1, 1>, function = "ssmc_k2_states", grid_stride, grid_x = {div = 512 : i64, product = array<i64: 0, 0, 0, 2, 0, 3, 0, 1>}
-// CHUNKED-SAME: {args = array<i64: 0, 1, 2, 3, 4, -1, -2>, {{.*}}function = "ssmc_k2_carry"
-// CHUNKED-SAME: {args = array<i64: 0, 1, 2, 3, 4, -1, 5>, {{.*}}function = "ssmc_k2_outputs"
-// CHUNKED: gpu.func @ssmc_k2_states({{.*}}, %{{.*}}: memref<?x?x?x?x?xf32, {{.*}}>, %{{.*}}: memref<?x?x?xf32, {{.*}}>) kernel
-// CHUNKED: memref.alloca() : memref<32xf32>
-// CHUNKED: gpu.grid_dim  x
-// CHUNKED: math.exp
-// CHUNKED: scf.if
-// CHUNKED: gpu.func @ssmc_k2_carry(
-// CHUNKED: scf.for
-// CHUNKED: math.exp
-// CHUNKED: gpu.func @ssmc_k2_outputs(
-// CHUNKED-NOT: memref.alloc(
-// CHUNKED: gpu.return
-// CHUNKED-PTX: .visible .entry ssmc_k2_states(
-// CHUNKED-PTX: .visible .entry ssmc_k2_carry(
-// CHUNKED-PTX: .visible .entry ssmc_k2_outputs(
 
 // PTX: .visible .entry ssmc_k{{[0-9]+}}(
 // PTX: .shared .align {{[0-9]+}} .b8 {{.*}}[1024]
