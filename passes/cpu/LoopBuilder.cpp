@@ -155,6 +155,11 @@ Value LoopBuilder::sub(Value x, Value y) { return arith::SubFOp::create(b, loc, 
 Value LoopBuilder::mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
 Value LoopBuilder::div(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }
 Value LoopBuilder::exp(Value x) { return math::ExpOp::create(b, loc, x); }
+Value LoopBuilder::fma(Value x, Value y, Value acc) {
+  if (onGpu())
+    return math::FmaOp::create(b, loc, x, y, acc);
+  return add(mul(x, y), acc);
+}
 Value LoopBuilder::max(Value x, Value y) { return arith::MaximumFOp::create(b, loc, x, y); }
 Value LoopBuilder::min(Value x, Value y) { return arith::MinimumFOp::create(b, loc, x, y); }
 

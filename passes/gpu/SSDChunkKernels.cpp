@@ -92,21 +92,20 @@ public:
     return row;
   }
 
-  // s_i = decay * s_i + dx * B(n_i) for each register i.
-  SmallVector<Value> update(ValueRange st, Value decay, Value dx,
-                            llvm::function_ref<Value(Value)> bAt) {
+  // s_i = decay * s_i + dx * B_i for each register i.
+  SmallVector<Value> update(ValueRange st, Value decay, Value dx, ValueRange bRow) {
     SmallVector<Value> next;
     for (int64_t i = 0; i < k; ++i)
-      next.push_back(lb.fma(dx, bAt(n(i)), lb.mul(decay, st[i])));
+      next.push_back(lb.fma(dx, bRow[i], lb.mul(decay, st[i])));
     return next;
   }
 
   // C . s over the whole row: this lane's part, then a butterfly over the
   // row's S lanes (every lane of the row ends with the sum).
-  Value rowDot(ValueRange st, llvm::function_ref<Value(Value)> cAt) {
+  Value rowDot(ValueRange st, ValueRange cRow) {
     Value acc = lb.f32(0.0);
     for (int64_t i = 0; i < k; ++i)
-      acc = lb.fma(cAt(n(i)), st[i], acc);
+      acc = lb.fma(cRow[i], st[i], acc);
     for (int64_t offset = s / 2; offset > 0; offset /= 2) {
       auto shuffle = gpu::ShuffleOp::create(lb.builder(), lb.location(), acc, int32_t(offset),
                                             int32_t(kWarp), gpu::ShuffleMode::XOR);
@@ -185,11 +184,14 @@ struct SSDKernel {
                                   op.getDtMin().convertToFloat(),
                                   op.getDtMax().convertToFloat());
       Value xv = lb.load(x, {bi, t, h, pc});
+      SmallVector<Value> bRow = lanes.loadRow([&](Value k) { return lb.load(bm, {bi, t, g, k}); });
+      SmallVector<Value> cRow;
+      if (y)
+        cRow = lanes.loadRow([&](Value k) { return lb.load(cm, {bi, t, g, k}); });
       SmallVector<Value> next =
-          lanes.update(it.drop_back(), lb.exp(lb.mul(step, ah)), lb.mul(step, xv),
-                       [&](Value k) { return lb.load(bm, {bi, t, g, k}); });
+          lanes.update(it.drop_back(), lb.exp(lb.mul(step, ah)), lb.mul(step, xv), bRow);
       if (y) {
-        Value acc = lanes.rowDot(next, [&](Value k) { return lb.load(cm, {bi, t, g, k}); });
+        Value acc = lanes.rowDot(next, cRow);
         lanes.onRowLeader(real, [&] {
           Value out = dH ? lb.fma(dH, xv, acc) : acc;
           if (z)
@@ -325,14 +327,15 @@ LogicalResult ssm::buildHeadStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp mod
                                 op.getDtMax().convertToFloat());
     Value xv = lb.load(x, {bi, h, pc});
     SmallVector<Value> old = lanes.loadRow([&](Value k) { return lb.load(state, {bi, h, pc, k}); });
+    SmallVector<Value> bRow = lanes.loadRow([&](Value k) { return lb.load(bm, {bi, g, k}); });
+    SmallVector<Value> cRow = lanes.loadRow([&](Value k) { return lb.load(cm, {bi, g, k}); });
     SmallVector<Value> next =
-        lanes.update(old, lb.exp(lb.mul(step, lb.load(a, {h}))), lb.mul(step, xv),
-                     [&](Value k) { return lb.load(bm, {bi, g, k}); });
+        lanes.update(old, lb.exp(lb.mul(step, lb.load(a, {h}))), lb.mul(step, xv), bRow);
     lanes.when(real, [&] {
       for (int64_t i = 0; i < lanes.k; ++i)
         lb.store(next[i], newState, {bi, h, pc, lanes.n(i)});
     });
-    Value acc = lanes.rowDot(next, [&](Value k) { return lb.load(cm, {bi, g, k}); });
+    Value acc = lanes.rowDot(next, cRow);
     lanes.onRowLeader(real, [&] {
       Value out = d ? lb.fma(lb.load(d, {h}), xv, acc) : acc;
       if (z)

@@ -34,7 +34,7 @@
 // CHECK: scf.for {{.*}} step
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32)
 // CHECK: math.exp
-// CHECK-COUNT-4: arith.addf
+// CHECK-COUNT-4: math.fma
 // CHECK: scf.yield
 // CHECK: scf.if
 // CHECK-COUNT-4: memref.store
@@ -48,7 +48,7 @@
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32)
 // CHECK: math.exp
 // CHECK: memref.store
-// CHECK: arith.addf
+// CHECK: math.fma
 // CHECK: gpu.return
 
 // Outputs: the chunk walked again from the state entering it; C . s summed
@@ -66,11 +66,12 @@
 // CHECK: memref.store
 // CHECK: gpu.return
 
-// The decode step: each lane loads its 4 states, updates them and stores
-// them for real rows (new_state may alias state), then the same butterfly.
+// The decode step: each lane loads its 4 states, B and C before any use,
+// stores the new states for real rows (new_state may alias state), then the
+// same butterfly.
 // CHECK-LABEL: gpu.func @ssmc_k1(
 // CHECK-NOT: memref.alloca
-// CHECK-COUNT-4: memref.load
+// CHECK-COUNT-12: memref.load
 // CHECK: scf.if
 // CHECK-COUNT-4: memref.store
 // CHECK: gpu.shuffle  xor
@@ -79,9 +80,10 @@
 // CHECK-NOT: gpu.shuffle
 // CHECK: gpu.return
 
-// In the lowered kernels: warp butterflies, no local memory.
+// In the lowered kernels: warp butterflies, fused multiply-adds, no local memory.
 // PTX-NOT: .local
 // PTX: .visible .entry ssmc_k0_states(
+// PTX: fma.rn.f32
 // PTX: .visible .entry ssmc_k0_carry(
 // PTX: .visible .entry ssmc_k0_outputs(
 // PTX: shfl.sync.bfly.b32
