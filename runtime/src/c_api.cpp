@@ -110,6 +110,22 @@ ssmc_status ssmc_prefill(ssmc_session *session, const int32_t *tokens,
   });
 }
 
+ssmc_status ssmc_prefill_sequence(ssmc_session *session, int64_t sequence,
+                                  const int32_t *tokens, int64_t length) {
+  return guard([&] {
+    require(session, "session");
+    session->session->prefillSequence(sequence, tokens, length);
+  });
+}
+
+ssmc_status ssmc_prefill_varlen(ssmc_session *session, const int32_t *tokens,
+                                const int64_t *lengths) {
+  return guard([&] {
+    require(session, "session");
+    session->session->prefillVarlen(tokens, lengths);
+  });
+}
+
 ssmc_status ssmc_decode(ssmc_session *session, const int32_t *tokens) {
   return guard([&] {
     require(session, "session");

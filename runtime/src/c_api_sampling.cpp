@@ -65,6 +65,15 @@ ssmc_status ssmc_sampler_reset(ssmc_sampler *sampler) {
   });
 }
 
+ssmc_status ssmc_sampler_restart_sequence(ssmc_sampler *sampler, int64_t sequence,
+                                         uint64_t seed, const int32_t *tokens,
+                                         int64_t length) {
+  return guard([&] {
+    require(sampler, "sampler");
+    sampler->sampler->restartSequence(sequence, seed, tokens, length);
+  });
+}
+
 ssmc_status ssmc_sampler_observe(ssmc_sampler *sampler, const int32_t *tokens,
                                  int64_t length) {
   return guard([&] {

@@ -58,6 +58,19 @@ void Sampler::reset() {
   }
 }
 
+void Sampler::restartSequence(int64_t b, uint64_t seed, const int32_t *tokens,
+                              int64_t length) {
+  if (b < 0 || b >= batch())
+    bad("sequence " + std::to_string(b) + " is outside [0, " + std::to_string(batch()) + ")");
+  if (length < 0 || (!tokens && length > 0))
+    bad("restart: bad token array");
+  rngs_[static_cast<size_t>(b)].reseed(seed);
+  auto &seen = seen_[static_cast<size_t>(b)];
+  seen.clear();
+  if (params_.repetitionPenalty != 1.0)
+    seen.insert(tokens, tokens + length);
+}
+
 void Sampler::observe(const int32_t *tokens, int64_t length) {
   if (length < 0 || (!tokens && length > 0))
     bad("observe: bad token array");

@@ -38,6 +38,9 @@ public:
   void sample(const float *logits, int64_t rowStride, int64_t vocab, int32_t *out);
   // Restarts the RNG streams and forgets the seen tokens.
   void reset();
+  // Sequence b starts over (a new sequence in its slot): its stream from
+  // `seed`, its seen tokens only `tokens` [length] (its prompt).
+  void restartSequence(int64_t b, uint64_t seed, const int32_t *tokens, int64_t length);
 
 private:
   int32_t sampleRow(const float *row, int64_t vocab, int64_t b);

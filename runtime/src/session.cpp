@@ -168,6 +168,7 @@ void Session::execute(Plan &plan) {
     steps();
   last_ = &plan;
   logitsStale_ = true;
+  rowsCurrent_ = false;
 }
 
 Session::Plan &Session::stage(const int32_t *tokens, int64_t length) {
@@ -227,11 +228,16 @@ std::vector<StepTime> Session::profile(const int32_t *tokens, int64_t length) {
   }
   last_ = &plan;
   logitsStale_ = true;
+  rowsCurrent_ = false;
   return out;
 }
 
 const float *Session::logits(std::vector<int64_t> &shape) const {
   shape.clear();
+  if (rowsCurrent_) {
+    shape = {batch_, model_->manifest().model.paddedVocabSize};
+    return rows_.data();
+  }
   if (!last_)
     return nullptr;
   int idx = last_->ep->logits;

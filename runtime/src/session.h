@@ -39,8 +39,20 @@ public:
   // Runs one prefill (length >= 1, tokens [B, L]) or decode step (length 0,
   // tokens [B]) a step at a time, each timed alone on the device.
   std::vector<StepTime> profile(const int32_t *tokens, int64_t length);
+  // Prefills tokens [L] as sequence `b` alone, in a batch-1 session of the
+  // same model kept for the purpose (session_sequences.cpp): b's state is
+  // replaced, the other sequences' state is untouched. Afterwards logits()
+  // is [B, padded_vocab], every sequence's next-token logits: b's from this
+  // prefill, the others' as they were. Prompts of different lengths thus
+  // prefill without padding (varlen), and a new sequence can take the slot
+  // of a finished one while the others keep decoding (continuous batching).
+  void prefillSequence(int64_t b, const int32_t *tokens, int64_t length);
+  // prefillSequence for every b from lengths[b] tokens, the prompts one
+  // after another in `tokens`; every length and id is checked first.
+  void prefillVarlen(const int32_t *tokens, const int64_t *lengths);
   // The logits of the last prefill/decode (host memory, valid until the next
-  // call); nullptr before any call.
+  // call), or the [B, padded_vocab] rows after prefillSequence; nullptr
+  // before any call.
   const float *logits(std::vector<int64_t> &shape) const;
 
   size_t stateBytes(const std::string &name) const;
@@ -62,6 +74,9 @@ private:
   // Checks the tokens, binds the plan (length 0: decode) and copies them in.
   Plan &stage(const int32_t *tokens, int64_t length);
   void checkTokens(const int32_t *tokens, int64_t count, int64_t length) const;
+  // Every sequence's next-token logits [B, padded_vocab] (zeros for a
+  // sequence never run).
+  std::vector<float> nextTokenLogits() const;
   void execute(Plan &plan);
   int stateIndex(const std::string &name) const;
 
@@ -74,6 +89,10 @@ private:
   // Host copy of the last logits when the backend's memory is on a device.
   mutable std::vector<float> hostLogits_;
   mutable bool logitsStale_ = true;
+  // prefillSequence's helper session (batch 1) and the logits rows it left.
+  std::unique_ptr<Session> single_;
+  std::vector<float> rows_;
+  bool rowsCurrent_ = false;
 };
 
 } // namespace ssmc

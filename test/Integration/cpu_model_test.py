@@ -151,7 +151,10 @@ class GenerationTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        from ssmc_generate_py import generate, snapshot_fork, snapshot_save  # noqa: F401
+        from ssmc_generate_py import (generate, prefill_sequence, prefill_varlen, snapshot_fork,
+                                      snapshot_save)
+        cls.varlen = staticmethod(prefill_varlen)
+        cls.one_sequence = staticmethod(prefill_sequence)
         cls.gen = staticmethod(generate)
         cls.fork = staticmethod(snapshot_fork)
         cls.save = staticmethod(snapshot_save)
@@ -193,6 +196,62 @@ class GenerationTest(unittest.TestCase):
                     np.testing.assert_array_equal(got[b], w, err_msg=f"{name} fork slot {b}")
             orig.close()
             forked.close()
+
+    def test_varlen_prefill_matches_reference(self):
+        """Prompts of 7, 1 and 12 tokens in one session, no padding: each
+        sequence's next-token logits and states equal the reference run of
+        that prompt alone, and decoding on continues each one exactly."""
+        for name, ckpt in self.artifacts.items():
+            gen = np.random.default_rng(23)
+            full = [list(gen.integers(0, 1003, size=n + 2)) for n in (7, 1, 12)]
+            prompts = [seq[:-2] for seq in full]
+            ref = mamba_ref.load(ckpt)
+            sess = Session(self.rt, ckpt + ".ssmc", 3)
+            got = self.varlen(sess, prompts)
+            self.assertEqual(got.shape[0], 3)
+            for b, prompt in enumerate(prompts):
+                logits, states = ref.prefill(torch.tensor([prompt], dtype=torch.int64))
+                self.assertLess(rel_err(got[b], logits[0, -1].numpy()), 1e-4, f"{name} seq {b}")
+                for i, st in enumerate(states):
+                    for kind, key in (("conv_state", "conv"), ("ssm_state", "ssm")):
+                        want = st[key].numpy()
+                        mine = sess.state(f"layers.{i}.{kind}", (3,) + want.shape[1:])[b:b + 1]
+                        self.assertLess(rel_err(mine, want), 1e-4, f"{name} seq {b} {kind} {i}")
+            for step in range(2):
+                got = sess.decode(np.array([seq[len(p) + step] for seq, p in zip(full, prompts)]))
+                for b, (seq, p) in enumerate(zip(full, prompts)):
+                    logits, _ = ref.prefill(torch.tensor([seq[:len(p) + step + 1]], dtype=torch.int64))
+                    self.assertLess(rel_err(got[b], logits[0, -1].numpy()), 1e-4,
+                                    f"{name} seq {b} decode {step}")
+            sess.close()
+
+    def test_new_sequence_joins_a_running_batch(self):
+        """Continuous batching: sequence 1 is replaced by a new prompt between
+        decode steps; it then decodes like that prompt alone, and sequence 0
+        goes on exactly (bit for bit) as if nothing had happened."""
+        for name, ckpt in self.artifacts.items():
+            prompt = self.prompts(2, 6)
+            steps = [np.array([5, 9]), np.array([1, 400]), np.array([77, 2])]
+            alone = Session(self.rt, ckpt + ".ssmc", 2)
+            alone.prefill(prompt)
+            want0 = [alone.decode(t)[0] for t in steps]
+            alone.close()
+            newcomer = [11, 3, 900, 42]
+            single = Session(self.rt, ckpt + ".ssmc", 1)
+            single.prefill(np.array([newcomer]))
+            want1 = [single.decode(np.array([t[1]]))[0] for t in steps[1:]]
+            single.close()
+
+            sess = Session(self.rt, ckpt + ".ssmc", 2)
+            sess.prefill(prompt)
+            np.testing.assert_array_equal(sess.decode(steps[0])[0], want0[0])
+            rows = self.one_sequence(sess, 1, newcomer)
+            np.testing.assert_array_equal(rows[0], want0[0], err_msg=f"{name}: seq 0 logits kept")
+            for t, w0, w1 in zip(steps[1:], want0[1:], want1):
+                got = sess.decode(t)
+                np.testing.assert_array_equal(got[0], w0, err_msg=f"{name}: seq 0 disturbed")
+                self.assertLess(rel_err(got[1], w1), 1e-6, f"{name}: newcomer")
+            sess.close()
 
     def test_greedy_matches_reference_argmax(self):
         for name, ckpt in self.artifacts.items():

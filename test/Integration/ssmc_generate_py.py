@@ -61,3 +61,30 @@ def snapshot_fork(sess, snap, sequences):
     _bind(lib)
     seqs = (ctypes.c_int64 * len(sequences))(*sequences)
     sess.rt.check(lib.ssmc_snapshot_fork(sess.session, snap, ctypes.sizeof(snap), seqs, len(sequences)))
+
+
+def prefill_varlen(sess, prompts):
+    """Each sequence prefilled from its own prompt (a list of id lists, one per
+    sequence, lengths may differ); returns the [batch, padded_vocab] logits."""
+    lib = sess.rt.lib
+    tokens = np.ascontiguousarray(np.concatenate([np.asarray(p) for p in prompts]), dtype=np.int32)
+    lengths = np.array([len(p) for p in prompts], dtype=np.int64)
+    lib.ssmc_prefill_varlen.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int32),
+                                        ctypes.POINTER(ctypes.c_int64)]
+    sess.rt.check(lib.ssmc_prefill_varlen(sess.session,
+                                          tokens.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
+                                          lengths.ctypes.data_as(ctypes.POINTER(ctypes.c_int64))))
+    return sess._logits()
+
+
+def prefill_sequence(sess, sequence, prompt):
+    """Sequence `sequence` alone from `prompt` (a list of ids); returns the
+    [batch, padded_vocab] next-token logits of every sequence."""
+    lib = sess.rt.lib
+    tokens = np.ascontiguousarray(prompt, dtype=np.int32)
+    lib.ssmc_prefill_sequence.argtypes = [ctypes.c_void_p, ctypes.c_int64,
+                                          ctypes.POINTER(ctypes.c_int32), ctypes.c_int64]
+    sess.rt.check(lib.ssmc_prefill_sequence(sess.session, sequence,
+                                            tokens.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
+                                            len(tokens)))
+    return sess._logits()

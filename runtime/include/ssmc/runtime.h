@@ -87,6 +87,21 @@ SSMC_API void ssmc_session_free(ssmc_session *session);
  * against [0, vocab_size) before any step runs. */
 SSMC_API ssmc_status ssmc_prefill(ssmc_session *session, const int32_t *tokens,
                                   int64_t length);
+/* Prefills tokens[length] (length >= 1) as sequence `sequence` alone: its
+ * state is replaced; every other sequence keeps its state and its next-token
+ * logits. ssmc_logits then gives [batch, padded_vocab], each sequence's
+ * next-token logits, and ssmc_decode / ssmc_generate (length 0) go on from
+ * there. Prompts of different lengths prefill this way with no padding, and
+ * a new sequence can start in the slot of a finished one while the others
+ * keep decoding (continuous batching). The work runs in a batch-1 session
+ * the session keeps for it. */
+SSMC_API ssmc_status ssmc_prefill_sequence(ssmc_session *session, int64_t sequence,
+                                           const int32_t *tokens, int64_t length);
+/* Prefills sequence b from lengths[b] tokens (each >= 1); tokens holds the
+ * prompts one after another. Every length and id is checked before any work;
+ * then as ssmc_prefill_sequence for each b. */
+SSMC_API ssmc_status ssmc_prefill_varlen(ssmc_session *session, const int32_t *tokens,
+                                         const int64_t *lengths);
 /* tokens: batch ids, one per sequence; updates the state in place. */
 SSMC_API ssmc_status ssmc_decode(ssmc_session *session, const int32_t *tokens);
 
@@ -167,6 +182,12 @@ SSMC_API ssmc_status ssmc_sampler_create(const ssmc_sampler_params *params,
 SSMC_API void ssmc_sampler_free(ssmc_sampler *sampler);
 /* Restart the RNG streams from the seeds and forget the seen tokens. */
 SSMC_API ssmc_status ssmc_sampler_reset(ssmc_sampler *sampler);
+/* A new sequence in slot `sequence` (continuous batching): its RNG stream
+ * restarts from `seed` and its seen tokens become tokens[length] (its
+ * prompt); the other sequences are untouched. */
+SSMC_API ssmc_status ssmc_sampler_restart_sequence(ssmc_sampler *sampler, int64_t sequence,
+                                                   uint64_t seed, const int32_t *tokens,
+                                                   int64_t length);
 /* Mark tokens [batch, length] as seen (e.g. the prompt), for the penalty. */
 SSMC_API ssmc_status ssmc_sampler_observe(ssmc_sampler *sampler,
                                           const int32_t *tokens, int64_t length);

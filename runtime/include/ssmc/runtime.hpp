@@ -73,6 +73,21 @@ public:
   void decode(const std::vector<int32_t> &tokens) {
     check(ssmc_decode(handle_.get(), tokens.data()));
   }
+  // One sequence alone (continuous batching); logits() is then [B, V].
+  void prefillSequence(int64_t sequence, const std::vector<int32_t> &tokens) {
+    check(ssmc_prefill_sequence(handle_.get(), sequence, tokens.data(),
+                                static_cast<int64_t>(tokens.size())));
+  }
+  // Every sequence from its own prompt (lengths may differ).
+  void prefillVarlen(const std::vector<std::vector<int32_t>> &prompts) {
+    std::vector<int32_t> tokens;
+    std::vector<int64_t> lengths;
+    for (const auto &p : prompts) {
+      tokens.insert(tokens.end(), p.begin(), p.end());
+      lengths.push_back(static_cast<int64_t>(p.size()));
+    }
+    check(ssmc_prefill_varlen(handle_.get(), tokens.data(), lengths.data()));
+  }
   Logits logits() const {
     Logits l;
     int64_t dims[SSMC_MAX_RANK];
@@ -155,6 +170,10 @@ public:
     check(ssmc_sample_logits(handle_.get(), logits, rowStride, vocab, out));
   }
   void reset() { check(ssmc_sampler_reset(handle_.get())); }
+  void restartSequence(int64_t sequence, uint64_t seed, const std::vector<int32_t> &prompt) {
+    check(ssmc_sampler_restart_sequence(handle_.get(), sequence, seed, prompt.data(),
+                                        static_cast<int64_t>(prompt.size())));
+  }
 
 private:
   struct Free {

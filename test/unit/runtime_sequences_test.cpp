@@ -1,0 +1,154 @@
+// One sequence of a batch prefilled alone (ssmc_prefill_sequence) and
+// variable-length prefill (ssmc_prefill_varlen) on the toy artifact: the
+// sequence's state and next-token logits equal a run of its prompt alone,
+// the others are untouched, and bad calls change nothing and say why.
+// (Real models against the PyTorch reference: test/Integration.)
+#include "runtime_ToyKernels.h"
+
+#include "ssmc/runtime.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+using namespace rt_test;
+
+namespace {
+
+class RuntimeSequences : public ::testing::Test {
+protected:
+  void SetUp() override {
+    path_ = writeToyArtifact(dir_);
+    if (path_.empty())
+      GTEST_SKIP() << "no working C compiler (cc): cannot build the toy kernels";
+    model_ = std::make_unique<ssmc::Model>(path_);
+  }
+  // Sequence b's next-token logits (the last position of its row).
+  static std::vector<float> next(const ssmc::Session &s, int64_t b) {
+    ssmc::Logits l = s.logits();
+    int64_t v = l.shape.back(), perSeq = 1;
+    for (size_t i = 1; i < l.shape.size(); ++i)
+      perSeq *= l.shape[i];
+    const float *end = l.data + (b + 1) * perSeq;
+    return std::vector<float>(end - v, end);
+  }
+  static std::vector<float> state(const ssmc::Session &s, int64_t b) {
+    auto bytes = s.readState("h");
+    std::vector<float> h(bytes.size() / 4);
+    std::memcpy(h.data(), bytes.data(), bytes.size());
+    return std::vector<float>(h.begin() + b * kD, h.begin() + (b + 1) * kD);
+  }
+  // A prompt run alone in a batch-1 session.
+  struct Alone {
+    std::vector<float> logits, h;
+  };
+  Alone alone(const std::vector<int32_t> &prompt) {
+    ssmc::Session one(*model_, 1);
+    one.prefill(prompt, static_cast<int64_t>(prompt.size()));
+    return {next(one, 0), state(one, 0)};
+  }
+  TempDir dir_;
+  std::string path_;
+  std::unique_ptr<ssmc::Model> model_;
+};
+
+TEST_F(RuntimeSequences, VarlenEqualsEachPromptAlone) {
+  std::vector<std::vector<int32_t>> prompts{{1, 2, 3}, {4}, {0, 3}};
+  ssmc::Session s(*model_, 3);
+  s.prefillVarlen(prompts);
+  EXPECT_EQ(s.logits().shape, (std::vector<int64_t>{3, kPadded}));
+  for (int64_t b = 0; b < 3; ++b) {
+    Alone a = alone(prompts[static_cast<size_t>(b)]);
+    EXPECT_EQ(next(s, b), a.logits) << "sequence " << b;
+    EXPECT_EQ(state(s, b), a.h) << "sequence " << b;
+  }
+}
+
+TEST_F(RuntimeSequences, OneSequenceLeavesTheOthersAlone) {
+  ssmc::Session s(*model_, 3);
+  s.prefill({1, 2, 3, 4, 0, 1}, 2);
+  s.decode({2, 3, 4});
+  std::vector<std::vector<float>> logitsBefore, stateBefore;
+  for (int64_t b = 0; b < 3; ++b) {
+    logitsBefore.push_back(next(s, b));
+    stateBefore.push_back(state(s, b));
+  }
+  s.prefillSequence(1, {3, 3, 1, 0});
+  Alone a = alone({3, 3, 1, 0});
+  EXPECT_EQ(next(s, 1), a.logits);
+  EXPECT_EQ(state(s, 1), a.h);
+  for (int64_t b : {0, 2}) {
+    EXPECT_EQ(next(s, b), logitsBefore[static_cast<size_t>(b)]) << "sequence " << b;
+    EXPECT_EQ(state(s, b), stateBefore[static_cast<size_t>(b)]) << "sequence " << b;
+  }
+  // Decoding goes on from there: the newcomer like its prompt + token alone.
+  s.decode({1, 2, 1});
+  ssmc::Session one(*model_, 1);
+  one.prefill({3, 3, 1, 0}, 4);
+  one.decode({2});
+  EXPECT_EQ(next(s, 1), next(one, 0));
+  EXPECT_EQ(s.logits().shape, (std::vector<int64_t>{3, kPadded}));
+}
+
+TEST_F(RuntimeSequences, BadCallsChangeNothingAndSayWhy) {
+  ssmc::Session s(*model_, 2);
+  s.prefill({1, 2, 3, 4}, 2);
+  auto h0 = state(s, 0), h1 = state(s, 1);
+  auto expect = [](ssmc_status got, ssmc_status want, const std::string &msg) {
+    EXPECT_EQ(got, want);
+    EXPECT_NE(std::string(ssmc_last_error()).find(msg), std::string::npos) << ssmc_last_error();
+  };
+  int32_t ok[] = {1, 2}, bad[] = {1, 9};
+  expect(ssmc_prefill_sequence(s.get(), 2, ok, 2), SSMC_ERROR_INVALID_ARGUMENT,
+         "sequence 2 is outside [0, 2)");
+  expect(ssmc_prefill_sequence(s.get(), 0, ok, 0), SSMC_ERROR_INVALID_ARGUMENT,
+         "sequence 0: a prompt needs at least one token");
+  expect(ssmc_prefill_sequence(s.get(), 1, bad, 2), SSMC_ERROR_BAD_INPUT,
+         "token 9 at tokens[1]");
+  int32_t tokens[] = {1, 2, 3, 4, 9};
+  int64_t lengths[] = {2, 3};
+  expect(ssmc_prefill_varlen(s.get(), tokens, lengths), SSMC_ERROR_BAD_INPUT,
+         "token 9 (sequence 1, position 2) is outside the vocabulary [0, 5)");
+  int64_t empty[] = {0, 5};
+  expect(ssmc_prefill_varlen(s.get(), tokens, empty), SSMC_ERROR_INVALID_ARGUMENT,
+         "sequence 0 has length 0");
+  expect(ssmc_prefill_varlen(s.get(), nullptr, lengths), SSMC_ERROR_INVALID_ARGUMENT,
+         "tokens or lengths is null");
+  expect(ssmc_prefill_sequence(nullptr, 0, ok, 2), SSMC_ERROR_INVALID_ARGUMENT,
+         "session is null");
+  EXPECT_EQ(state(s, 0), h0);
+  EXPECT_EQ(state(s, 1), h1);
+}
+
+TEST(RuntimeSamplerRestart, ANewSequenceSamplesLikeItsSeedAlone) {
+  ssmc_sampler_params p;
+  ssmc_sampler_params_init(&p);
+  p.temperature = 1.0;
+  p.repetition_penalty = 1.5;
+  std::vector<float> logits(2 * 8);
+  for (size_t i = 0; i < logits.size(); ++i)
+    logits[i] = 0.25f * float(i % 8);
+  ssmc::Sampler batch(p, 2);
+  int32_t out[2];
+  batch.observe({1, 2, 3, 4}, 2);
+  batch.sampleLogits(logits.data(), 8, 5, out); // sequence 1's stream moves on
+  batch.restartSequence(1, 77, {4});
+
+  p.seed = 77; // what the newcomer would draw alone with its seed and prompt
+  ssmc::Sampler single(p, 1);
+  single.observe({4}, 1);
+  std::vector<int32_t> got, want;
+  for (int i = 0; i < 20; ++i) {
+    batch.sampleLogits(logits.data(), 8, 5, out);
+    got.push_back(out[1]);
+    int32_t one;
+    single.sampleLogits(logits.data(), 8, 5, &one);
+    want.push_back(one);
+  }
+  EXPECT_EQ(got, want);
+
+  ssmc_status s = ssmc_sampler_restart_sequence(nullptr, 0, 0, nullptr, 0);
+  EXPECT_EQ(s, SSMC_ERROR_INVALID_ARGUMENT);
+}
+
+} // namespace
