@@ -23,7 +23,12 @@ const char *kUsage =
     "  --batch-tokens \"1,2;3,4\" prompts of several sequences (';' between rows,\n"
     "                          all rows of the same length)\n"
     "  --batch-file FILE       one comma-separated prompt per line; lengths may\n"
-    "                          differ (each length runs as its own batch)\n"
+    "                          differ (each prompt is prefilled alone into a\n"
+    "                          batch slot: no padding)\n"
+    "  --max-batch N           sequences decoded together (default: all the\n"
+    "                          prompts); with more prompts than N, a slot whose\n"
+    "                          sequence ends takes the next prompt while the\n"
+    "                          others go on (continuous batching)\n"
     "  --prompt TEXT           text, tokenized with the model's tokenizer; the\n"
     "                          generated text is streamed to stdout\n"
     "modes:\n"
@@ -258,6 +263,15 @@ std::optional<Options> parseArgs(int argc, char **argv, std::string &error) {
         return std::nullopt;
       }
       (arg == "--perplexity" ? o.perplexityText : o.perplexityTokens) = value;
+    } else if (arg == "--max-batch") {
+      if (!takeValue())
+        return std::nullopt;
+      auto v = parseInt(value, 1, 1 << 20);
+      if (!v) {
+        error = "--max-batch: expected an integer in [1, 1048576], got \"" + value + "\"";
+        return std::nullopt;
+      }
+      o.maxBatch = *v;
     } else if (arg == "--context") {
       if (!takeValue())
         return std::nullopt;

@@ -22,6 +22,7 @@ struct Options {
   bool interactive = false;     // --interactive: prompts from stdin, one turn per line
   bool resetEachTurn = false;   // --reset-each-turn: turns do not share state
   int64_t maxNewTokens = 16;
+  int64_t maxBatch = 0; // --max-batch: batch slots (0: one per prompt)
   std::string dumpLogits;
   int threads = 0;
   bool verify = true;

@@ -4,6 +4,7 @@
 // 0 ok, 1 usage/bad input, 2 bad input file or artifact, 3 runtime failure
 // (see kUsage and docs/cli.md).
 #include "args.h"
+#include "continuous.h"
 #include "npy.h"
 #include "perplexity.h"
 #include "report.h"
@@ -15,7 +16,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
-#include <map>
+#include <algorithm>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -512,24 +513,28 @@ int main(int argc, char **argv) {
                                 ") is outside the vocabulary [0, " +
                                 std::to_string(info.vocab_size) + ")");
 
-  // The runtime has no varlen prefill yet: each prompt length is one batch.
-  std::map<size_t, std::vector<size_t>> groups;
-  std::vector<size_t> order; // lengths in first-seen order
-  for (size_t i = 0; i < o.prompts.size(); ++i) {
-    auto &g2 = groups[o.prompts[i].size()];
-    if (g2.empty())
-      order.push_back(o.prompts[i].size());
-    g2.push_back(i);
-  }
-  if (groups.size() > 1 && !o.dumpLogits.empty())
-    return fail(kUsage, "--dump-logits needs prompts of one length (got " +
-                            std::to_string(groups.size()) + " lengths)");
-
+  // Prompts of one length that fit the batch prefill together; anything
+  // else goes through batch slots, each prompt prefilled alone into its slot.
   std::vector<ssmc_run::SequenceResult> results(o.prompts.size());
   ssmc_run::Timings t;
-  for (size_t len : order)
-    if (int rc = runGroup(o, g.model, detok.get(), groups[len], o.prompts, results, t))
+  const int64_t prompts = static_cast<int64_t>(o.prompts.size());
+  const int64_t slots = o.maxBatch > 0 ? std::min(o.maxBatch, prompts) : prompts;
+  bool oneLength = true;
+  for (const auto &p : o.prompts)
+    oneLength = oneLength && p.size() == o.prompts[0].size();
+  if (oneLength && slots == prompts) {
+    std::vector<size_t> all(o.prompts.size());
+    for (size_t i = 0; i < all.size(); ++i)
+      all[i] = i;
+    if (int rc = runGroup(o, g.model, detok.get(), all, o.prompts, results, t))
       return rc;
+  } else {
+    if (!o.dumpLogits.empty())
+      return fail(kUsage, "--dump-logits needs prompts of one length decoded in one batch "
+                          "(no --max-batch below the number of prompts)");
+    if ((s = ssmc_run::runContinuous(o, g.model, o.prompts, slots, results, t)) != SSMC_OK)
+      return fail(exitFor(s), ssmc_last_error());
+  }
   if (detok) {
     if (int rc = streamText(detok.get(), -1, error))
       return fail(rc, error);

@@ -1,0 +1,117 @@
+// See continuous.h.
+#include "continuous.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+
+namespace ssmc_run {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double msSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+struct SessionFree {
+  void operator()(ssmc_session *s) const { ssmc_session_free(s); }
+};
+struct SamplerFree {
+  void operator()(ssmc_sampler *s) const { ssmc_sampler_free(s); }
+};
+
+} // namespace
+
+ssmc_status runContinuous(const Options &o, ssmc_model *model,
+                          const std::vector<std::vector<int32_t>> &prompts, int64_t slots,
+                          std::vector<SequenceResult> &results, Timings &t) {
+  const int64_t count = static_cast<int64_t>(prompts.size());
+  const int64_t batch = std::min(slots, count);
+  results.assign(prompts.size(), SequenceResult{});
+  for (size_t i = 0; i < prompts.size(); ++i)
+    results[i].promptLength = prompts[i].size();
+  if (batch < 1)
+    return SSMC_OK;
+
+  ssmc_session *rawSession = nullptr;
+  ssmc_status s = ssmc_session_create(model, batch, &rawSession);
+  if (s != SSMC_OK)
+    return s;
+  std::unique_ptr<ssmc_session, SessionFree> session(rawSession);
+  ssmc_sampler_params p;
+  ssmc_sampler_params_init(&p);
+  p.temperature = o.temperature;
+  p.top_k = static_cast<int32_t>(o.topK);
+  p.top_p = o.topP;
+  p.min_p = o.minP;
+  p.repetition_penalty = o.repetitionPenalty;
+  ssmc_sampler *rawSampler = nullptr;
+  if ((s = ssmc_sampler_create(&p, batch, &rawSampler)) != SSMC_OK)
+    return s;
+  std::unique_ptr<ssmc_sampler, SamplerFree> sampler(rawSampler);
+
+  // Slot b runs prompt owner[b] (-1: idle). Starting a prompt prefills it
+  // alone into its slot and restarts the slot's sampler row.
+  std::vector<int64_t> owner(static_cast<size_t>(batch), -1);
+  int64_t next = 0;
+  auto start = [&](int64_t b) -> ssmc_status {
+    const std::vector<int32_t> &prompt = prompts[static_cast<size_t>(next)];
+    auto begin = Clock::now();
+    ssmc_status r = ssmc_prefill_sequence(session.get(), b, prompt.data(),
+                                          static_cast<int64_t>(prompt.size()));
+    t.prefillMs += msSince(begin);
+    if (r == SSMC_OK)
+      r = ssmc_sampler_restart_sequence(sampler.get(), b, o.seed + uint64_t(next),
+                                        prompt.data(), static_cast<int64_t>(prompt.size()));
+    owner[static_cast<size_t>(b)] = next++;
+    return r;
+  };
+  for (int64_t b = 0; b < batch; ++b)
+    if ((s = start(b)) != SSMC_OK)
+      return s;
+  t.groups += 1;
+  if (o.maxNewTokens == 0)
+    return SSMC_OK;
+
+  std::vector<int32_t> sampled(static_cast<size_t>(batch)), feed(static_cast<size_t>(batch), 0);
+  for (;;) {
+    auto stepStart = Clock::now();
+    if ((s = ssmc_sample(sampler.get(), session.get(), sampled.data())) != SSMC_OK)
+      return s;
+    std::vector<int64_t> finished;
+    int64_t going = 0; // sequences that take a decode step now
+    for (int64_t b = 0; b < batch; ++b) {
+      int64_t i = owner[static_cast<size_t>(b)];
+      if (i < 0)
+        continue;
+      SequenceResult &r = results[static_cast<size_t>(i)];
+      int32_t id = sampled[static_cast<size_t>(b)];
+      r.tokens.push_back(id);
+      r.stopped = std::find(o.stopTokens.begin(), o.stopTokens.end(), id) != o.stopTokens.end();
+      feed[static_cast<size_t>(b)] = id;
+      if (r.stopped || static_cast<int64_t>(r.tokens.size()) == o.maxNewTokens)
+        finished.push_back(b);
+      else
+        ++going;
+    }
+    // The sequences going on take their step; a finished one's row is
+    // decoded too (the batch moves as one) and then replaced or ignored.
+    if (going > 0) {
+      if ((s = ssmc_decode(session.get(), feed.data())) != SSMC_OK)
+        return s;
+      t.decodeMs += msSince(stepStart);
+      t.decodeTokens += going;
+    }
+    for (int64_t b : finished) {
+      owner[static_cast<size_t>(b)] = -1;
+      if (next < count && (s = start(b)) != SSMC_OK)
+        return s;
+    }
+    if (std::all_of(owner.begin(), owner.end(), [](int64_t i) { return i < 0; }))
+      return SSMC_OK;
+  }
+}
+
+} // namespace ssmc_run

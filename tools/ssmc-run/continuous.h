@@ -1,0 +1,28 @@
+// Continuous batching for ssmc-run: many prompts through a fixed number of
+// batch slots; a slot whose sequence finishes takes the next prompt while
+// the others keep decoding (ssmc_prefill_sequence), so prompts of any
+// lengths share one session and no step is spent on padding.
+#ifndef SSMC_RUN_CONTINUOUS_H
+#define SSMC_RUN_CONTINUOUS_H
+
+#include "args.h"
+#include "report.h"
+
+#include "ssmc/runtime.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace ssmc_run {
+
+// Generates for every prompt with `slots` sequences at a time (sampling and
+// stop flags from `o`; prompt i samples with seed o.seed + i, as it would
+// alone). Fills results[i] per prompt and adds to `t`. Returns the first
+// failing status (its message in ssmc_last_error()).
+ssmc_status runContinuous(const Options &o, ssmc_model *model,
+                          const std::vector<std::vector<int32_t>> &prompts, int64_t slots,
+                          std::vector<SequenceResult> &results, Timings &t);
+
+} // namespace ssmc_run
+
+#endif // SSMC_RUN_CONTINUOUS_H
