@@ -189,6 +189,21 @@ TEST(HfBpe, AddPrefixSpace) {
   EXPECT_EQ(small(true)->encode(" world"), (Ids{261, 'r', 'l', 'd'}));
 }
 
+TEST(HfBpe, NfcNormalizerComposesBeforeSplitting) {
+  json j = smallTokenizer();
+  j["normalizer"] = nullptr;
+  auto raw = ssmc::loadHfTokenizer(j.dump(), "small.json");
+  j["normalizer"] = {{"type", "NFC"}};
+  auto nfc = ssmc::loadHfTokenizer(j.dump(), "small.json");
+  // e + U+0301 is U+00E9 (bytes C3 A9) once normalized; added tokens are
+  // matched on the raw text and the segments between them normalized.
+  EXPECT_EQ(raw->encode("e\xCC\x81"), (Ids{'e', 0xCC, 0x81}));
+  EXPECT_EQ(nfc->encode("e\xCC\x81"), (Ids{0xC3, 0xA9}));
+  EXPECT_EQ(nfc->encode("e\xCC\x81<|end|>e\xCC\x81"), (Ids{0xC3, 0xA9, 264, 0xC3, 0xA9}));
+  EXPECT_EQ(nfc->encode("hello"), (Ids{259}));
+  EXPECT_EQ(nfc->decode(nfc->encode("a\xFF\xCC\x81")), "a\xFF\xCC\x81"); // bytes survive
+}
+
 TEST(HfBpe, DecodeIsByteExact) {
   auto t = small();
   std::mt19937 rng(5);

@@ -2,6 +2,7 @@
 // ByteLevel pre-tokenizer (optional prefix space, GPT-2 split) and BPE.
 // Decoding: the bytes each id stands for (byte-level characters mapped back).
 #include "tokenizer/hf_bpe.h"
+#include "tokenizer/nfc.h"
 
 #include "tokenizer/pretokenize.h"
 #include "tokenizer/unicode.h"
@@ -72,6 +73,11 @@ void HfBpeTokenizer::encodeSegment(std::string_view text,
                                    std::vector<int32_t> &out) const {
   if (text.empty())
     return;
+  std::string normalized;
+  if (spec_.nfc) {
+    normalized = unicode::toNFC(text);
+    text = normalized;
+  }
   std::string prefixed;
   if (spec_.addPrefixSpace && text[0] != ' ') {
     prefixed = " " + std::string(text);

@@ -27,6 +27,7 @@ struct HfBpeSpec {
   std::vector<AddedToken> added;
   bool addPrefixSpace = false;
   bool useRegex = true;
+  bool nfc = false; // normalize the text between added tokens to NFC first
 };
 
 class HfBpeTokenizer final : public Tokenizer {

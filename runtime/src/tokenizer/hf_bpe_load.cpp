@@ -213,11 +213,11 @@ void Loader::checkNormalizer(const json &root) {
     return;
   if (!n->is_object())
     fail("normalizer", "expected an object or null");
-  // GPT-NeoX declares NFC. We do not normalize: text is taken to be NFC
-  // already, which nearly all text is (docs/runtime.md, "Tokenizers").
+  // GPT-NeoX declares NFC (tokenizer/nfc.h).
   std::string type = typeOf(*n, "normalizer");
   if (type != "NFC")
     unsupported("normalizer.type", "normalizer \"" + type + "\"");
+  spec_.nfc = true;
 }
 
 void Loader::checkPreTokenizer(const json &root) {
