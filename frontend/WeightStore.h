@@ -6,6 +6,8 @@
 // TensorInfo::data pointers are valid until the store is destroyed.
 
 #include "frontend/SafeTensors.h"
+#include "ssmc/artifact.h"
+#include "ssmc/float16.h"
 
 #include <cstdint>
 #include <map>
@@ -57,14 +59,15 @@ private:
   std::map<std::string, const TensorInfo *> byName_;
 };
 
-// Exact widening conversions (every f16 and bf16 value is an f32 value).
-float halfToFloat(uint16_t bits);
-float bfloat16ToFloat(uint16_t bits);
+// Exact widening conversions (every f16 and bf16 value is an f32 value),
+// shared with the runtime (ssmc/float16.h).
+using ssmc::bfloat16ToFloat;
+using ssmc::halfToFloat;
 // Widens `count` elements of `dtype` at `data` (any alignment) into `out`.
 void convertToFloat(DType dtype, const uint8_t *data, size_t count, float *out);
 
-// FNV-1a, 64-bit (offset basis 0xcbf29ce484222325, prime 0x100000001b3).
-uint64_t fnv1a64(const void *data, size_t size);
+// FNV-1a 64, the artifact format's checksum (ssmc/artifact.h).
+using ssmc::fnv1a64;
 
 } // namespace ssmc::frontend
 

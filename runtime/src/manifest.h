@@ -29,7 +29,8 @@ struct ModelInfo {
 
 struct WeightDesc {
   std::string name;
-  DType dtype = DType::F32;
+  DType dtype = DType::F32;   // what the kernels and GEMMs read
+  DType storage = DType::F32; // how the bytes are stored (f16/bf16: widened at load)
   std::vector<int64_t> shape;
   int64_t numel = 0;
   uint64_t nbytes = 0;

@@ -237,6 +237,15 @@ void Parser::parseWeights(const json &j) {
       fail(w + ".name", "duplicate weight \"" + d.name + "\"");
     const std::string wn = w + " (\"" + d.name + "\")";
     d.dtype = dtype(member(o, "dtype", wn), wn + ".dtype");
+    d.storage = d.dtype;
+    if (const json *st = optional(o, "storage")) {
+      d.storage = dtype(*st, wn + ".storage");
+      bool widened = d.dtype == DType::F32 && (d.storage == DType::F16 || d.storage == DType::BF16);
+      if (d.storage != d.dtype && !widened)
+        fail(wn + ".storage", std::string("storage ") + dtypeName(d.storage) + " of a " +
+                                  dtypeName(d.dtype) +
+                                  " weight (only f16 or bf16 storage of an f32 weight)");
+    }
     const json &shape = array(member(o, "shape", wn), wn + ".shape");
     d.numel = 1;
     for (size_t k = 0; k < shape.size(); ++k) {
@@ -247,12 +256,12 @@ void Parser::parseWeights(const json &j) {
       d.numel = *p;
       d.shape.push_back(dim);
     }
-    auto bytes = checkedMul(d.numel, dtypeSize(d.dtype));
+    auto bytes = checkedMul(d.numel, dtypeSize(d.storage));
     if (!bytes)
       fail(wn + ".shape", "byte size overflows int64");
     d.nbytes = static_cast<uint64_t>(integer(member(o, "nbytes", wn), wn + ".nbytes"));
     if (d.nbytes != uint64_t(*bytes))
-      fail(wn + ".nbytes", std::to_string(d.nbytes) + " does not match shape and dtype (" +
+      fail(wn + ".nbytes", std::to_string(d.nbytes) + " does not match shape and storage dtype (" +
                                std::to_string(*bytes) + " bytes)");
     d.offset = static_cast<uint64_t>(integer(member(o, "offset", wn), wn + ".offset"));
     const json *file = optional(o, "file");

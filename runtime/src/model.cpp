@@ -4,6 +4,7 @@
 #include "bind.h"
 
 #include "ssmc/error.h"
+#include "ssmc/float16.h"
 
 #include <algorithm>
 #include <climits>
@@ -94,8 +95,7 @@ void Model::resolveWeights(const LoadOptions &options) {
                              " is not supported by the " + backend_->name() +
                              " backend (f32 only)");
     if (!w.external()) {
-      weights_.push_back(backend_->residentWeight(artifact_->find(w.section)->data + w.offset,
-                                                  static_cast<size_t>(w.nbytes)));
+      weights_.push_back(resident(w, artifact_->find(w.section)->data + w.offset));
       continue;
     }
     MappedFile *&f = files[w.file];
@@ -112,7 +112,7 @@ void Model::resolveWeights(const LoadOptions &options) {
                          what + ": bytes [" + std::to_string(w.offset) + ", +" +
                              std::to_string(w.nbytes) + ") lie outside " +
                              w.file + " (" + std::to_string(f->size()) + " bytes)");
-    if (w.offset % static_cast<uint64_t>(dtypeSize(w.dtype)) != 0)
+    if (w.offset % static_cast<uint64_t>(dtypeSize(w.storage)) != 0)
       throw RuntimeError(ErrorCode::BadArtifact,
                          what + ": offset " + std::to_string(w.offset) + " in " +
                              w.file + " is not aligned to its element size");
@@ -126,8 +126,24 @@ void Model::resolveWeights(const LoadOptions &options) {
                                checksumToHex(w.checksum) +
                                " (file changed since compilation?)");
     }
-    weights_.push_back(backend_->residentWeight(data, static_cast<size_t>(w.nbytes)));
+    weights_.push_back(resident(w, data));
   }
+}
+
+const void *Model::resident(const WeightDesc &w, const uint8_t *stored) {
+  if (w.storage == w.dtype)
+    return backend_->residentWeight(stored, static_cast<size_t>(w.nbytes));
+  // f16/bf16 storage of an f32 weight: widened once, here.
+  std::vector<float> wide(static_cast<size_t>(w.numel));
+  if (w.storage == DType::F16)
+    halfsToFloats(stored, wide.size(), wide.data());
+  else
+    bfloat16sToFloats(stored, wide.size(), wide.data());
+  const void *p = backend_->residentWeight(wide.data(), wide.size() * sizeof(float));
+  // A host-addressable backend keeps pointing at the widened copy.
+  if (p == wide.data())
+    widened_.push_back(std::move(wide));
+  return p;
 }
 
 } // namespace ssmc

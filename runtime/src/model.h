@@ -46,6 +46,8 @@ private:
   Model() = default;
   void selectBackend(const LoadOptions &options);
   void resolveWeights(const LoadOptions &options);
+  // The backend's resident copy of weight `w` from its stored bytes.
+  const void *resident(const WeightDesc &w, const uint8_t *stored);
   void loadTokenizer();
 
   std::unique_ptr<Artifact> artifact_;
@@ -53,6 +55,7 @@ private:
   std::unique_ptr<Backend> backend_;
   std::vector<std::unique_ptr<MappedFile>> externalFiles_;
   std::vector<const void *> weights_;
+  std::vector<std::vector<float>> widened_; // f16/bf16-stored weights, as f32
   std::unique_ptr<Tokenizer> tokenizer_;
 };
 

@@ -128,6 +128,57 @@ class ExternalWeightsTest(unittest.TestCase):
         self.assertIn("checksum", str(ctx.exception))
 
 
+class StorageDTypeTest(unittest.TestCase):
+    """ssmc-compile --dtype: `auto` keeps a bf16 or f16 checkpoint's bytes, so
+    its logits equal the f32 artifact's bit for bit in fewer bytes (also with
+    --external-weights, which then references those tensors in place); bf16
+    and f16 storage of an f32 checkpoint stay within the bf16 bar of the
+    float64 reference."""
+
+    def compile(self, ckpt, out, *flags):
+        subprocess.run([ARGS.ssmc_compile, ckpt, "-o", out, "--quiet", *flags], check=True)
+        return out
+
+    def logits(self, artifact, prompt):
+        sess = Session(Runtime(ARGS.runtime_lib), artifact, prompt.shape[0])
+        try:
+            out = sess.prefill(prompt)
+            return np.concatenate([out.reshape(-1), sess.decode(np.array([7] * prompt.shape[0])).reshape(-1)])
+        finally:
+            sess.close()
+
+    def test_auto_is_lossless(self):
+        for dtype in ("bf16", "f16"):
+            ckpt = os.path.join(ARGS.workdir, "storage-" + dtype)
+            make_checkpoint.main(["--arch", "mamba2", "--layout", "hf", "--d-model", "64", "--n-layer", "2",
+                                  "--vocab", "100", "--d-state", "16", "--headdim", "16", "--chunk-size", "8",
+                                  "--dtype", dtype, "--seed", "4", "--out", ckpt])
+            full = self.compile(ckpt, ckpt + "-f32.ssmc")
+            auto = self.compile(ckpt, ckpt + "-auto.ssmc", "--dtype", "auto")
+            external = self.compile(ckpt, ckpt + "-ext.ssmc", "--dtype", "auto", "--external-weights")
+            self.assertLess(os.path.getsize(external), os.path.getsize(auto))
+            prompt = np.array([[5, 17, 99, 3, 42]], dtype=np.int32)
+            want = self.logits(full, prompt)
+            np.testing.assert_array_equal(self.logits(auto, prompt), want, err_msg=dtype)
+            np.testing.assert_array_equal(self.logits(external, prompt), want, err_msg=dtype)
+
+    def test_narrow_storage_of_f32_weights(self):
+        ckpt = os.path.join(ARGS.workdir, "storage-f32")
+        make_checkpoint.main("--arch mamba --layout hf --d-model 64 --n-layer 2 --vocab 100 --seed 6 --out".split()
+                             + [ckpt])
+        prompt = np.array([[5, 17, 99, 3, 42, 8], [1, 2, 3, 4, 5, 6]], dtype=np.int32)
+        ref_logits, _ = mamba_ref.load(ckpt).prefill(torch.from_numpy(prompt.astype(np.int64)))
+        full = self.compile(ckpt, ckpt + "-f32.ssmc")
+        for dtype in ("bf16", "f16"):
+            narrow = self.compile(ckpt, ckpt + f"-{dtype}.ssmc", "--dtype", dtype)
+            self.assertLess(os.path.getsize(narrow), os.path.getsize(full))
+            sess = Session(Runtime(ARGS.runtime_lib), narrow, 2)
+            err = rel_err(sess.prefill(prompt), ref_logits.numpy())
+            sess.close()
+            self.assertLess(err, 1e-2, f"{dtype}: rel err {err}")
+            self.assertGreater(err, 1e-7, f"{dtype}: no rounding at all?")
+
+
 def make_checkpoint_vocab(flags):
     parts = flags.split()
     return parts[parts.index("--vocab") + 1]

@@ -103,7 +103,18 @@ const Case kCases[] = {
     {"weight misaligned", [](json &m) { m["weights"][1]["offset"] = 132; },
      SSMC_ERROR_BAD_ARTIFACT, "weights[1] (\"head.bias\").offset: 132 is not a multiple of 64"},
     {"weight nbytes", [](json &m) { m["weights"][0]["nbytes"] = 4; }, SSMC_ERROR_BAD_ARTIFACT,
-     "nbytes: 4 does not match shape and dtype (128 bytes)"},
+     "nbytes: 4 does not match shape and storage dtype (128 bytes)"},
+    {"storage nbytes", [](json &m) { m["weights"][0]["storage"] = "bf16"; },
+     SSMC_ERROR_BAD_ARTIFACT, "nbytes: 128 does not match shape and storage dtype (64 bytes)"},
+    {"unknown storage", [](json &m) { m["weights"][0]["storage"] = "f8"; },
+     SSMC_ERROR_BAD_ARTIFACT, "weights[0] (\"head.weight\").storage: unknown dtype \"f8\""},
+    {"storage of an i32 weight",
+     [](json &m) {
+       m["weights"][0]["dtype"] = "i32";
+       m["weights"][0]["storage"] = "f16";
+     },
+     SSMC_ERROR_BAD_ARTIFACT,
+     "storage: storage f16 of a i32 weight (only f16 or bf16 storage of an f32 weight)"},
     {"unknown dtype", [](json &m) { m["weights"][0]["dtype"] = "f64"; }, SSMC_ERROR_BAD_ARTIFACT,
      "weights[0] (\"head.weight\").dtype: unknown dtype \"f64\""},
     {"f16 weight on cpu",

@@ -77,8 +77,20 @@ cl::opt<std::string> cudaPath("cuda-path", cl::cat(category),
                               cl::desc("CUDA toolkit for ptxas and libdevice (default: "
                                        "$CUDA_ROOT, $CUDA_HOME, $CUDA_PATH, /usr/local/cuda)"));
 cl::opt<bool> externalWeights("external-weights", cl::cat(category),
-                              cl::desc("Reference f32 weights in the source safetensors "
-                                       "(path, offset, checksum) instead of embedding them"));
+                              cl::desc("Reference the weights in the source safetensors "
+                                       "(path, offset, checksum) instead of embedding them, "
+                                       "where they are stored as they are"));
+cl::opt<ssmc::compile::StorageDType> weightDType(
+    "dtype", cl::cat(category), cl::init(ssmc::compile::StorageDType::F32),
+    cl::desc("How the artifact stores the weights (the kernels compute in f32; f16 and "
+             "bf16 are widened at load)"),
+    cl::values(clEnumValN(ssmc::compile::StorageDType::F32, "f32", "every weight in f32 (default)"),
+               clEnumValN(ssmc::compile::StorageDType::F16, "f16",
+                          "weight matrices in f16 (half the bytes); vectors and A in f32"),
+               clEnumValN(ssmc::compile::StorageDType::BF16, "bf16",
+                          "weight matrices in bf16 (half the bytes); vectors and A in f32"),
+               clEnumValN(ssmc::compile::StorageDType::Auto, "auto",
+                          "each tensor in its checkpoint dtype (lossless); A in f32")));
 cl::opt<bool> checkWeights("check-weights", cl::cat(category),
                            cl::desc("Reject checkpoints with NaN or Inf weights"));
 cl::opt<std::string> hostCpu("host-cpu", cl::cat(category), cl::init("x86-64"),
@@ -416,7 +428,7 @@ int run() {
   progress.step("packing " + std::to_string(schedule["weights"].size()) + " weights" +
                 (externalWeights ? " (external where possible)" : ""));
   ssmc::compile::PackedWeights weights =
-      ssmc::compile::packWeights(schedule["weights"], store, externalWeights);
+      ssmc::compile::packWeights(schedule["weights"], store, externalWeights, weightDType);
 
   json targets = json::array(), kernels = json::object();
   if (host) {
