@@ -69,6 +69,7 @@ ssmc_status ssmc_model_info(const ssmc_model *model, ssmc_model_info_t *info) {
     info->has_prefill = m.prefill.has_value();
     info->has_decode = m.decode.has_value();
     info->device = model->model->target();
+    info->max_batch = m.model.maxBatch;
   });
 }
 

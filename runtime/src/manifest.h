@@ -25,6 +25,7 @@ struct ModelInfo {
   int64_t vocabSize = 0;
   int64_t paddedVocabSize = 0;
   int64_t nLayer = 0;
+  int64_t maxBatch = 0; // most sequences per session; 0: no limit
 };
 
 struct WeightDesc {

@@ -215,6 +215,11 @@ void Parser::parseModel(const json &j) {
   m_.model.paddedVocabSize = integer(member(j, "padded_vocab_size", "model"),
                                      "model.padded_vocab_size");
   m_.model.nLayer = integer(member(j, "n_layer", "model"), "model.n_layer");
+  if (const json *mb = optional(j, "max_batch")) {
+    m_.model.maxBatch = integer(*mb, "model.max_batch");
+    if (m_.model.maxBatch < 1)
+      fail("model.max_batch", "must be at least 1 when present");
+  }
   if (m_.model.vocabSize < 1)
     fail("model.vocab_size", "must be at least 1");
   if (m_.model.paddedVocabSize < m_.model.vocabSize)

@@ -44,6 +44,12 @@ Session::Session(std::shared_ptr<const Model> model, int64_t batch)
     throw RuntimeError(ErrorCode::InvalidArgument,
                        "batch size must be at least 1, got " + std::to_string(batch));
   const Manifest &m = model_->manifest();
+  if (m.model.maxBatch > 0 && batch > m.model.maxBatch)
+    throw RuntimeError(ErrorCode::InvalidArgument,
+                       model_->path() + " was compiled for at most " +
+                           std::to_string(m.model.maxBatch) +
+                           " sequences per session (ssmc-compile --max-batch); asked for " +
+                           std::to_string(batch));
   Bindings b{batch, 0};
   try {
     for (const StateDesc &s : m.states) {

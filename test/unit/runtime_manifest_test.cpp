@@ -104,6 +104,8 @@ const Case kCases[] = {
      SSMC_ERROR_BAD_ARTIFACT, "weights[1] (\"head.bias\").offset: 132 is not a multiple of 64"},
     {"weight nbytes", [](json &m) { m["weights"][0]["nbytes"] = 4; }, SSMC_ERROR_BAD_ARTIFACT,
      "nbytes: 4 does not match shape and storage dtype (128 bytes)"},
+    {"max batch", [](json &m) { m["model"]["max_batch"] = 0; }, SSMC_ERROR_BAD_ARTIFACT,
+     "model.max_batch: must be at least 1 when present"},
     {"storage nbytes", [](json &m) { m["weights"][0]["storage"] = "bf16"; },
      SSMC_ERROR_BAD_ARTIFACT, "nbytes: 128 does not match shape and storage dtype (64 bytes)"},
     {"unknown storage", [](json &m) { m["weights"][0]["storage"] = "f8"; },

@@ -91,6 +91,10 @@ cl::opt<ssmc::compile::StorageDType> weightDType(
                           "weight matrices in bf16 (half the bytes); vectors and A in f32"),
                clEnumValN(ssmc::compile::StorageDType::Auto, "auto",
                           "each tensor in its checkpoint dtype (lossless); A in f32")));
+cl::opt<int64_t> maxBatch("max-batch", cl::cat(category), cl::init(0),
+                          cl::desc("Most sequences a session of the artifact may hold (0: no "
+                                   "limit); ssmc-run serves more prompts through that many "
+                                   "batch slots"));
 cl::opt<bool> checkWeights("check-weights", cl::cat(category),
                            cl::desc("Reject checkpoints with NaN or Inf weights"));
 cl::opt<std::string> hostCpu("host-cpu", cl::cat(category), cl::init("x86-64"),
@@ -148,12 +152,15 @@ std::string archName(const fe::ModelGraph &g) {
 }
 
 json modelInfo(const fe::ModelGraph &g) {
-  return {{"arch", archName(g)},
-          {"d_model", g.d_model},
-          {"n_layer", g.layers.size()},
-          {"vocab_size", g.vocab_size},
-          {"padded_vocab_size", g.padded_vocab_size},
-          {"source", g.source}};
+  json info = {{"arch", archName(g)},
+               {"d_model", g.d_model},
+               {"n_layer", g.layers.size()},
+               {"vocab_size", g.vocab_size},
+               {"padded_vocab_size", g.padded_vocab_size},
+               {"source", g.source}};
+  if (maxBatch > 0)
+    info["max_batch"] = maxBatch.getValue();
+  return info;
 }
 
 // The artifact's tokenizer: the checkpoint's tokenizer.json, verbatim, as
@@ -306,6 +313,8 @@ int run() {
   }
   if (cuda && !llvm::Regex("^sm_[0-9]+[a-z]?$").match(cudaChip))
     return fail(input, "--cuda-chip '" + cudaChip + "' is not a GPU architecture like sm_90");
+  if (maxBatch < 0)
+    return fail(input, "--max-batch must be 0 (no limit) or more");
   if (scanChunk < 0 || ssdChunk < 0)
     return fail(input, "--cuda-scan-chunk and --cuda-ssd-chunk must be 0 or more");
   if (emit == Emit::PTX && !cuda)

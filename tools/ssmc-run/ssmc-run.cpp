@@ -518,7 +518,16 @@ int main(int argc, char **argv) {
   std::vector<ssmc_run::SequenceResult> results(o.prompts.size());
   ssmc_run::Timings t;
   const int64_t prompts = static_cast<int64_t>(o.prompts.size());
-  const int64_t slots = o.maxBatch > 0 ? std::min(o.maxBatch, prompts) : prompts;
+  // --max-batch, else the artifact's limit (ssmc-compile --max-batch), else
+  // one slot per prompt.
+  int64_t slots = o.maxBatch > 0 ? std::min(o.maxBatch, prompts) : prompts;
+  if (info.max_batch > 0 && slots > info.max_batch) {
+    if (o.maxBatch > 0)
+      return fail(kUsage, "--max-batch " + std::to_string(o.maxBatch) + ": " + o.model +
+                              " was compiled for at most " + std::to_string(info.max_batch) +
+                              " sequences per session");
+    slots = info.max_batch;
+  }
   bool oneLength = true;
   for (const auto &p : o.prompts)
     oneLength = oneLength && p.size() == o.prompts[0].size();

@@ -60,6 +60,7 @@ typedef struct ssmc_model_info_t {
   int32_t has_prefill;
   int32_t has_decode;
   const char *device;        /* where the model runs: "cpu" or "cuda"; owned by the model */
+  int64_t max_batch;         /* most sequences per session (ssmc-compile --max-batch); 0: any */
 } ssmc_model_info_t;
 
 /* Fills *options with the defaults (verify checksums, default threads,
