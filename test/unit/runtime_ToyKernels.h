@@ -5,6 +5,12 @@
 
 #include "runtime_TestUtil.h"
 
+#include "ssmc/runtime.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,6 +23,21 @@ std::vector<uint8_t> compileKernels(const TempDir &dir);
 // Writes dir/toy.ssmc (toyManifest(true) + kernels); returns its path, or ""
 // when no C compiler is available.
 std::string writeToyArtifact(const TempDir &dir);
+
+// A test with the toy artifact loaded as model_ (skipped, saying why, when no
+// C compiler is available).
+class ToyModelTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    path_ = writeToyArtifact(dir_);
+    if (path_.empty())
+      GTEST_SKIP() << "no working C compiler (cc): cannot build the toy kernels";
+    model_ = std::make_unique<ssmc::Model>(path_);
+  }
+  TempDir dir_;
+  std::string path_;
+  std::unique_ptr<ssmc::Model> model_;
+};
 
 } // namespace rt_test
 

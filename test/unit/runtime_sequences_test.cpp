@@ -15,14 +15,8 @@ using namespace rt_test;
 
 namespace {
 
-class RuntimeSequences : public ::testing::Test {
+class RuntimeSequences : public ToyModelTest {
 protected:
-  void SetUp() override {
-    path_ = writeToyArtifact(dir_);
-    if (path_.empty())
-      GTEST_SKIP() << "no working C compiler (cc): cannot build the toy kernels";
-    model_ = std::make_unique<ssmc::Model>(path_);
-  }
   // Sequence b's next-token logits (the last position of its row).
   static std::vector<float> next(const ssmc::Session &s, int64_t b) {
     ssmc::Logits l = s.logits();
@@ -47,9 +41,6 @@ protected:
     one.prefill(prompt, static_cast<int64_t>(prompt.size()));
     return {next(one, 0), state(one, 0)};
   }
-  TempDir dir_;
-  std::string path_;
-  std::unique_ptr<ssmc::Model> model_;
 };
 
 TEST_F(RuntimeSequences, VarlenEqualsEachPromptAlone) {

@@ -13,14 +13,8 @@ using namespace rt_test;
 
 namespace {
 
-class RuntimeSnapshot : public ::testing::Test {
+class RuntimeSnapshot : public ToyModelTest {
 protected:
-  void SetUp() override {
-    path_ = writeToyArtifact(dir_);
-    if (path_.empty())
-      GTEST_SKIP() << "no working C compiler (cc): cannot build the toy kernels";
-    model_ = std::make_unique<ssmc::Model>(path_);
-  }
   static std::vector<float> row(const ssmc::Session &s, int64_t b) {
     ssmc::Logits l = s.logits();
     int64_t v = l.shape.back();
@@ -32,9 +26,6 @@ protected:
     std::memcpy(h.data(), bytes.data(), bytes.size());
     return h;
   }
-  TempDir dir_;
-  std::string path_;
-  std::unique_ptr<ssmc::Model> model_;
 };
 
 TEST_F(RuntimeSnapshot, SizeIsHeaderPlusOneSlice) {

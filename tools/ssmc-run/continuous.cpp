@@ -24,6 +24,21 @@ struct SamplerFree {
 
 } // namespace
 
+ssmc_sampler_params samplerParams(const Options &o) {
+  ssmc_sampler_params p;
+  ssmc_sampler_params_init(&p);
+  p.temperature = o.temperature;
+  p.top_k = static_cast<int32_t>(o.topK);
+  p.top_p = o.topP;
+  p.min_p = o.minP;
+  p.repetition_penalty = o.repetitionPenalty;
+  p.seed = o.seed;
+  p.stop_tokens = o.stopTokens.data();
+  p.n_stop_tokens = static_cast<int32_t>(o.stopTokens.size());
+  p.max_new_tokens = o.maxNewTokens;
+  return p;
+}
+
 ssmc_status runContinuous(const Options &o, ssmc_model *model,
                           const std::vector<std::vector<int32_t>> &prompts, int64_t slots,
                           std::vector<SequenceResult> &results, Timings &t) {
@@ -40,13 +55,7 @@ ssmc_status runContinuous(const Options &o, ssmc_model *model,
   if (s != SSMC_OK)
     return s;
   std::unique_ptr<ssmc_session, SessionFree> session(rawSession);
-  ssmc_sampler_params p;
-  ssmc_sampler_params_init(&p);
-  p.temperature = o.temperature;
-  p.top_k = static_cast<int32_t>(o.topK);
-  p.top_p = o.topP;
-  p.min_p = o.minP;
-  p.repetition_penalty = o.repetitionPenalty;
+  ssmc_sampler_params p = samplerParams(o); // rows restart with their own seeds
   ssmc_sampler *rawSampler = nullptr;
   if ((s = ssmc_sampler_create(&p, batch, &rawSampler)) != SSMC_OK)
     return s;

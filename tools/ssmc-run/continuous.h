@@ -15,6 +15,10 @@
 
 namespace ssmc_run {
 
+// The sampler settings of the command line (temperature, filters, penalty,
+// seed, stop tokens, max new tokens); the pointers point into `o`.
+ssmc_sampler_params samplerParams(const Options &o);
+
 // Generates for every prompt with `slots` sequences at a time (sampling and
 // stop flags from `o`; prompt i samples with seed o.seed + i, as it would
 // alone). Fills results[i] per prompt and adds to `t`. Returns the first

@@ -144,17 +144,8 @@ int runGroup(const ssmc_run::Options &o, ssmc_model *model, ssmc_detokenizer *de
     if (ctx.dumpPath && dumpLogits(h.session, o.dumpLogits, ctx.error) != kOk)
       return fail(kRuntime, ctx.error);
   } else {
-    ssmc_sampler_params p;
-    ssmc_sampler_params_init(&p);
-    p.temperature = o.temperature;
-    p.top_k = static_cast<int32_t>(o.topK);
-    p.top_p = o.topP;
-    p.min_p = o.minP;
-    p.repetition_penalty = o.repetitionPenalty;
+    ssmc_sampler_params p = ssmc_run::samplerParams(o);
     p.seeds = seeds.data();
-    p.stop_tokens = o.stopTokens.data();
-    p.n_stop_tokens = static_cast<int32_t>(o.stopTokens.size());
-    p.max_new_tokens = o.maxNewTokens;
     s = ssmc_generate(h.session, tokens.data(), length, &p, out.data(), counts.data(), onStep,
                       &ctx);
     if (ctx.rc != kOk)
@@ -337,14 +328,8 @@ int runInteractive(const ssmc_run::Options &o, ssmc_model *model,
   ssmc_status s = ssmc_session_create(model, 1, &h.session);
   if (s != SSMC_OK)
     return fail(exitFor(s), ssmc_last_error());
-  ssmc_sampler_params p;
-  ssmc_sampler_params_init(&p);
-  p.temperature = o.temperature;
-  p.top_k = static_cast<int32_t>(o.topK);
-  p.top_p = o.topP;
-  p.min_p = o.minP;
-  p.repetition_penalty = o.repetitionPenalty;
-  p.seed = o.seed; // the stream of sequence 0 of a --prompt run with the same seed
+  // Seed o.seed: the stream of sequence 0 of a --prompt run with the same seed.
+  ssmc_sampler_params p = ssmc_run::samplerParams(o);
   std::unique_ptr<ssmc_sampler, void (*)(ssmc_sampler *)> sampler(nullptr, ssmc_sampler_free);
   ssmc_sampler *raw = nullptr;
   if ((s = ssmc_sampler_create(&p, 1, &raw)) != SSMC_OK)
