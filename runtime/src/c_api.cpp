@@ -111,6 +111,19 @@ ssmc_status ssmc_prefill(ssmc_session *session, const int32_t *tokens,
   });
 }
 
+ssmc_status ssmc_session_set_prefill_logits(ssmc_session *session, int32_t mode) {
+  return guard([&] {
+    require(session, "session");
+    if (mode != SSMC_PREFILL_LOGITS_ALL && mode != SSMC_PREFILL_LOGITS_LAST)
+      throw ssmc::RuntimeError(ssmc::ErrorCode::InvalidArgument,
+                               "prefill logits mode " + std::to_string(mode) +
+                                   " (expected SSMC_PREFILL_LOGITS_ALL or _LAST)");
+    session->session->setPrefillLogits(mode == SSMC_PREFILL_LOGITS_LAST
+                                           ? ssmc::PrefillLogits::Last
+                                           : ssmc::PrefillLogits::All);
+  });
+}
+
 ssmc_status ssmc_prefill_sequence(ssmc_session *session, int64_t sequence,
                                   const int32_t *tokens, int64_t length) {
   return guard([&] {

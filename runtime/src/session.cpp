@@ -29,6 +29,11 @@ struct Session::Plan {
   std::unique_ptr<Recording> recording;
   int runs = 0;
   Backend *backend = nullptr;
+  // Prefill with last-position logits only: the lm_head product runs on one
+  // row per sequence, row b of the result at lastRows + b * lastRowStride.
+  bool lastOnly = false;
+  const float *lastRows = nullptr;
+  int64_t lastRowStride = 0;
 
   ~Plan() {
     recording.reset();
@@ -75,8 +80,9 @@ Session::~Session() {
 }
 
 Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length) {
+  const bool lastOnly = length > 1 && prefillLogits_ == PrefillLogits::Last;
   for (auto it = plans_.begin(); it != plans_.end(); ++it)
-    if ((*it)->ep == &ep && (*it)->length == length) {
+    if ((*it)->ep == &ep && (*it)->length == length && (*it)->lastOnly == lastOnly) {
       plans_.splice(plans_.begin(), plans_, it);
       return *plans_.front();
     }
@@ -85,6 +91,7 @@ Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length) {
   plan->ep = &ep;
   plan->length = length;
   plan->backend = &be;
+  plan->lastOnly = lastOnly;
   plan->bound = bindEntry(model_->manifest(), ep, Bindings{batch_, length},
                           model_->path());
   for (size_t i = 0; i < ep.buffers.size(); ++i) {
@@ -127,6 +134,15 @@ Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length) {
       g.b = f32(s.b), g.ldb = s.b.strides[0];
       g.c = f32(s.c), g.ldc = s.c.strides[0];
       g.bias = s.hasBias ? f32(s.bias) : nullptr;
+      // The product that writes the logits, one row per (sequence, position)
+      // in that order: keep each sequence's last row (a strided product).
+      if (lastOnly && s.c.buffer == ep.logits && g.m == batch_ * length &&
+          s.a.shape.size() == 2 && s.c.shape.size() == 2) {
+        g.m = batch_;
+        g.a += (length - 1) * g.lda, g.lda *= length;
+        g.c += (length - 1) * g.ldc, g.ldc *= length;
+        plan->lastRows = g.c, plan->lastRowStride = g.ldc;
+      }
       plan->gemms.push_back(g);
     }
   }
@@ -172,9 +188,22 @@ void Session::execute(Plan &plan) {
     be.replay(*plan.recording);
   else
     steps();
+  finished(plan);
+}
+
+void Session::finished(Plan &plan) {
   last_ = &plan;
   logitsStale_ = true;
   rowsCurrent_ = false;
+  if (!plan.lastRows)
+    return;
+  // Only each sequence's last row was computed: those rows are the logits.
+  const int64_t vocab = model_->manifest().model.paddedVocabSize;
+  rows_.resize(static_cast<size_t>(batch_ * vocab));
+  for (int64_t b = 0; b < batch_; ++b)
+    model_->backend().copyToHost(rows_.data() + b * vocab, plan.lastRows + b * plan.lastRowStride,
+                                 static_cast<size_t>(vocab) * sizeof(float));
+  rowsCurrent_ = true;
 }
 
 Session::Plan &Session::stage(const int32_t *tokens, int64_t length) {
@@ -232,9 +261,7 @@ std::vector<StepTime> Session::profile(const int32_t *tokens, int64_t length) {
     }
     out.push_back(std::move(t));
   }
-  last_ = &plan;
-  logitsStale_ = true;
-  rowsCurrent_ = false;
+  finished(plan);
   return out;
 }
 

@@ -23,6 +23,11 @@ struct StepTime {
   double ms = 0;
 };
 
+// What a prefill's logits cover: every position ([B, L, padded_vocab]), or
+// each sequence's last position only ([B, padded_vocab]; the lm_head product
+// then runs on B rows instead of B * L), which is all generation needs.
+enum class PrefillLogits { All, Last };
+
 class Session {
 public:
   // Throws RuntimeError(InvalidArgument) when batch < 1.
@@ -32,6 +37,8 @@ public:
   Session &operator=(const Session &) = delete;
 
   int64_t batch() const { return batch_; }
+  void setPrefillLogits(PrefillLogits mode) { prefillLogits_ = mode; }
+  PrefillLogits prefillLogits() const { return prefillLogits_; }
   // tokens: [B, L] row-major. Checks every id first.
   void prefill(const int32_t *tokens, int64_t length);
   // tokens: [B]. Updates the state in place.
@@ -78,10 +85,13 @@ private:
   // sequence never run).
   std::vector<float> nextTokenLogits() const;
   void execute(Plan &plan);
+  // After a plan ran: its logits become the session's.
+  void finished(Plan &plan);
   int stateIndex(const std::string &name) const;
 
   std::shared_ptr<const Model> model_;
   int64_t batch_;
+  PrefillLogits prefillLogits_ = PrefillLogits::All;
   std::vector<void *> state_;
   std::vector<size_t> stateBytes_;
   std::list<std::unique_ptr<Plan>> plans_; // most recently used first

@@ -44,8 +44,10 @@ void Session::prefillSequence(int64_t b, const int32_t *tokens, int64_t length) 
   // The other sequences' next-token logits, kept before anything can fail
   // half-way (the helper's prefill checks the tokens first).
   std::vector<float> rows = nextTokenLogits();
-  if (!single_)
+  if (!single_) {
     single_ = std::make_unique<Session>(model_, 1);
+    single_->setPrefillLogits(PrefillLogits::Last);
+  }
   single_->resetState(); // a prefill that reads its state starts from zero
   single_->prefill(tokens, length);
 

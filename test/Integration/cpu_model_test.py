@@ -202,8 +202,9 @@ class GenerationTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        from ssmc_generate_py import (generate, prefill_sequence, prefill_varlen, snapshot_fork,
-                                      snapshot_save)
+        from ssmc_generate_py import (generate, prefill_sequence, prefill_varlen, set_prefill_logits,
+                                      snapshot_fork, snapshot_save)
+        cls.last_only = staticmethod(set_prefill_logits)
         cls.varlen = staticmethod(prefill_varlen)
         cls.one_sequence = staticmethod(prefill_sequence)
         cls.gen = staticmethod(generate)
@@ -274,6 +275,19 @@ class GenerationTest(unittest.TestCase):
                     logits, _ = ref.prefill(torch.tensor([seq[:len(p) + step + 1]], dtype=torch.int64))
                     self.assertLess(rel_err(got[b], logits[0, -1].numpy()), 1e-4,
                                     f"{name} seq {b} decode {step}")
+            sess.close()
+
+    def test_last_position_logits(self):
+        """SSMC_PREFILL_LOGITS_LAST: [batch, padded_vocab], each sequence's
+        last-position logits, as the reference computes them."""
+        for name, ckpt in self.artifacts.items():
+            prompt = self.prompts(2, 9)
+            ref_logits, _ = mamba_ref.load(ckpt).prefill(torch.from_numpy(prompt.astype(np.int64)))
+            sess = Session(self.rt, ckpt + ".ssmc", 2)
+            self.last_only(sess, True)
+            got = sess.prefill(prompt)
+            self.assertEqual(got.shape, (2, ref_logits.shape[-1]), name)
+            self.assertLess(rel_err(got, ref_logits[:, -1].numpy()), 1e-4, name)
             sess.close()
 
     def test_new_sequence_joins_a_running_batch(self):

@@ -88,3 +88,10 @@ def prefill_sequence(sess, sequence, prompt):
                                             tokens.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
                                             len(tokens)))
     return sess._logits()
+
+
+def set_prefill_logits(sess, last):
+    """Prefill logits of every position (last=False) or the last only."""
+    lib = sess.rt.lib
+    lib.ssmc_session_set_prefill_logits.argtypes = [ctypes.c_void_p, ctypes.c_int32]
+    sess.rt.check(lib.ssmc_session_set_prefill_logits(sess.session, 1 if last else 0))

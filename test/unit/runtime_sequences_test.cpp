@@ -111,6 +111,25 @@ TEST_F(RuntimeSequences, BadCallsChangeNothingAndSayWhy) {
   EXPECT_EQ(state(s, 1), h1);
 }
 
+TEST_F(RuntimeSequences, LastPositionLogitsAreTheLastRows) {
+  std::vector<int32_t> prompt{1, 2, 3, 4, 0, 1, 3, 2};
+  ssmc::Session all(*model_, 2), last(*model_, 2);
+  all.prefill(prompt, 4);
+  last.setPrefillLogits(SSMC_PREFILL_LOGITS_LAST);
+  last.prefill(prompt, 4);
+  EXPECT_EQ(all.logits().shape, (std::vector<int64_t>{2, 4, kPadded}));
+  EXPECT_EQ(last.logits().shape, (std::vector<int64_t>{2, kPadded}));
+  for (int64_t b = 0; b < 2; ++b) {
+    EXPECT_EQ(next(last, b), next(all, b)) << "sequence " << b;
+    EXPECT_EQ(state(last, b), state(all, b)) << "sequence " << b;
+  }
+  last.decode({2, 3}); // decode is unaffected
+  all.decode({2, 3});
+  EXPECT_EQ(next(last, 1), next(all, 1));
+  EXPECT_EQ(ssmc_session_set_prefill_logits(last.get(), 7), SSMC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(ssmc_last_error()).find("prefill logits mode 7"), std::string::npos);
+}
+
 TEST(RuntimeSamplerRestart, ANewSequenceSamplesLikeItsSeedAlone) {
   ssmc_sampler_params p;
   ssmc_sampler_params_init(&p);

@@ -52,6 +52,8 @@ const char *kUsage =
     "  --bandwidth-gbs X    memory bandwidth for the floor, GB/s (default: measure\n"
     "                       host memcpy on cpu; no floor on cuda unless given)\n"
     "  --seed S             token seed (default 1)\n"
+    "  --prefill-logits M   all (default): logits of every prompt position; last:\n"
+    "                       each sequence's last position only, as generation does\n"
     "  --grid               measure a grid of batch sizes x prompt lengths\n"
     "  --batches 1,4        --grid batch sizes (default 1,4)\n"
     "  --lengths 64,256     --grid prompt lengths (default 64,256)\n"
@@ -72,6 +74,7 @@ struct Options {
   bool verify = true;
   double bandwidthGBs = 0;
   uint64_t seed = 1;
+  bool lastLogits = false; // --prefill-logits last
   bool grid = false, json = false, kernels = false;
   double peakGflops = 0;
   std::vector<int64_t> batches{1, 4}, lengths{64, 256};
@@ -210,7 +213,9 @@ int runGrid(const Options &o, ssmc_model *model, const ssmc_model_info_t &info) 
                 "prefill_tok/s", "decode_ms/tok", "decode_tok/s");
   for (int64_t batch : o.batches) {
     ssmc_session *session = nullptr;
-    if (ssmc_session_create(model, batch, &session) != SSMC_OK)
+    if (ssmc_session_create(model, batch, &session) != SSMC_OK ||
+        ssmc_session_set_prefill_logits(session, o.lastLogits ? SSMC_PREFILL_LOGITS_LAST
+                                                              : SSMC_PREFILL_LOGITS_ALL) != SSMC_OK)
       return fail(3, "creating a session");
     for (int64_t length : o.lengths) {
       Samples smp;
@@ -294,6 +299,11 @@ int main(int argc, char **argv) {
       else if (d == "cuda") o.device = SSMC_DEVICE_CUDA;
       else if (d == "auto") o.device = SSMC_DEVICE_AUTO;
       else return usage("--device needs cpu, cuda or auto");
+    } else if (a == "--prefill-logits") {
+      std::string m = i + 1 < argc ? argv[++i] : "";
+      if (m != "all" && m != "last")
+        return usage("--prefill-logits needs all or last");
+      o.lastLogits = m == "last";
     } else if (a == "--seed") {
       if (!value(0, v)) return usage("--seed needs an integer >= 0");
       o.seed = uint64_t(v);
@@ -380,7 +390,9 @@ int main(int argc, char **argv) {
   if (int rc = loadModel(o, model, info))
     return rc;
   ssmc_session *session = nullptr;
-  if (ssmc_session_create(model, o.batch, &session) != SSMC_OK)
+  if (ssmc_session_create(model, o.batch, &session) != SSMC_OK ||
+      ssmc_session_set_prefill_logits(session, o.lastLogits ? SSMC_PREFILL_LOGITS_LAST
+                                                            : SSMC_PREFILL_LOGITS_ALL) != SSMC_OK)
     return fail(3, "creating a session");
 
   std::mt19937_64 rng(o.seed);
@@ -402,6 +414,7 @@ int main(int argc, char **argv) {
                         {"weight_bytes", weightBytes}};
   nlohmann::json pre = common;
   pre.update({{"bench", "prefill"}, {"length", o.promptLen},
+              {"prefill_logits", o.lastLogits ? "last" : "all"},
               {"time_ms", {{"median", p.median * 1e3}, {"min", p.min * 1e3}, {"max", p.max * 1e3}}},
               {"tokens_per_s", tokens / p.median}});
   nlohmann::json dec = common;

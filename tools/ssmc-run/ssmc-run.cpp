@@ -129,6 +129,12 @@ int runGroup(const ssmc_run::Options &o, ssmc_model *model, ssmc_detokenizer *de
   if (s != SSMC_OK)
     return fail(exitFor(s), ssmc_last_error());
 
+  // Generation needs each sequence's last-position logits only; --dump-logits
+  // wants them all.
+  if (o.dumpLogits.empty() &&
+      (s = ssmc_session_set_prefill_logits(h.session, SSMC_PREFILL_LOGITS_LAST)) != SSMC_OK)
+    return fail(exitFor(s), ssmc_last_error());
+
   StepContext ctx;
   ctx.session = h.session;
   ctx.dumpPath = o.dumpLogits.empty() ? nullptr : &o.dumpLogits;
@@ -326,6 +332,8 @@ int runInteractive(const ssmc_run::Options &o, ssmc_model *model,
                    const ssmc_model_info_t &info) {
   Handles h;
   ssmc_status s = ssmc_session_create(model, 1, &h.session);
+  if (s == SSMC_OK)
+    s = ssmc_session_set_prefill_logits(h.session, SSMC_PREFILL_LOGITS_LAST);
   if (s != SSMC_OK)
     return fail(exitFor(s), ssmc_last_error());
   // Seed o.seed: the stream of sequence 0 of a --prompt run with the same seed.

@@ -84,6 +84,15 @@ SSMC_API ssmc_status ssmc_session_create(ssmc_model *model, int64_t batch,
                                          ssmc_session **session);
 SSMC_API void ssmc_session_free(ssmc_session *session);
 
+/* What ssmc_prefill's logits cover. ALL (the default): every position,
+ * [batch, L, padded_vocab]. LAST: each sequence's last position only,
+ * [batch, padded_vocab], all that generation needs; the lm_head product then
+ * runs on batch rows instead of batch * L (a large share of a prefill with a
+ * big vocabulary). ssmc_prefill_sequence always works this way. */
+#define SSMC_PREFILL_LOGITS_ALL 0
+#define SSMC_PREFILL_LOGITS_LAST 1
+SSMC_API ssmc_status ssmc_session_set_prefill_logits(ssmc_session *session, int32_t mode);
+
 /* tokens: batch * length ids, row-major [batch, length]. Every id is checked
  * against [0, vocab_size) before any step runs. */
 SSMC_API ssmc_status ssmc_prefill(ssmc_session *session, const int32_t *tokens,

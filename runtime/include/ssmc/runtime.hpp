@@ -73,6 +73,9 @@ public:
   void decode(const std::vector<int32_t> &tokens) {
     check(ssmc_decode(handle_.get(), tokens.data()));
   }
+  void setPrefillLogits(int32_t mode) {
+    check(ssmc_session_set_prefill_logits(handle_.get(), mode));
+  }
   // One sequence alone (continuous batching); logits() is then [B, V].
   void prefillSequence(int64_t sequence, const std::vector<int32_t> &tokens) {
     check(ssmc_prefill_sequence(handle_.get(), sequence, tokens.data(),
