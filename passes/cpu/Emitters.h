@@ -55,18 +55,6 @@ LogicalResult emitSSD(LoopBuilder &lb, SSDOp op, ValueRange inputs,
 LogicalResult emitSelectiveStateUpdate(LoopBuilder &lb, SelectiveStateUpdateOp op,
                                        ValueRange inputs, ValueRange outputs);
 
-/// An f32 array of N state values: one for the whole kernel on the CPU, one
-/// per thread on the GPU, where it has the op's static size `staticN` (a GPU
-/// stack holds no dynamic allocation). Null after an error on `op`.
-Value allocStateArray(LoopBuilder &lb, Operation *op, Value n, int64_t staticN);
-
-/// SSD's recurrence for one (batch `bi`, head `h`, `pi`) over t in [t0, t1),
-/// on the N-array `s` (updated in place); writes y[bi, t, h, pi] (with the D
-/// skip and z gate) when `y` is given. `inputs` are the op's operands as in
-/// emitCpuKernelBody. Returns the sum of dt over the range when `sumDt`.
-Value emitSSDSteps(LoopBuilder &lb, SSDOp op, ValueRange inputs, Value s, Value bi,
-                   Value h, Value pi, Value t0, Value t1, Value y, bool sumDt);
-
 /// The dt pipeline of ssd and selective_state_update: + bias, softplus, then
 /// the [dt_min, dt_max] clamp (bounds that cannot bind are not emitted).
 Value emitDelta(LoopBuilder &lb, Value dt, Value bias, bool softplus,

@@ -13,9 +13,11 @@ using namespace mlir;
 using namespace mlir::ssm;
 using namespace mlir::ssm::cpu;
 
-Value cpu::emitSSDSteps(LoopBuilder &lb, SSDOp op, ValueRange inputs, Value s,
-                       Value bi, Value h, Value pi, Value t0, Value t1, Value y,
-                       bool sumDt) {
+// SSD's recurrence for one (batch `bi`, head `h`, `pi`) over t in [t0, t1),
+// on the N-array `s` (updated in place); writes y[bi, t, h, pi] (with the D
+// skip and z gate) when `y` is given.
+static void emitSSDSteps(LoopBuilder &lb, SSDOp op, ValueRange inputs, Value s, Value bi,
+                         Value h, Value pi, Value t0, Value t1, Value y) {
   Value x = argOf(inputs, op.getXMutable());
   Value dtm = argOf(inputs, op.getDtMutable());
   Value a = argOf(inputs, op.getAMutable());
@@ -29,8 +31,7 @@ Value cpu::emitSSDSteps(LoopBuilder &lb, SSDOp op, ValueRange inputs, Value s,
   Value ah = lb.load(a, {h});
   Value bias = dtBias ? lb.load(dtBias, {h}) : Value();
   Value dH = y && d ? lb.load(d, {h}) : Value();
-  // One step; returns its dt.
-  auto step = [&](Value t) {
+  lb.loop(t0, t1, [&](Value t) {
     Value dt = emitDelta(lb, lb.load(dtm, {bi, t, h}), bias, op.getDtSoftplus(),
                          op.getDtMin().convertToFloat(), op.getDtMax().convertToFloat());
     // The decay is one scalar per (t, head): hoisted out of the N loop.
@@ -49,14 +50,7 @@ Value cpu::emitSSDSteps(LoopBuilder &lb, SSDOp op, ValueRange inputs, Value s,
         acc = lb.mul(acc, lb.silu(lb.load(z, {bi, t, h, pi})));
       lb.store(acc, y, {bi, t, h, pi});
     }
-    return dt;
-  };
-  if (!sumDt) {
-    lb.loop(t0, t1, [&](Value t) { step(t); });
-    return Value();
-  }
-  return lb.reduce(t0, t1, lb.f32(0.0),
-                   [&](Value t, Value dtSum) { return lb.add(dtSum, step(t)); });
+  });
 }
 
 Value cpu::emitDelta(LoopBuilder &lb, Value dt, Value bias, bool softplus,
@@ -72,7 +66,10 @@ Value cpu::emitDelta(LoopBuilder &lb, Value dt, Value bias, bool softplus,
   return v;
 }
 
-Value cpu::allocStateArray(LoopBuilder &lb, Operation *op, Value n, int64_t staticN) {
+// An f32 array of N state values: one for the whole kernel on the CPU, one
+// per thread on the GPU, where it has the op's static size `staticN` (a GPU
+// stack holds no dynamic allocation). Null after an error on `op`.
+static Value allocStateArray(LoopBuilder &lb, Operation *op, Value n, int64_t staticN) {
   OpBuilder &b = lb.builder();
   auto type = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
   if (!lb.onGpu())
@@ -181,7 +178,7 @@ LogicalResult cpu::emitSSD(LoopBuilder &lb, SSDOp op, ValueRange inputs,
   lb.parallel({batch, heads, p}, [&](ValueRange ivs) {
     Value bi = ivs[0], h = ivs[1], pi = ivs[2];
     loadInitialState(lb, s, init, {bi, h, pi}, n);
-    emitSSDSteps(lb, op, inputs, s, bi, h, pi, zero, len, y, /*sumDt=*/false);
+    emitSSDSteps(lb, op, inputs, s, bi, h, pi, zero, len, y);
     storeFinalState(lb, s, finalState, {bi, h, pi}, n);
   });
   return success();
