@@ -8,6 +8,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -74,6 +75,18 @@ void optimize(llvm::Module &m, llvm::TargetMachine *tm, unsigned level) {
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
+  // glibc's vector math (libmvec) lets loops that call expf vectorize: the
+  // scans' decays are one exp per state element and step. Only its SSE2
+  // variant (4 lanes) is offered: the wider ones need AVX2, which the
+  // portable x86-64 target does not assume (nor its vector calling
+  // convention).
+  llvm::TargetLibraryInfoImpl libraryInfo(m.getTargetTriple());
+  const llvm::ElementCount four = llvm::ElementCount::getFixed(4);
+  const llvm::VecDesc sseExp[] = {
+      {"expf", "_ZGVbN4v_expf", four, false, "_ZGV_LLVM_N4v", std::nullopt},
+      {"llvm.exp.f32", "_ZGVbN4v_expf", four, false, "_ZGV_LLVM_N4v", std::nullopt}};
+  libraryInfo.addVectorizableFunctions(sseExp);
+  fam.registerPass([&] { return llvm::TargetLibraryAnalysis(libraryInfo); });
   llvm::PassBuilder pb(tm);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
@@ -177,7 +190,8 @@ FailureOr<HostImage> buildHostImage(ModuleOp kernels, const HostCodegenOptions &
     return fail("cannot find the linker driver '" + options.linker +
                 "' (set SSMC_HOST_LINKER or install a C compiler)");
   std::string message;
-  llvm::SmallVector<llvm::StringRef> argv{*linker, "-shared", "-o", shared, object, "-lm"};
+  llvm::SmallVector<llvm::StringRef> argv{*linker, "-shared", "-o", shared, object, "-lmvec",
+                                          "-lm"};
   int rc = llvm::sys::ExecuteAndWait(*linker, argv, std::nullopt, {}, 0, 0, &message);
   if (rc != 0)
     return fail("linking the host kernels failed (" + *linker + " exited with " +

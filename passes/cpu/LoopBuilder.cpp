@@ -160,6 +160,11 @@ Value LoopBuilder::fma(Value x, Value y, Value acc) {
     return math::FmaOp::create(b, loc, x, y, acc);
   return add(mul(x, y), acc);
 }
+Value LoopBuilder::accumulate(Value x, Value acc) {
+  if (onGpu())
+    return add(acc, x);
+  return arith::AddFOp::create(b, loc, acc, x, arith::FastMathFlags::reassoc);
+}
 Value LoopBuilder::max(Value x, Value y) { return arith::MaximumFOp::create(b, loc, x, y); }
 Value LoopBuilder::min(Value x, Value y) { return arith::MinimumFOp::create(b, loc, x, y); }
 

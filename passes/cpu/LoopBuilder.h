@@ -89,6 +89,9 @@ public:
   // x * y + acc: fused (one rounding) on the GPU, where it is one
   // instruction; a multiply and an add on the CPU, whose baseline ISA has none.
   Value fma(Value x, Value y, Value acc);
+  // acc + x as a term of a sum whose order does not matter: on the CPU the
+  // add may be reassociated, so a reduction loop vectorizes.
+  Value accumulate(Value x, Value acc);
   // softplus(x) = x > 20 ? x : log1p(exp(x)) (no overflow for large x).
   Value softplus(Value x);
   // silu(x) = x / (1 + exp(-x)).

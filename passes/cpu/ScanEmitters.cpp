@@ -41,7 +41,7 @@ static void emitSSDSteps(LoopBuilder &lb, SSDOp op, ValueRange inputs, Value s, 
     Value acc = lb.reduce(zero, n, lb.f32(0.0), [&](Value k, Value acc) {
       Value next = lb.fma(dx, lb.load(bm, {bi, t, g, k}), lb.mul(decay, lb.loadRaw(s, {k})));
       lb.storeRaw(next, s, {k});
-      return y ? lb.fma(lb.load(cm, {bi, t, g, k}), next, acc) : acc;
+      return y ? lb.accumulate(lb.mul(lb.load(cm, {bi, t, g, k}), next), acc) : acc;
     });
     if (y) {
       if (dH)
@@ -146,7 +146,7 @@ LogicalResult cpu::emitSelectiveScan(LoopBuilder &lb, SelectiveScanOp op,
         Value next = lb.fma(du, lb.load(bm, {bi, t, g, k}),
                             lb.mul(decay, lb.loadRaw(s, {k})));
         lb.storeRaw(next, s, {k});
-        return lb.fma(lb.load(cm, {bi, t, g, k}), next, acc);
+        return lb.accumulate(lb.mul(lb.load(cm, {bi, t, g, k}), next), acc);
       });
       if (dC)
         acc = lb.fma(dC, uv, acc);
