@@ -55,6 +55,12 @@ LogicalResult emitSSD(LoopBuilder &lb, SSDOp op, ValueRange inputs,
 LogicalResult emitSelectiveStateUpdate(LoopBuilder &lb, SelectiveStateUpdateOp op,
                                        ValueRange inputs, ValueRange outputs);
 
+/// Stores a scan's output y[at] = (acc + d * x) * silu(z[at]), leaving out
+/// the D skip when `d` (a loaded value) is null and the gate when `z` (the
+/// gate's memref, indexed like y) is null.
+void emitScanOutput(LoopBuilder &lb, Value acc, Value d, Value x, Value z, Value y,
+                    ValueRange at);
+
 /// The dt pipeline of ssd and selective_state_update: + bias, softplus, then
 /// the [dt_min, dt_max] clamp (bounds that cannot bind are not emitted).
 Value emitDelta(LoopBuilder &lb, Value dt, Value bias, bool softplus,

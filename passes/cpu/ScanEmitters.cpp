@@ -43,14 +43,18 @@ static void emitSSDSteps(LoopBuilder &lb, SSDOp op, ValueRange inputs, Value s, 
       lb.storeRaw(next, s, {k});
       return y ? lb.accumulate(lb.mul(lb.load(cm, {bi, t, g, k}), next), acc) : acc;
     });
-    if (y) {
-      if (dH)
-        acc = lb.fma(dH, xv, acc);
-      if (z)
-        acc = lb.mul(acc, lb.silu(lb.load(z, {bi, t, h, pi})));
-      lb.store(acc, y, {bi, t, h, pi});
-    }
+    if (y)
+      emitScanOutput(lb, acc, dH, xv, z, y, {bi, t, h, pi});
   });
+}
+
+void cpu::emitScanOutput(LoopBuilder &lb, Value acc, Value d, Value x, Value z, Value y,
+                         ValueRange at) {
+  if (d)
+    acc = lb.fma(d, x, acc);
+  if (z)
+    acc = lb.mul(acc, lb.silu(lb.load(z, at)));
+  lb.store(acc, y, at);
 }
 
 Value cpu::emitDelta(LoopBuilder &lb, Value dt, Value bias, bool softplus,
@@ -148,11 +152,7 @@ LogicalResult cpu::emitSelectiveScan(LoopBuilder &lb, SelectiveScanOp op,
         lb.storeRaw(next, s, {k});
         return lb.accumulate(lb.mul(lb.load(cm, {bi, t, g, k}), next), acc);
       });
-      if (dC)
-        acc = lb.fma(dC, uv, acc);
-      if (z)
-        acc = lb.mul(acc, lb.silu(lb.load(z, {bi, t, c})));
-      lb.store(acc, y, {bi, t, c});
+      emitScanOutput(lb, acc, dC, uv, z, y, {bi, t, c});
     });
     storeFinalState(lb, s, finalState, {bi, c}, n);
   });

@@ -33,11 +33,7 @@ static void emitRow(LoopBuilder &lb, const StepArgs &s, ValueRange at,
     lb.store(next, s.newState, idx);
     return lb.fma(lb.load(s.cm, {bi, g, k}), next, acc);
   });
-  if (dParam)
-    acc = lb.fma(dParam, xv, acc);
-  if (s.z)
-    acc = lb.mul(acc, lb.silu(lb.load(s.z, at)));
-  lb.store(acc, s.y, at);
+  emitScanOutput(lb, acc, dParam, xv, s.z, s.y, at);
 }
 
 LogicalResult cpu::emitSelectiveStateUpdate(LoopBuilder &lb,

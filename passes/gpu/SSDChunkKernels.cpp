@@ -192,12 +192,8 @@ struct SSDKernel {
           lanes.update(it.drop_back(), lb.exp(lb.mul(step, ah)), lb.mul(step, xv), bRow);
       if (y) {
         Value acc = lanes.rowDot(next, cRow);
-        lanes.onRowLeader(real, [&] {
-          Value out = dH ? lb.fma(dH, xv, acc) : acc;
-          if (z)
-            out = lb.mul(out, lb.silu(lb.load(z, {bi, t, h, pc})));
-          lb.store(out, y, {bi, t, h, pc});
-        });
+        lanes.onRowLeader(real,
+                          [&] { cpu::emitScanOutput(lb, acc, dH, xv, z, y, {bi, t, h, pc}); });
       }
       next.push_back(lb.add(it.back(), step));
       return next;
@@ -337,10 +333,7 @@ LogicalResult ssm::buildHeadStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp mod
     });
     Value acc = lanes.rowDot(next, cRow);
     lanes.onRowLeader(real, [&] {
-      Value out = d ? lb.fma(lb.load(d, {h}), xv, acc) : acc;
-      if (z)
-        out = lb.mul(out, lb.silu(lb.load(z, {bi, h, pc})));
-      lb.store(out, y, {bi, h, pc});
+      cpu::emitScanOutput(lb, acc, d ? lb.load(d, {h}) : Value(), xv, z, y, {bi, h, pc});
     });
   });
   gpu::ReturnOp::create(b, op.getLoc());
