@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <memory>
 
 #include <cstdint>
@@ -33,6 +34,13 @@ protected:
     if (path_.empty())
       GTEST_SKIP() << "no working C compiler (cc): cannot build the toy kernels";
     model_ = std::make_unique<ssmc::Model>(path_);
+  }
+  // The toy model's one state tensor h ([B, kD] f32), every sequence.
+  static std::vector<float> state(const ssmc::Session &s) {
+    auto bytes = s.readState("h");
+    std::vector<float> h(bytes.size() / sizeof(float));
+    std::memcpy(h.data(), bytes.data(), bytes.size());
+    return h;
   }
   TempDir dir_;
   std::string path_;

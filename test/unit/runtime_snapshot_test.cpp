@@ -20,12 +20,6 @@ protected:
     int64_t v = l.shape.back();
     return std::vector<float>(l.data + b * v, l.data + (b + 1) * v);
   }
-  static std::vector<float> state(const ssmc::Session &s) {
-    auto bytes = s.readState("h");
-    std::vector<float> h(bytes.size() / 4);
-    std::memcpy(h.data(), bytes.data(), bytes.size());
-    return h;
-  }
 };
 
 TEST_F(RuntimeSnapshot, SizeIsHeaderPlusOneSlice) {
