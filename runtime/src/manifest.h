@@ -134,11 +134,16 @@ struct KernelLaunch {
   std::vector<ScratchDesc> scratch;
 };
 
+// How a target's GEMMs multiply their f32 operands: exactly (F32), or on
+// the tensor cores with the inputs rounded to 10-bit mantissas (TF32, cuda).
+enum class GemmMath { F32, TF32 };
+
 struct KernelImage {
   std::string section;
   std::string fallbackSection; // cuda: PTX, JIT-compiled when the cubin does not load
   std::vector<std::string> symbols;
   std::vector<KernelLaunch> launches; // cuda: one per symbol
+  GemmMath gemmMath = GemmMath::F32;
 };
 
 // "tokenizer": how text maps to token ids (docs/artifact-format.md).

@@ -339,6 +339,14 @@ void Parser::parseKernels(const json &j) {
         img.launches.push_back(
             parseKernelLaunch(launches[i], w + ".launch[" + std::to_string(i) + "]"));
     }
+    if (const json *math = optional(o, "gemm_math")) {
+      std::string m = str(*math, w + ".gemm_math");
+      if (m == "tf32" && it.key() == "cuda")
+        img.gemmMath = GemmMath::TF32;
+      else if (m != "f32")
+        fail(w + ".gemm_math", "\"" + m + "\" is not a GEMM mode of this target (expected " +
+                                   (it.key() == "cuda" ? "f32 or tf32)" : "f32)"));
+    }
     // Steps name kernels by index, so every image lists the same symbols.
     if (first && *first != img.symbols)
       fail(w + ".symbols", "differs from kernels." + firstName + ".symbols");

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Compiled models on the CUDA target against the independent PyTorch
 reference (scripts/ref, float64): prompt logits, final conv/ssm states, and
-decode after prefill (= a longer prefill), for the cases of
+decode after prefill (= a longer prefill), prompts of different lengths
+with last-position logits (varlen), for the cases of
 test/Integration/cpu_model_test.py.
 
 The device machine has no MLIR, so the work is split in two:
@@ -40,10 +41,19 @@ GPU_CASES = {
 
 # Artifacts compiled again with extra flags, for the cases whose name starts
 # with the key: SSD in chunks on the GPU (small chunks, so short prompts cross
-# several of them and the last one is partial).
+# several of them and the last one is partial), GEMMs in TF32.
 VARIANTS = {
     "mamba2": {"ssd32": ["--cuda-ssd-chunk", "32"], "ssd48": ["--cuda-ssd-chunk", "48"]},
+    "mamba_multichunk": {"tf32": ["--cuda-gemm-math", "tf32"]},
+    "mamba2_long": {"tf32": ["--cuda-gemm-math", "tf32"]},
 }
+
+# TF32 products are a reduced-precision path: PERF.md's bar for those.
+REDUCED_BAR = 2e-2
+
+
+def bar_of(name):
+    return REDUCED_BAR if name.endswith("+tf32") else BAR
 
 
 def cases():
@@ -114,7 +124,36 @@ def run_case(rt, directory, name, c, device):
         errs["decode"] = worst_decode
     finally:
         sess.close()
+    errs["varlen"] = varlen_error(rt, ref, os.path.join(directory, c["artifact"]), c, tokens, device)
     return errs
+
+
+def varlen_error(rt, ref, artifact, c, tokens, device):
+    """Prompts of different lengths in one session with last-position logits
+    only, then one sequence replaced by a new prompt (ssmc_prefill_sequence):
+    each row against the reference run of its prompt alone."""
+    import torch
+    from ssmc_runtime_py import Session
+    from ssmc_generate_py import prefill_sequence, prefill_varlen, set_prefill_logits
+
+    def ref_last(prompt):
+        return ref.prefill(torch.tensor([prompt], dtype=torch.int64))[0][0, -1].numpy()
+
+    batch = c["batch"]
+    prompts = [[int(t) for t in tokens[b, :max(1, c["length"] - 5 * b)]] for b in range(batch)]
+    newcomer = [int(t) for t in tokens[0, 1:c["length"] // 2 + 2]]
+    sess = Session(rt, artifact, batch, device=device)
+    try:
+        set_prefill_logits(sess, True)
+        got = prefill_varlen(sess, prompts)
+        worst = max(rel_err(got[b], ref_last(p)) for b, p in enumerate(prompts))
+        rows = prefill_sequence(sess, batch - 1, newcomer)
+        worst = max(worst, rel_err(rows[batch - 1], ref_last(newcomer)))
+        if batch > 1:  # the other sequences keep their logits
+            worst = max(worst, rel_err(rows[0], got[0]))
+    finally:
+        sess.close()
+    return worst
 
 
 def run(a):
@@ -123,7 +162,8 @@ def run(a):
         index = json.load(f)
     rt = Runtime(a.runtime_lib)
     failed = 0
-    print(f"{'case':30} {'prefill':>10} {'states':>10} {'decode':>10}  (rel err, bar {BAR:g})")
+    print(f"{'case':30} {'prefill':>10} {'states':>10} {'decode':>10} {'varlen':>10}"
+          f"  (rel err, bar {BAR:g})")
     for name, c in index.items():
         try:
             errs = run_case(rt, a.dir, name, c, a.device)
@@ -131,10 +171,11 @@ def run(a):
             print(f"{name:30} FAILED: {e}")
             failed += 1
             continue
-        ok = all(v <= BAR for v in errs.values())
+        ok = all(v <= bar_of(name) for v in errs.values())
         failed += not ok
         print(f"{name:30} {errs['prefill']:10.2e} {errs['states']:10.2e} {errs['decode']:10.2e}"
-              f"  {'ok' if ok else 'OVER THE BAR'}")
+              f" {errs['varlen']:10.2e}"
+              f"  {'ok' if ok else 'OVER THE BAR'}{'' if bar_of(name) == BAR else f' (bar {bar_of(name):g})'}")
     print(f"{len(index) - failed}/{len(index)} cases within the bar")
     return 1 if failed else 0
 

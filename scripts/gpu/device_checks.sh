@@ -7,13 +7,13 @@
 #
 #   device: scripts/gpu/device_checks.sh OUT_DIR unit models ...  # some sections
 #
-# Sections: unit, models, sanitizer, bench, ssd (chunked-SSD variants), and
+# Sections: unit, models, sanitizer, bench, scan and ssd (chunk lengths), and
 # ncu (Nsight Compute, see below); all but ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
 # (OUT_DIR: default $OUT or /tmp), the benchmark JSON to OUT_DIR/bench.jsonl.
 set -uo pipefail
 out=${1:-${OUT:-/tmp}}
 shift || true
-sections=" ${*:-unit models sanitizer bench ssd} "
+sections=" ${*:-unit models sanitizer bench scan ssd} "
 want() { [[ $sections == *" $1 "* ]]; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
 carry=$root/.device-carry
@@ -78,7 +78,7 @@ fi
 # torch versions differ in the last bits of some derived weights (dt bias),
 # so the regenerated files miss the checksums: timing does not depend on
 # the values, hence --no-verify.
-want bench || want ssd || want ncu || exit 0
+want bench || want scan || want ssd || want ncu || exit 0
 note "== 130m-size models (random weights regenerated here; external weights)"
 for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256"; do
   python3 "$root/scripts/ref/make_checkpoint.py" ${spec#*:} --layout hf --d-model 768 --n-layer 24 \
@@ -116,6 +116,22 @@ if want bench; then
     bench_line $name 1
     bench_line $name 8
     kernels $name
+  done
+  note "== the same with TF32 GEMMs (--cuda-gemm-math tf32)"
+  for name in m130-tf32 m2-130-tf32; do
+    bench_line $name 1
+    bench_line $name 8
+  done
+fi
+
+if want scan; then
+  note "== Mamba 130m, scan in chunks of Q on the GPU"
+  for q in 32 64 128 256; do
+    artifact=m130-scan$q
+    [[ $q == 128 ]] && artifact=m130
+    [[ -f bench/$artifact.ssmc ]] || continue
+    bench_line $artifact 1
+    kernels $artifact | grep -A3 "^prefill "
   done
 fi
 

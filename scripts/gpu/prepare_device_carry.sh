@@ -27,6 +27,16 @@ for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64
   "$build/bin/ssmc-compile" /tmp/ssmc-bench/$name --target cuda --external-weights \
     -o "$carry/bench/$name.ssmc" --quiet
 done
+# Both with their GEMMs on the tensor cores (TF32).
+for name in m130 m2-130; do
+  "$build/bin/ssmc-compile" /tmp/ssmc-bench/$name --target cuda --external-weights \
+    --cuda-gemm-math tf32 -o "$carry/bench/$name-tf32.ssmc" --quiet
+done
+# Mamba with its scan in chunks of other lengths.
+for q in 32 64 256; do
+  "$build/bin/ssmc-compile" /tmp/ssmc-bench/m130 --target cuda --external-weights \
+    --cuda-scan-chunk $q -o "$carry/bench/m130-scan$q.ssmc" --quiet
+done
 # Mamba-2 with SSD in chunks on the GPU, one artifact per chunk length.
 for q in 32 64 128 256; do
   "$build/bin/ssmc-compile" /tmp/ssmc-bench/m2-130 --target cuda --external-weights \

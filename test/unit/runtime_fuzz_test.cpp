@@ -103,8 +103,9 @@ TEST(RuntimeFuzz, CApiLoadNeverCrashes) {
     writeFile(dir.file("f.ssmc"), bad);
     std::string msg;
     ssmc_status s = tryLoad(dir.file("f.ssmc"), msg);
-    if (s != SSMC_OK)
+    if (s != SSMC_OK) {
       EXPECT_FALSE(msg.empty());
+    }
     EXPECT_NE(s, SSMC_ERROR_RUNTIME) << msg; // no "internal error" escapes
   }
 }

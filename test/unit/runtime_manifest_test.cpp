@@ -179,6 +179,19 @@ const Case kCases[] = {
        m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}}, {"launch", {launch}}}}};
      },
      SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.launch[0].stages[0].args[1].scratch: no scratch buffer 1"},
+    {"tf32 GEMMs on the cpu",
+     [](json &m) {
+       m["kernels"] = {{"cpu", {{"section", "weights"}, {"symbols", {"k0"}}, {"gemm_math", "tf32"}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT,
+     "kernels.cpu.gemm_math: \"tf32\" is not a GEMM mode of this target (expected f32)"},
+    {"unknown cuda GEMM mode",
+     [](json &m) {
+       m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}},
+                                 {"launch", {cudaLaunch(1)}}, {"gemm_math", "fp8"}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT,
+     "kernels.cuda.gemm_math: \"fp8\" is not a GEMM mode of this target (expected f32 or tf32)"},
     {"target without its kernel image",
      [](json &m) {
        m["targets"] = {"cpu", "cuda"};
@@ -204,8 +217,9 @@ TEST_P(RuntimeManifest, OneClearError) {
   std::string msg;
   EXPECT_EQ(tryLoad(path, msg), c.status) << msg;
   EXPECT_NE(msg.find(c.message), std::string::npos) << "got: " << msg;
-  if (c.status != SSMC_OK)
+  if (c.status != SSMC_OK) {
     EXPECT_EQ(msg.rfind(path + ": ", 0), 0u) << "error must start with the file: " << msg;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, RuntimeManifest, ::testing::ValuesIn(kCases),

@@ -73,6 +73,14 @@ cl::opt<int64_t> scanChunk("cuda-scan-chunk", cl::cat(category), cl::init(128),
 cl::opt<int64_t> ssdChunk("cuda-ssd-chunk", cl::cat(category), cl::init(128),
                           cl::desc("Mamba-2 SSD on the GPU: steps per parallel chunk "
                                    "(0: one thread walks the whole sequence)"));
+enum class GemmMath { F32, TF32 };
+cl::opt<GemmMath> cudaGemmMath(
+    "cuda-gemm-math", cl::cat(category), cl::init(GemmMath::F32),
+    cl::desc("How the GEMMs (in and out projections, lm_head) multiply on the GPU"),
+    cl::values(clEnumValN(GemmMath::F32, "f32", "exact fp32 products (default)"),
+               clEnumValN(GemmMath::TF32, "tf32",
+                          "tensor cores, operands rounded to 10-bit mantissas (several "
+                          "times faster; about 1e-3 relative error on logits)")));
 cl::opt<std::string> cudaPath("cuda-path", cl::cat(category),
                               cl::desc("CUDA toolkit for ptxas and libdevice (default: "
                                        "$CUDA_ROOT, $CUDA_HOME, $CUDA_PATH, /usr/local/cuda)"));
@@ -297,7 +305,8 @@ json cudaKernels(const ssm::DeviceImage &image, const std::vector<std::string> &
     launches.push_back(launchJson(s, image.launches[i]));
   }
   return {{"section", "cuda.cubin"}, {"ptx_section", "cuda.ptx"},
-          {"symbols", symbols}, {"launch", launches}};
+          {"symbols", symbols}, {"launch", launches},
+          {"gemm_math", cudaGemmMath == GemmMath::TF32 ? "tf32" : "f32"}};
 }
 
 int run() {

@@ -103,15 +103,17 @@ private:
 };
 
 // What makes one cuBLASLt plan differ from another: the heuristic's choice
-// depends on shapes, leading dims, pointer alignment and the epilogue.
+// depends on shapes, leading dims, pointer alignment, the epilogue and the
+// arithmetic.
 struct GemmKey {
   int64_t m, n, k, lda, ldb, ldc;
   uint32_t alignA, alignB, alignC;
   bool biasEpilogue;
+  GemmMath math;
   bool operator<(const GemmKey &o) const {
-    return std::tie(m, n, k, lda, ldb, ldc, alignA, alignB, alignC, biasEpilogue) <
+    return std::tie(m, n, k, lda, ldb, ldc, alignA, alignB, alignC, biasEpilogue, math) <
            std::tie(o.m, o.n, o.k, o.lda, o.ldb, o.ldc, o.alignA, o.alignB,
-                    o.alignC, o.biasEpilogue);
+                    o.alignC, o.biasEpilogue, o.math);
   }
 };
 
@@ -216,6 +218,7 @@ public:
       kernels.push_back(std::move(k));
     }
     kernels_ = std::move(kernels);
+    gemmMath_ = image.gemmMath;
   }
 
   std::unique_ptr<PreparedKernel>
@@ -783,7 +786,7 @@ private:
   const GemmPlan &planFor(const GemmCall &g, bool biasEpilogue) {
     const GemmKey key{g.m, g.n, g.k, g.lda, g.ldb, g.ldc,
                       alignmentOf(g.b), alignmentOf(g.a), alignmentOf(g.c),
-                      biasEpilogue};
+                      biasEpilogue, gemmMath_};
     auto found = gemmPlans_.find(key);
     if (found != gemmPlans_.end())
       return found->second;
@@ -792,7 +795,9 @@ private:
     GemmPlan plan;
     cublasLtMatmulPreference_t preference = nullptr;
     try {
-      check(lt_.cublasLtMatmulDescCreate(&plan.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F),
+      const cublasComputeType_t compute =
+          gemmMath_ == GemmMath::TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+      check(lt_.cublasLtMatmulDescCreate(&plan.desc, compute, CUDA_R_32F),
             "cublasLtMatmulDescCreate", what);
       const int32_t transA = CUBLAS_OP_T, transB = CUBLAS_OP_N;
       const uint32_t epilogue =
@@ -928,6 +933,7 @@ private:
   std::vector<CUmodule> modules_;
   std::vector<LoadedKernel> kernels_;
   std::map<GemmKey, GemmPlan> gemmPlans_;
+  GemmMath gemmMath_ = GemmMath::F32; // the loaded image's
   std::unordered_set<CUdeviceptr> live_; // allocate()d, not yet released
   std::unordered_map<const void *, DeviceWeight> weights_;
   std::vector<CUdeviceptr> retiredWeights_;
