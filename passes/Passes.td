@@ -59,24 +59,27 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
     the module's `@ssmc_gpu` gpu.module (created with an `#nvvm.target` for
     `chip`), so one schedule drives the CPU and the GPU images alike.
 
-     - `ssm.selective_scan` with a static state size: one thread per (batch,
-       channel) with the N-wide state in registers (N loop-carried scalars);
-       grid (ceil(e / 128), b), block 128. f16/bf16 activations are widened
-       on load and narrowed on store; the math stays f32. With
-       `chunk-length` > 0 (ssmc-compile's default is 128) the scan is cut
-       into chunks of L scanned in parallel by three kernels
-       (`@ssmc_kN_states`, `_carry`, `_outputs`: chunk states from zero,
-       carries across chunks, outputs recomputed), one step of three
-       launches sharing two scratch buffers.
+     - `ssm.selective_scan` with a static state size: each (batch, channel)
+       row of N states spread over a few lanes of a warp in registers
+       (loop-carried scalars), y summed with warp shuffles
+       (passes/gpu/ScanKernel.h); grid-stride loops, block 128. f16/bf16
+       activations are widened on load and narrowed on store; the math
+       stays f32. With `chunk-length` > 0 (ssmc-compile's default is 64)
+       the scan is cut into chunks of L scanned in parallel by three
+       kernels (`@ssmc_kN_states`, `_carry`, `_outputs`: chunk states from
+       zero, carries across chunks, outputs recomputed), one step of three
+       launches sharing two scratch buffers. `scan-unroll` steps of the
+       time loop issue their loads together.
      - `ssm.rms_norm`, `ssm.gated_rms_norm`: a block per row, the threads
        striding over the row and summing in a shared-memory tree.
      - `ssm.ssd` with `ssd-chunk-length` > 0 (ssmc-compile's default is
        128) and a static N: the same chunked treatment, each (batch, chunk,
        head, p) row of N states spread over a few lanes of a warp in
        registers, y summed with warp shuffles; one thread per state element
-       for the carries (passes/gpu/SSDChunkKernels.h).
-     - `ssm.selective_state_update` in its Mamba-2 form with a static N:
-       the same lanes, one step (grid stride).
+       for the carries (passes/gpu/SSDChunkKernels.h); `ssd-unroll` as
+       `scan-unroll`.
+     - `ssm.selective_state_update` with a static N: the lanes of its
+       scan (Mamba-1 or Mamba-2 form), one step (grid stride).
      - every other op: the CPU emitter's loops, with each parallel nest
        spread over the grid in a grid-stride loop (block 256) and scan states
        in per-thread arrays of the static state size.
@@ -95,7 +98,11 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
            "_states, _carry, _outputs); 0: one kernel walks all of L">,
     Option<"ssdChunkLength", "ssd-chunk-length", "int64_t", /*default=*/"0",
            "SSD in parallel chunks of this many steps (three kernels: "
-           "_states, _carry, _outputs); 0: a loop kernel, a thread walks all of L">
+           "_states, _carry, _outputs); 0: a loop kernel, a thread walks all of L">,
+    Option<"scanUnroll", "scan-unroll", "int64_t", /*default=*/"1",
+           "Steps of the scan's time loop per iteration, their loads issued together">,
+    Option<"ssdUnroll", "ssd-unroll", "int64_t", /*default=*/"1",
+           "Steps of the chunked SSD's time loop per iteration, their loads issued together">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::NVVM::NVVMDialect",
                            "mlir::memref::MemRefDialect",

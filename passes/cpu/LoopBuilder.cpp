@@ -155,6 +155,7 @@ Value LoopBuilder::sub(Value x, Value y) { return arith::SubFOp::create(b, loc, 
 Value LoopBuilder::mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
 Value LoopBuilder::div(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }
 Value LoopBuilder::exp(Value x) { return math::ExpOp::create(b, loc, x); }
+Value LoopBuilder::exp2(Value x) { return math::Exp2Op::create(b, loc, x); }
 Value LoopBuilder::fma(Value x, Value y, Value acc) {
   if (onGpu())
     return math::FmaOp::create(b, loc, x, y, acc);

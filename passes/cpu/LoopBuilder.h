@@ -84,6 +84,7 @@ public:
   Value mul(Value x, Value y);
   Value div(Value x, Value y);
   Value exp(Value x);
+  Value exp2(Value x);
   Value max(Value x, Value y);
   Value min(Value x, Value y);
   // x * y + acc: fused (one rounding) on the GPU, where it is one

@@ -62,6 +62,10 @@ struct SSMOutlineGpuKernelsPass
     });
     if (kernels.empty())
       return;
+    if (scanUnroll < 1 || ssdUnroll < 1) {
+      module.emitError() << "scan-unroll and ssd-unroll must be at least 1";
+      return signalPassFailure();
+    }
 
     OpBuilder b(module.getBodyRegion());
     auto gpuModule = module.lookupSymbol<gpu::GPUModuleOp>(kModuleName);
@@ -90,10 +94,9 @@ struct SSMOutlineGpuKernelsPass
     if (scan && staticN && chunkLength > 0)
       return buildChunkedScan(b, gpuModule, scan, name);
     if (scan && staticN) {
-      // State in registers: thread = channel (grid x), block row = batch (grid y).
-      if (failed(buildSelectiveScanKernel(b, gpuModule, scan, name)))
+      if (failed(buildSelectiveScanKernel(b, gpuModule, scan, name, scanUnroll)))
         return failure();
-      GpuStage stage = scanStage(op, "");
+      GpuStage stage = scanStage(scan, "", {{{0, 0}, {0, 2}}, kScanBlockSize / scanLanes(scan)});
       setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
       return success();
     }
@@ -102,8 +105,8 @@ struct SSMOutlineGpuKernelsPass
       return buildChunkedSSD(b, gpuModule, ssd, name);
     if (auto update = dyn_cast<SelectiveStateUpdateOp>(op)) {
       auto state = cast<ShapedType>(update.getState().getType());
-      if (state.getRank() == 4 && !ShapedType::isDynamic(state.getDimSize(3)))
-        return buildHeadStateUpdate(b, gpuModule, update, name);
+      if (!ShapedType::isDynamic(state.getDimSize(state.getRank() - 1)))
+        return buildStateUpdate(b, gpuModule, update, name);
     }
     if (isa<RMSNormOp, GatedRMSNormOp>(op)) {
       // A block per row: grid x = the product of the input's leading sizes.
@@ -120,17 +123,18 @@ struct SSMOutlineGpuKernelsPass
     return buildLoopKernel(b, gpuModule, op, name);
   }
 
-  // The scan kernels' geometry: x = ceil(e / block) channels, y = batch,
-  // z = ceil(L / chunk) chunks when `chunked`. Every step argument has a unit
-  // innermost stride in their types.
-  GpuStage scanStage(Operation *op, StringRef function, bool chunked = false) {
+  int64_t scanLanes(SelectiveScanOp op) {
+    return scanLanesPerRow(cast<ShapedType>(op.getA().getType()).getDimSize(1));
+  }
+
+  // A scan kernel's launch (passes/gpu/ScanKernel.h): grid-stride loops over
+  // `threads`; every step argument has a unit innermost stride in its type.
+  GpuStage scanStage(SelectiveScanOp op, StringRef function, GridExtent threads) {
     GpuStage stage;
     stage.function = function.str();
     stage.block = {kScanBlockSize, 1, 1};
-    stage.grid[0] = {{{0, 2}}, kScanBlockSize};
-    stage.grid[1] = {{{0, 0}}, 1};
-    if (chunked)
-      stage.grid[2] = {{{0, 1}}, chunkLength};
+    stage.gridStride = true;
+    stage.grid[0] = threads;
     stage.unitInnerStride = firstIndices(op->getNumOperands() + op->getNumResults());
     return stage;
   }
@@ -141,26 +145,29 @@ struct SSMOutlineGpuKernelsPass
   // N] and their dt sums [b, K, e], K = ceil(L / chunk).
   LogicalResult buildChunkedScan(OpBuilder &b, gpu::GPUModuleOp gpuModule,
                                  SelectiveScanOp op, StringRef name) {
-    if (failed(buildChunkedSelectiveScanKernels(b, gpuModule, op, name, chunkLength)))
+    if (failed(buildChunkedSelectiveScanKernels(b, gpuModule, op, name,
+                                                {chunkLength, scanUnroll})))
       return failure();
     op->setAttr("ssm.gpu_chunk_length", b.getI64IntegerAttr(chunkLength));
     int64_t operands = op->getNumOperands();
     SmallVector<int64_t> inputs = firstIndices(operands);
     const int64_t states = -1, sums = -2; // scratch buffers 0 and 1
     GpuLaunch launch;
-    GridExtent batch{{{0, 0}}, 1}, chunks{{{0, 1}}, chunkLength}, channels{{{0, 2}}, 1},
-        n{{{2, 1}}, 1}; // A is [e, N]
-    launch.scratch = {{batch, chunks, channels, n}, {batch, chunks, channels}};
-
-    GpuStage first = scanStage(op, (name + "_states").str(), /*chunked=*/true);
+    GridFactor batch{0, 0}, len{0, 1}, channels{0, 2}, n{2, 1}; // A is [e, N]
+    launch.scratch = {{{{batch}, 1}, {{len}, chunkLength}, {{channels}, 1}, {{n}, 1}},
+                      {{{batch}, 1}, {{len}, chunkLength}, {{channels}, 1}}};
+    // ~ b * K * e * lanes threads for the row kernels, b * e * N for the carry.
+    GridExtent rows{{batch, len, channels}, chunkLength * kScanBlockSize / scanLanes(op)};
+    GpuStage first = scanStage(op, (name + "_states").str(), rows);
     first.args = inputs;
     first.args.append({states, sums});
-    GpuStage carry = scanStage(op, (name + "_carry").str());
+    GpuStage carry =
+        scanStage(op, (name + "_carry").str(), {{batch, channels, n}, kScanBlockSize});
     carry.args = inputs;
     carry.args.append({states, sums});
     if (op.getFinalState())
       carry.args.push_back(operands + 1);
-    GpuStage outputs = scanStage(op, (name + "_outputs").str(), /*chunked=*/true);
+    GpuStage outputs = scanStage(op, (name + "_outputs").str(), rows);
     outputs.args = inputs;
     outputs.args.append({states, operands});
     launch.stages = {first, carry, outputs};
@@ -175,7 +182,7 @@ struct SSMOutlineGpuKernelsPass
   LogicalResult buildChunkedSSD(OpBuilder &b, gpu::GPUModuleOp gpuModule, SSDOp op,
                                 StringRef name) {
     const int64_t chunkLength = ssdChunkLength;
-    if (failed(buildChunkedSSDKernels(b, gpuModule, op, name, chunkLength)))
+    if (failed(buildChunkedSSDKernels(b, gpuModule, op, name, chunkLength, ssdUnroll)))
       return failure();
     op->setAttr("ssm.gpu_chunk_length", b.getI64IntegerAttr(chunkLength));
     int64_t operands = op->getNumOperands();
@@ -210,17 +217,25 @@ struct SSMOutlineGpuKernelsPass
     return success();
   }
 
-  // Mamba-2's decode step: S lanes per (batch, head, p) row, ~ b * H * P * S
-  // threads (grid stride).
-  LogicalResult buildHeadStateUpdate(OpBuilder &b, gpu::GPUModuleOp gpuModule,
-                                     SelectiveStateUpdateOp op, StringRef name) {
-    if (failed(buildHeadStateUpdateKernel(b, gpuModule, op, name)))
+  // The decode step: S lanes per row of N states, ~ b * e * S threads for
+  // Mamba-1 (rows (batch, channel)), b * H * P * S for Mamba-2 (rows (batch,
+  // head, p)), with a grid stride.
+  LogicalResult buildStateUpdate(OpBuilder &b, gpu::GPUModuleOp gpuModule,
+                                 SelectiveStateUpdateOp op, StringRef name) {
+    auto state = cast<ShapedType>(op.getState().getType());
+    bool mamba2 = state.getRank() == 4;
+    if (failed(mamba2 ? buildHeadStateUpdateKernel(b, gpuModule, op, name)
+                      : buildChannelStateUpdateKernel(b, gpuModule, op, name)))
       return failure();
-    int64_t lanes = ssdLanesPerRow(cast<ShapedType>(op.getState().getType()).getDimSize(3));
+    int64_t n = state.getDimSize(state.getRank() - 1);
+    int64_t lanes = mamba2 ? ssdLanesPerRow(n) : scanLanesPerRow(n);
+    int64_t block = mamba2 ? kSSDBlockSize : kScanBlockSize;
     GpuStage stage;
-    stage.block = {kSSDBlockSize, 1, 1};
+    stage.block = {block, 1, 1};
     stage.gridStride = true;
-    stage.grid[0] = {{{0, 0}, {0, 1}, {0, 2}}, kSSDBlockSize / lanes};
+    stage.grid[0] = {{{0, 0}, {0, 1}}, block / lanes};
+    if (mamba2)
+      stage.grid[0].product.push_back({0, 2});
     setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
     return success();
   }

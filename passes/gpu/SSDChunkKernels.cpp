@@ -3,6 +3,7 @@
 #include "passes/cpu/Emitters.h"
 #include "passes/cpu/KernelEmitters.h"
 #include "passes/gpu/GpuKernelFunc.h"
+#include "passes/gpu/RowLanes.h"
 
 using namespace mlir;
 using namespace mlir::ssm;
@@ -21,126 +22,12 @@ int64_t ssm::ssdLanesPerRow(int64_t n) {
 
 namespace {
 
-constexpr int64_t kWarp = 32;
-
-// A warp's lanes over rows of states (see the header): S lanes per row, K
-// registers per lane.
-class RowLanes {
-public:
-  RowLanes(LoopBuilder &lb, int64_t n) : lb(lb), s(ssdLanesPerRow(n)), k(n / s) {
-    OpBuilder &b = lb.builder();
-    Location loc = lb.location();
-    auto x = gpu::Dimension::x;
-    Value tid = gpu::ThreadIdOp::create(b, loc, x);
-    lane = lb.remi(tid, lb.index(kWarp));
-    row = lb.divi(lane, lb.index(s));
-    slot = lb.remi(lane, lb.index(s));
-    Value warpsPerBlock = lb.divi(gpu::BlockDimOp::create(b, loc, x), lb.index(kWarp));
-    warp = lb.addi(lb.muli(gpu::BlockIdOp::create(b, loc, x), warpsPerBlock),
-                   lb.divi(tid, lb.index(kWarp)));
-    warps = lb.muli(gpu::GridDimOp::create(b, loc, x), warpsPerBlock);
-  }
-
-  int64_t rowsPerWarp() const { return kWarp / s; }
-
-  // Hands the iterations of the nest `ubs` to the warps with a grid stride,
-  // one at a time per warp: all lanes of a warp see the same indices, so
-  // they may shuffle.
-  void tasks(ValueRange ubs, llvm::function_ref<void(ValueRange)> body) {
-    Value total = lb.index(1);
-    for (Value ub : ubs)
-      total = lb.muli(total, ub);
-    OpBuilder &b = lb.builder();
-    auto forOp = scf::ForOp::create(b, lb.location(), warp, total, warps);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(forOp.getBody()->getTerminator());
-    SmallVector<Value> ivs(ubs.size());
-    Value rest = forOp.getInductionVar();
-    for (size_t i = ubs.size(); i-- > 0;) {
-      ivs[i] = i == 0 ? rest : lb.remi(rest, ubs[i]);
-      if (i > 0)
-        rest = lb.divi(rest, ubs[i]);
-    }
-    body(ivs);
-  }
-
-  // ceil(p / rows per warp): the row groups a head's P rows make.
-  Value groups(Value p) {
-    int64_t r = rowsPerWarp();
-    return lb.divi(lb.addi(p, lb.index(r - 1)), lb.index(r));
-  }
-
-  // This lane's p in row group `group` of a head with `p` rows: {p clamped
-  // to p - 1 (for loads), whether it is a real row}.
-  std::pair<Value, Value> rowIn(Value group, Value p) {
-    Value mine = lb.addi(lb.muli(group, lb.index(rowsPerWarp())), row);
-    Value real = cmp(arith::CmpIPredicate::ult, mine, p);
-    auto clamped = arith::MinUIOp::create(lb.builder(), lb.location(), mine,
-                                          lb.subi(p, lb.index(1)));
-    return {clamped, real};
-  }
-
-  // The state index of the lane's register i.
-  Value n(int64_t i) { return lb.addi(lb.index(i * s), slot); }
-
-  // The lane's K values of a state-sized row (B, C or a state), loaded
-  // together before any of them is used, so the loads overlap.
-  SmallVector<Value> loadRow(llvm::function_ref<Value(Value)> at) {
-    SmallVector<Value> row;
-    for (int64_t i = 0; i < k; ++i)
-      row.push_back(at(n(i)));
-    return row;
-  }
-
-  // s_i = decay * s_i + dx * B_i for each register i.
-  SmallVector<Value> update(ValueRange st, Value decay, Value dx, ValueRange bRow) {
-    SmallVector<Value> next;
-    for (int64_t i = 0; i < k; ++i)
-      next.push_back(lb.fma(dx, bRow[i], lb.mul(decay, st[i])));
-    return next;
-  }
-
-  // C . s over the whole row: this lane's part, then a butterfly over the
-  // row's S lanes (every lane of the row ends with the sum).
-  Value rowDot(ValueRange st, ValueRange cRow) {
-    Value acc = lb.f32(0.0);
-    for (int64_t i = 0; i < k; ++i)
-      acc = lb.fma(cRow[i], st[i], acc);
-    for (int64_t offset = s / 2; offset > 0; offset /= 2) {
-      auto shuffle = gpu::ShuffleOp::create(lb.builder(), lb.location(), acc, int32_t(offset),
-                                            int32_t(kWarp), gpu::ShuffleMode::XOR);
-      acc = lb.add(acc, shuffle.getShuffleResult());
-    }
-    return acc;
-  }
-
-  // `then` on the row's first lane of a real row only.
-  void onRowLeader(Value real, llvm::function_ref<void()> then) {
-    Value first = cmp(arith::CmpIPredicate::eq, slot, lb.index(0));
-    when(arith::AndIOp::create(lb.builder(), lb.location(), real, first), then);
-  }
-  void when(Value cond, llvm::function_ref<void()> then) {
-    OpBuilder &b = lb.builder();
-    auto ifOp = scf::IfOp::create(b, lb.location(), cond, /*withElseRegion=*/false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    then();
-  }
-  Value cmp(arith::CmpIPredicate pred, Value x, Value y) {
-    return arith::CmpIOp::create(lb.builder(), lb.location(), pred, x, y);
-  }
-
-  LoopBuilder &lb;
-  int64_t s, k;
-  Value lane, row, slot, warp, warps;
-};
-
 // One SSD kernel: the op's operands bound to its first arguments, the
 // per-kernel extras after them.
 struct SSDKernel {
   SSDKernel(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name,
-            ArrayRef<Type> extras, int64_t chunk)
-      : op(op), chunk(chunk) {
+            ArrayRef<Type> extras, int64_t chunk, int64_t unroll)
+      : op(op), chunk(chunk), unroll(unroll) {
     SmallVector<Type> types;
     for (Type t : op->getOperandTypes())
       types.push_back(anyViewType(t));
@@ -179,31 +66,37 @@ struct SSDKernel {
     Value bias = dtBias ? lb.load(dtBias, {h}) : Value();
     Value dH = y && d ? lb.load(d, {h}) : Value();
     s0.push_back(lb.f32(0.0));
-    return lb.loop(t0, t1, s0, [&](Value t, ValueRange it) {
-      Value step = cpu::emitDelta(lb, lb.load(dt, {bi, t, h}), bias, op.getDtSoftplus(),
+    int64_t k = lanes.k;
+    // Loaded per step: dt, x, the lane's B (and C) values.
+    auto load = [&](Value t) {
+      SmallVector<Value> v{lb.load(dt, {bi, t, h}), lb.load(x, {bi, t, h, pc})};
+      llvm::append_range(v, lanes.loadRow([&](Value j) { return lb.load(bm, {bi, t, g, j}); }));
+      if (y)
+        llvm::append_range(v, lanes.loadRow([&](Value j) { return lb.load(cm, {bi, t, g, j}); }));
+      return v;
+    };
+    auto stepAt = [&](Value t, ArrayRef<Value> in, ValueRange it) {
+      Value step = cpu::emitDelta(lb, in[0], bias, op.getDtSoftplus(),
                                   op.getDtMin().convertToFloat(),
                                   op.getDtMax().convertToFloat());
-      Value xv = lb.load(x, {bi, t, h, pc});
-      SmallVector<Value> bRow = lanes.loadRow([&](Value k) { return lb.load(bm, {bi, t, g, k}); });
-      SmallVector<Value> cRow;
-      if (y)
-        cRow = lanes.loadRow([&](Value k) { return lb.load(cm, {bi, t, g, k}); });
-      SmallVector<Value> next =
-          lanes.update(it.drop_back(), lb.exp(lb.mul(step, ah)), lb.mul(step, xv), bRow);
+      Value xv = in[1];
+      SmallVector<Value> next = lanes.update(it.drop_back(), lb.exp(lb.mul(step, ah)),
+                                             lb.mul(step, xv), in.slice(2, k));
       if (y) {
-        Value acc = lanes.rowDot(next, cRow);
+        Value acc = lanes.rowDot(next, in.slice(2 + k, k));
         lanes.onRowLeader(real,
                           [&] { cpu::emitScanOutput(lb, acc, dH, xv, z, y, {bi, t, h, pc}); });
       }
       next.push_back(lb.add(it.back(), step));
       return next;
-    });
+    };
+    return lanes.walkSteps(t0, t1, unroll, s0, load, stepAt);
   }
 
   void finish(OpBuilder &b) { gpu::ReturnOp::create(b, op.getLoc()); }
 
   SSDOp op;
-  int64_t chunk;
+  int64_t chunk, unroll;
   gpu::GPUFuncOp func;
   ValueRange inputs, extra;
   Value x, dt, a, bm, cm, d, z, dtBias, init;
@@ -213,7 +106,7 @@ struct SSDKernel {
 } // namespace
 
 LogicalResult ssm::buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op,
-                                          StringRef name, int64_t chunk) {
+                                          StringRef name, int64_t chunk, int64_t unroll) {
   int64_t staticN = cast<ShapedType>(op.getB().getType()).getDimSize(3);
   if (ShapedType::isDynamic(staticN))
     return op.emitOpError() << "needs a static state size for its GPU kernels";
@@ -224,10 +117,10 @@ LogicalResult ssm::buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module,
   Location loc = op.getLoc();
 
   { // Each chunk's own state from zero, and its sum of dt (head-wide).
-    SSDKernel k(b, module, op, (name + "_states").str(), {states, sums}, chunk);
+    SSDKernel k(b, module, op, (name + "_states").str(), {states, sums}, chunk, unroll);
     LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
     k.begin(lb);
-    RowLanes lanes(lb, staticN);
+    RowLanes lanes(lb, staticN, ssdLanesPerRow(staticN));
     lanes.tasks({k.batch, k.chunks, k.heads, lanes.groups(k.p)}, [&](ValueRange iv) {
       Value bi = iv[0], c = iv[1], h = iv[2];
       auto [pc, real] = lanes.rowIn(iv[3], k.p);
@@ -251,7 +144,7 @@ LogicalResult ssm::buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module,
     SmallVector<Type> extras{states, sums};
     if (op.getFinalState())
       extras.push_back(anyViewType(ctx, 4, f32));
-    SSDKernel k(b, module, op, (name + "_carry").str(), extras, chunk);
+    SSDKernel k(b, module, op, (name + "_carry").str(), extras, chunk, unroll);
     LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
     k.begin(lb);
     lb.parallel({k.batch, k.heads, k.p, k.n}, [&](ValueRange iv) {
@@ -272,10 +165,10 @@ LogicalResult ssm::buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module,
   }
   { // Outputs: every chunk recomputed from the state entering it.
     Type y = anyViewType(ctx, 4, cast<ShapedType>(op.getY().getType()).getElementType());
-    SSDKernel k(b, module, op, (name + "_outputs").str(), {states, y}, chunk);
+    SSDKernel k(b, module, op, (name + "_outputs").str(), {states, y}, chunk, unroll);
     LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
     k.begin(lb);
-    RowLanes lanes(lb, staticN);
+    RowLanes lanes(lb, staticN, ssdLanesPerRow(staticN));
     lanes.tasks({k.batch, k.chunks, k.heads, lanes.groups(k.p)}, [&](ValueRange iv) {
       Value bi = iv[0], c = iv[1], h = iv[2];
       auto [pc, real] = lanes.rowIn(iv[3], k.p);
@@ -310,7 +203,7 @@ LogicalResult ssm::buildHeadStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp mod
   Value y = outputs[0], newState = outputs[1];
 
   LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
-  RowLanes lanes(lb, stateType.getDimSize(3));
+  RowLanes lanes(lb, stateType.getDimSize(3), ssdLanesPerRow(stateType.getDimSize(3)));
   Value heads = lb.dim(state, 1), p = lb.dim(state, 2);
   Value perGroup = lb.divi(heads, lb.dim(bm, 1));
   // Each lane reads its state elements before it writes them, and only real

@@ -5,11 +5,9 @@
 // work), for ssm.ssd in chunks of L and for the one-token
 // ssm.selective_state_update of Mamba-2 (state [b, H, P, N]).
 //
-// Lanes: a row is the N states of one (batch, head, p). S lanes share a row
-// (lanesPerRow), lane j holding states n = k * S + j (k < N / S) in
-// registers, so every load of B, C or the state is contiguous across the
-// row's lanes; y is a sum over the row's lanes (warp shuffles). A warp owns
-// 32 / S rows of one head, consecutive in p.
+// Lanes (passes/gpu/RowLanes.h): a row is the N states of one (batch, head,
+// p), shared by ssdLanesPerRow(N) lanes; a warp owns rows of one head,
+// consecutive in p.
 //
 // SSD in chunks, K = ceil(L / chunk):
 //   `name`_states  (operands..., S[b, K, H, P, N], sums[b, K, H]): each
@@ -35,8 +33,10 @@ constexpr int64_t kSSDBlockSize = 128;
 /// Lanes that share one row of `n` states (a power of two dividing 32).
 int64_t ssdLanesPerRow(int64_t n);
 
+/// `unroll` steps per iteration of the chunks' time loops (their loads
+/// issued together).
 LogicalResult buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op,
-                                     StringRef name, int64_t chunk);
+                                     StringRef name, int64_t chunk, int64_t unroll);
 
 /// The Mamba-2 form of selective_state_update as one kernel `name`
 /// (operands..., y, new_state); fails on the Mamba-1 form or a dynamic N.

@@ -1,15 +1,22 @@
 #include "passes/gpu/ScanKernel.h"
-#include "passes/gpu/GpuKernelFunc.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "passes/cpu/Emitters.h"
+#include "passes/cpu/KernelEmitters.h"
+#include "passes/gpu/GpuKernelFunc.h"
+#include "passes/gpu/RowLanes.h"
 
 #include <cmath>
 
 using namespace mlir;
 using namespace mlir::ssm;
+using cpu::LoopBuilder;
+
+int64_t ssm::scanLanesPerRow(int64_t n) {
+  int64_t s = 1;
+  while (s < 32 && n % (2 * s) == 0 && n / (2 * s) >= 4)
+    s *= 2;
+  return s;
+}
 
 namespace {
 
@@ -25,275 +32,286 @@ MemRefType argType(MLIRContext *ctx, int64_t rank, int64_t innerSize = ShapedTyp
   return MemRefType::get(shape, element ? element : Float32Type::get(ctx), layout);
 }
 
-// Emits the scan's arithmetic for one thread at one builder position.
-class ScanThread {
-public:
-  ScanThread(OpBuilder &b, Location loc, SelectiveScanOp op, int64_t n)
-      : b(b), loc(loc), op(op), n(n) {}
-
-  Value c(float v) { return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v)); }
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
-  Value exp(Value x) { return math::ExpOp::create(b, loc, x); }
-  Value exp2(Value x) { return math::Exp2Op::create(b, loc, x); }
-  // Loads widen f16/bf16 activations to f32; stores narrow back: the math
-  // and the state are f32 whatever the activation type.
-  Value load(Value m, ValueRange at) {
-    Value v = memref::LoadOp::create(b, loc, m, at);
-    return v.getType().isF32() ? v : arith::ExtFOp::create(b, loc, b.getF32Type(), v).getResult();
-  }
-  void store(Value v, Value m, ValueRange at) {
-    Type element = cast<MemRefType>(m.getType()).getElementType();
-    if (element != v.getType())
-      v = arith::TruncFOp::create(b, loc, element, v);
-    memref::StoreOp::create(b, loc, v, m, at);
-  }
-  // x > 20 ? x : log1p(exp(x))
-  Value softplus(Value x) {
-    Value soft = math::Log1pOp::create(b, loc, exp(x));
-    Value big = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, c(20.0f));
-    return arith::SelectOp::create(b, loc, big, x, soft);
-  }
-  // x / (1 + exp(-x))
-  Value silu(Value x) {
-    Value e = exp(arith::NegFOp::create(b, loc, x));
-    return arith::DivFOp::create(b, loc, x, add(c(1.0f), e));
-  }
-
-  // Binds the first block arguments of `body` to the op's operands, sets up
-  // the thread's (batch, channel) and opens `if (channel < e)`.
-  void begin(Block &body) {
-    unsigned next = 0;
-    auto arg = [&](Value operand) { return operand ? body.getArgument(next++) : Value(); };
-    u = arg(op.getU()), delta = arg(op.getDelta()), a = arg(op.getA());
-    bm = arg(op.getB()), cm = arg(op.getC()), d = arg(op.getD()), z = arg(op.getZ());
-    bias = arg(op.getDeltaBias()), init = arg(op.getInitialState());
-    firstExtra = next;
-    b.setInsertionPointToStart(&body);
-    channel = arith::AddIOp::create(
-        b, loc,
-        arith::MulIOp::create(b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
-                              gpu::BlockDimOp::create(b, loc, gpu::Dimension::x)),
-        gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
-    batch = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
-    chunkIndex = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
-    len = memref::DimOp::create(b, loc, u, 1);
-    Value e = memref::DimOp::create(b, loc, u, 2);
-    Value groups = memref::DimOp::create(b, loc, bm, 2);
-    Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, channel, e);
-    auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElseRegion=*/false);
-    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    group = arith::DivUIOp::create(b, loc, channel, arith::DivUIOp::create(b, loc, e, groups));
-    // A * log2(e), so every decay exp(dt * A) is one exp2 (ex2 on the GPU).
-    for (int64_t k = 0; k < n; ++k)
-      aRow.push_back(mul(load(a, {channel, idx(k)}), c(float(M_LOG2E))));
-  }
-  Value extra(Block &body, unsigned i) { return body.getArgument(firstExtra + i); }
-
-  SmallVector<Value> zeros() { return SmallVector<Value>(n, c(0.0f)); }
-  SmallVector<Value> loadState(Value m, ValueRange lead) {
-    SmallVector<Value> s;
-    for (int64_t k = 0; k < n; ++k) {
-      SmallVector<Value> at(lead);
-      at.push_back(idx(k));
-      s.push_back(load(m, at));
-    }
-    return s;
-  }
-  void storeState(ValueRange s, Value m, ValueRange lead) {
-    for (int64_t k = 0; k < n; ++k) {
-      SmallVector<Value> at(lead);
-      at.push_back(idx(k));
-      store(s[k], m, at);
-    }
-  }
-  SmallVector<Value> initialState() {
-    return init ? loadState(init, {batch, channel}) : zeros();
-  }
-
-  // The recurrence over t in [t0, t1) from `s0`. Writes y[t] when `y` is
-  // given; the loop also carries the sum of dt. Returns {state..., dtSum}.
-  SmallVector<Value> walk(Value t0, Value t1, SmallVector<Value> s0, Value y) {
-    Value dC = d && y ? load(d, {channel}) : Value();
-    Value biasC = bias ? load(bias, {channel}) : Value();
-    s0.push_back(c(0.0f));
-    auto loop = scf::ForOp::create(b, loc, t0, t1, idx(1), s0);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value t = loop.getInductionVar();
-    SmallVector<Value> at{batch, t, channel};
-    Value dt = load(delta, at);
-    if (biasC)
-      dt = add(dt, biasC);
-    if (op.getDeltaSoftplus())
-      dt = softplus(dt);
-    Value x = load(u, at);
-    Value dtx = mul(dt, x);
-    Value out = c(0.0f);
-    SmallVector<Value> next;
-    for (int64_t k = 0; k < n; ++k) {
-      SmallVector<Value> bc{batch, t, group, idx(k)};
-      Value sk = loop.getRegionIterArgs()[k];
-      // s = exp(dt * A) * s + dt * x * B;  y += C * s
-      next.push_back(add(mul(exp2(mul(dt, aRow[k])), sk), mul(dtx, load(bm, bc))));
-      if (y)
-        out = add(out, mul(load(cm, bc), next.back()));
-    }
-    if (y) {
-      if (dC)
-        out = add(out, mul(dC, x));
-      if (z)
-        out = mul(out, silu(load(z, at)));
-      store(out, y, at);
-    }
-    next.push_back(add(loop.getRegionIterArgs()[n], dt));
-    scf::YieldOp::create(b, loc, next);
-    return loop.getResults();
-  }
-
-  // [chunk * k, min(chunk * (k + 1), L)) for this thread's chunk k.
-  std::pair<Value, Value> chunkBounds(Value chunk) {
-    Value t0 = arith::MulIOp::create(b, loc, chunkIndex, chunk);
-    Value t1 = arith::MinUIOp::create(b, loc, arith::AddIOp::create(b, loc, t0, chunk), len);
-    return {t0, t1};
-  }
-
-  OpBuilder &b;
-  Location loc;
-  SelectiveScanOp op;
-  int64_t n;
-  Value u, delta, a, bm, cm, d, z, bias, init;
-  Value channel, batch, chunkIndex, group, len;
-  SmallVector<Value> aRow;
-  unsigned firstExtra = 0;
-};
-
-FailureOr<int64_t> checkScan(SelectiveScanOp op) {
-  int64_t n = cast<RankedTensorType>(op.getA().getType()).getDimSize(1);
-  if (ShapedType::isDynamic(n))
-    return op.emitOpError() << "GPU scan kernel needs a static state size N";
-  // The verifier already holds A, D, biases and states to f32 and the
-  // activations to f32, f16 or bf16.
-  return n;
-}
-
 // Argument types of the op's operands present, in order.
 SmallVector<Type> operandTypes(SelectiveScanOp op, int64_t n) {
   SmallVector<Type> types;
   for (Value v : op->getOperands()) {
-    int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
+    auto type = cast<RankedTensorType>(v.getType());
     bool stateSized = v == op.getA() || v == op.getB() || v == op.getC() ||
                       v == op.getInitialState();
-    types.push_back(argType(op.getContext(), rank, stateSized ? n : ShapedType::kDynamic,
-                            cast<RankedTensorType>(v.getType()).getElementType()));
+    types.push_back(argType(op.getContext(), type.getRank(),
+                            stateSized ? n : ShapedType::kDynamic, type.getElementType()));
   }
   return types;
 }
 
-gpu::GPUFuncOp newKernel(OpBuilder &b, gpu::GPUModuleOp module, Location loc,
-                         StringRef name, ArrayRef<Type> types) {
-  return createGpuKernel(b, module, loc, name, types, kScanBlockSize);
+// A[ch, n] * log2(e) for the lane's registers: every decay exp(dt * A) is
+// then one exp2 (ex2 on the GPU).
+SmallVector<Value> scaledA(LoopBuilder &lb, RowLanes &lanes, Value a, Value ch) {
+  return lanes.loadRow([&](Value k) { return lb.mul(lb.load(a, {ch, k}), lb.f32(M_LOG2E)); });
 }
 
-void finish(OpBuilder &b, gpu::GPUFuncOp func) {
-  b.setInsertionPointToEnd(&func.getBody().front());
-  gpu::ReturnOp::create(b, func.getLoc());
+SmallVector<Value> decays(LoopBuilder &lb, Value dt, ArrayRef<Value> aRow) {
+  SmallVector<Value> out;
+  for (Value ak : aRow)
+    out.push_back(lb.exp2(lb.mul(dt, ak)));
+  return out;
+}
+
+// The lane's registers of a row, stored where the row is real.
+void storeRow(RowLanes &lanes, Value real, ValueRange values, Value m, ValueRange lead) {
+  lanes.when(real, [&] {
+    for (int64_t i = 0; i < lanes.k; ++i) {
+      SmallVector<Value> at(lead);
+      at.push_back(lanes.n(i));
+      lanes.lb.store(values[i], m, at);
+    }
+  });
+}
+
+// One scan kernel: the op's operands bound to its first arguments, the
+// kernel's own (`extras`) after them.
+struct ScanKernel {
+  ScanKernel(OpBuilder &b, gpu::GPUModuleOp module, SelectiveScanOp op, StringRef name,
+             ArrayRef<Type> extras, int64_t n, const ScanTiling &tiling)
+      : op(op), n(n), chunk(tiling.chunk), unroll(tiling.unroll) {
+    SmallVector<Type> types = operandTypes(op, n);
+    types.append(extras.begin(), extras.end());
+    func = createGpuKernel(b, module, op.getLoc(), name, types, kScanBlockSize);
+    ValueRange args = func.getBody().front().getArguments();
+    ValueRange inputs = args.take_front(op->getNumOperands());
+    extra = args.drop_front(op->getNumOperands());
+    auto arg = [&](MutableOperandRange operand) { return cpu::argOf(inputs, operand); };
+    u = arg(op.getUMutable()), delta = arg(op.getDeltaMutable()), a = arg(op.getAMutable());
+    bm = arg(op.getBMutable()), cm = arg(op.getCMutable()), d = arg(op.getDMutable());
+    z = arg(op.getZMutable()), bias = arg(op.getDeltaBiasMutable());
+    init = arg(op.getInitialStateMutable());
+  }
+
+  void begin(LoopBuilder &lb) {
+    batch = lb.dim(u, 0), len = lb.dim(u, 1), e = lb.dim(u, 2);
+    perGroup = lb.divi(e, lb.dim(bm, 2));
+    if (chunk > 0) {
+      chunkSize = lb.index(chunk);
+      chunks = lb.divi(lb.addi(len, lb.index(chunk - 1)), chunkSize);
+    }
+  }
+
+  // [chunk * c, min(chunk * (c + 1), L)).
+  std::pair<Value, Value> bounds(LoopBuilder &lb, Value c) {
+    Value t0 = lb.muli(c, chunkSize);
+    Value t1 = arith::MinUIOp::create(lb.builder(), lb.location(), lb.addi(t0, chunkSize), len);
+    return {t0, t1};
+  }
+
+  SmallVector<Value> zeros(LoopBuilder &lb, RowLanes &lanes) {
+    return SmallVector<Value>(lanes.k, lb.f32(0.0));
+  }
+
+  // The recurrence of this lane's row (bi, ch) over [t0, t1) from `s0`;
+  // writes y[bi, t, ch] (with the D skip and z gate) when `y` is given and
+  // the row is real. Returns the states, then the sum of dt.
+  SmallVector<Value> walk(LoopBuilder &lb, RowLanes &lanes, SmallVector<Value> s0, Value bi,
+                          Value ch, Value real, Value t0, Value t1, Value y) {
+    Value g = lb.divi(ch, perGroup);
+    SmallVector<Value> aRow = scaledA(lb, lanes, a, ch);
+    Value biasC = bias ? lb.load(bias, {ch}) : Value();
+    Value dC = y && d ? lb.load(d, {ch}) : Value();
+    s0.push_back(lb.f32(0.0));
+    int64_t k = lanes.k;
+    // Loaded per step: dt, x, the lane's B (and C) values.
+    auto load = [&](Value t) {
+      SmallVector<Value> v{lb.load(delta, {bi, t, ch}), lb.load(u, {bi, t, ch})};
+      llvm::append_range(v, lanes.loadRow([&](Value j) { return lb.load(bm, {bi, t, g, j}); }));
+      if (y)
+        llvm::append_range(v, lanes.loadRow([&](Value j) { return lb.load(cm, {bi, t, g, j}); }));
+      return v;
+    };
+    auto step = [&](Value t, ArrayRef<Value> in, ValueRange it) {
+      Value dt = in[0], xv = in[1];
+      if (biasC)
+        dt = lb.add(dt, biasC);
+      if (op.getDeltaSoftplus())
+        dt = lb.softplus(dt);
+      SmallVector<Value> next = lanes.update(it.drop_back(), decays(lb, dt, aRow),
+                                             lb.mul(dt, xv), in.slice(2, k));
+      if (y) {
+        Value acc = lanes.rowDot(next, in.slice(2 + k, k));
+        lanes.onRowLeader(real, [&] { cpu::emitScanOutput(lb, acc, dC, xv, z, y, {bi, t, ch}); });
+      }
+      next.push_back(lb.add(it.back(), dt));
+      return next;
+    };
+    return lanes.walkSteps(t0, t1, unroll, s0, load, step);
+  }
+
+  void finish(OpBuilder &b) { gpu::ReturnOp::create(b, op.getLoc()); }
+
+  SelectiveScanOp op;
+  int64_t n, chunk, unroll;
+  gpu::GPUFuncOp func;
+  ValueRange extra;
+  Value u, delta, a, bm, cm, d, z, bias, init;
+  Value batch, len, e, perGroup, chunkSize, chunks;
+};
+
+FailureOr<int64_t> staticStateSize(Operation *op, ShapedType type) {
+  int64_t n = type.getDimSize(type.getRank() - 1);
+  if (ShapedType::isDynamic(n))
+    return op->emitOpError() << "needs a static state size N for its GPU kernels";
+  return n;
 }
 
 } // namespace
 
-FailureOr<gpu::GPUFuncOp> ssm::buildSelectiveScanKernel(OpBuilder &b, gpu::GPUModuleOp module,
-                                                        SelectiveScanOp op, StringRef name) {
-  FailureOr<int64_t> n = checkScan(op);
+LogicalResult ssm::buildSelectiveScanKernel(OpBuilder &b, gpu::GPUModuleOp module,
+                                            SelectiveScanOp op, StringRef name, int64_t unroll) {
+  FailureOr<int64_t> n = staticStateSize(op, cast<ShapedType>(op.getA().getType()));
   if (failed(n))
     return failure();
-  SmallVector<Type> types = operandTypes(op, *n);
-  types.push_back(argType(b.getContext(), 3, ShapedType::kDynamic, op.getY().getType().getElementType()));
-  if (op.getFinalState())
-    types.push_back(argType(b.getContext(), 3, *n));
-
+  MLIRContext *ctx = b.getContext();
   OpBuilder::InsertionGuard guard(b);
-  auto func = newKernel(b, module, op.getLoc(), name, types);
-  Block &body = func.getBody().front();
-  ScanThread th(b, op.getLoc(), op, *n);
-  th.begin(body);
-  SmallVector<Value> last = th.walk(th.idx(0), th.len, th.initialState(), th.extra(body, 0));
+  SmallVector<Type> extras{
+      argType(ctx, 3, ShapedType::kDynamic, cast<ShapedType>(op.getY().getType()).getElementType())};
   if (op.getFinalState())
-    th.storeState(ArrayRef<Value>(last).take_front(*n), th.extra(body, 1),
-                  {th.batch, th.channel});
-  finish(b, func);
-  return func;
+    extras.push_back(argType(ctx, 3, *n));
+  ScanKernel k(b, module, op, name, extras, *n, {0, unroll});
+  LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
+  k.begin(lb);
+  RowLanes lanes(lb, *n, scanLanesPerRow(*n));
+  lanes.tasks({k.batch, lanes.groups(k.e)}, [&](ValueRange iv) {
+    Value bi = iv[0];
+    auto [ch, real] = lanes.rowIn(iv[1], k.e);
+    SmallVector<Value> s0 =
+        k.init ? lanes.loadRow([&](Value j) { return lb.load(k.init, {bi, ch, j}); })
+               : k.zeros(lb, lanes);
+    SmallVector<Value> last = k.walk(lb, lanes, s0, bi, ch, real, lb.index(0), k.len, k.extra[0]);
+    if (op.getFinalState())
+      storeRow(lanes, real, ValueRange(last).drop_back(), k.extra[1], {bi, ch});
+  });
+  k.finish(b);
+  return success();
 }
 
 LogicalResult ssm::buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModuleOp module,
                                                     SelectiveScanOp op, StringRef name,
-                                                    int64_t chunk) {
-  FailureOr<int64_t> n = checkScan(op);
+                                                    const ScanTiling &tiling) {
+  FailureOr<int64_t> n = staticStateSize(op, cast<ShapedType>(op.getA().getType()));
   if (failed(n))
     return failure();
   MLIRContext *ctx = b.getContext();
   Location loc = op.getLoc();
-  SmallVector<Type> operands = operandTypes(op, *n);
-  Type states = argType(ctx, 4, *n), dtsum = argType(ctx, 3);
+  Type states = argType(ctx, 4, *n), sums = argType(ctx, 3);
   OpBuilder::InsertionGuard guard(b);
 
   { // Each chunk's own state (from zero) and its sum of dt.
-    SmallVector<Type> types(operands);
-    types.append({states, dtsum});
-    auto func = newKernel(b, module, loc, (name + "_states").str(), types);
-    Block &body = func.getBody().front();
-    ScanThread th(b, loc, op, *n);
-    th.begin(body);
-    auto [t0, t1] = th.chunkBounds(th.idx(chunk));
-    SmallVector<Value> last = th.walk(t0, t1, th.zeros(), Value());
-    th.storeState(ArrayRef<Value>(last).take_front(*n), th.extra(body, 0),
-                  {th.batch, th.chunkIndex, th.channel});
-    th.store(last.back(), th.extra(body, 1), {th.batch, th.chunkIndex, th.channel});
-    finish(b, func);
+    ScanKernel k(b, module, op, (name + "_states").str(), {states, sums}, *n, tiling);
+    LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
+    k.begin(lb);
+    RowLanes lanes(lb, *n, scanLanesPerRow(*n));
+    lanes.tasks({k.batch, k.chunks, lanes.groups(k.e)}, [&](ValueRange iv) {
+      Value bi = iv[0], c = iv[1];
+      auto [ch, real] = lanes.rowIn(iv[2], k.e);
+      auto [t0, t1] = k.bounds(lb, c);
+      SmallVector<Value> last =
+          k.walk(lb, lanes, k.zeros(lb, lanes), bi, ch, real, t0, t1, Value());
+      storeRow(lanes, real, ValueRange(last).drop_back(), k.extra[0], {bi, c, ch});
+      lanes.onRowLeader(real, [&] { lb.store(last.back(), k.extra[1], {bi, c, ch}); });
+    });
+    k.finish(b);
   }
-  { // The state entering each chunk: carry = exp(A * dtsum) * carry + own.
-    SmallVector<Type> types(operands);
-    types.append({states, dtsum});
+  { // The state entering each chunk, per state element:
+    // carry = exp(A * dtsum) * carry + own.
+    SmallVector<Type> extras{states, sums};
     if (op.getFinalState())
-      types.push_back(argType(ctx, 3, *n));
-    auto func = newKernel(b, module, loc, (name + "_carry").str(), types);
-    Block &body = func.getBody().front();
-    ScanThread th(b, loc, op, *n);
-    th.begin(body);
-    Value st = th.extra(body, 0), sums = th.extra(body, 1);
-    Value chunks = memref::DimOp::create(b, loc, st, 1);
-    auto loop = scf::ForOp::create(b, loc, th.idx(0), chunks, th.idx(1), th.initialState());
-    {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value k = loop.getInductionVar();
-      SmallVector<Value> lead{th.batch, k, th.channel};
-      SmallVector<Value> own = th.loadState(st, lead);
-      Value sum = th.load(sums, lead);
-      SmallVector<Value> carry(loop.getRegionIterArgs());
-      th.storeState(carry, st, lead);
-      SmallVector<Value> next;
-      for (int64_t i = 0; i < *n; ++i)
-        next.push_back(th.add(th.mul(th.exp2(th.mul(sum, th.aRow[i])), carry[i]), own[i]));
-      scf::YieldOp::create(b, loc, next);
-    }
-    if (op.getFinalState())
-      th.storeState(loop.getResults(), th.extra(body, 2), {th.batch, th.channel});
-    finish(b, func);
+      extras.push_back(argType(ctx, 3, *n));
+    ScanKernel k(b, module, op, (name + "_carry").str(), extras, *n, tiling);
+    LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
+    k.begin(lb);
+    lb.parallel({k.batch, k.e, lb.dim(k.a, 1)}, [&](ValueRange iv) {
+      Value bi = iv[0], ch = iv[1], j = iv[2];
+      Value start = k.init ? lb.load(k.init, {bi, ch, j}) : lb.f32(0.0);
+      Value aj = lb.mul(lb.load(k.a, {ch, j}), lb.f32(M_LOG2E));
+      SmallVector<Value> last =
+          lb.loop(lb.index(0), k.chunks, {start}, [&](Value c, ValueRange carry) {
+            Value decay = lb.exp2(lb.mul(aj, lb.load(k.extra[1], {bi, c, ch})));
+            Value own = lb.load(k.extra[0], {bi, c, ch, j});
+            lb.store(carry[0], k.extra[0], {bi, c, ch, j});
+            return SmallVector<Value>{lb.fma(decay, carry[0], own)};
+          });
+      if (op.getFinalState())
+        lb.store(last[0], k.extra[2], {bi, ch, j});
+    });
+    k.finish(b);
   }
   { // Outputs: every chunk recomputed from the state entering it.
-    SmallVector<Type> types(operands);
-    types.append({states, argType(ctx, 3, ShapedType::kDynamic,
-                                  op.getY().getType().getElementType())});
-    auto func = newKernel(b, module, loc, (name + "_outputs").str(), types);
-    Block &body = func.getBody().front();
-    ScanThread th(b, loc, op, *n);
-    th.begin(body);
-    auto [t0, t1] = th.chunkBounds(th.idx(chunk));
-    th.walk(t0, t1, th.loadState(th.extra(body, 0), {th.batch, th.chunkIndex, th.channel}),
-            th.extra(body, 1));
-    finish(b, func);
+    Type y = argType(ctx, 3, ShapedType::kDynamic,
+                     cast<ShapedType>(op.getY().getType()).getElementType());
+    ScanKernel k(b, module, op, (name + "_outputs").str(), {states, y}, *n, tiling);
+    LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
+    k.begin(lb);
+    RowLanes lanes(lb, *n, scanLanesPerRow(*n));
+    lanes.tasks({k.batch, k.chunks, lanes.groups(k.e)}, [&](ValueRange iv) {
+      Value bi = iv[0], c = iv[1];
+      auto [ch, real] = lanes.rowIn(iv[2], k.e);
+      SmallVector<Value> entering =
+          lanes.loadRow([&](Value j) { return lb.load(k.extra[0], {bi, c, ch, j}); });
+      auto [t0, t1] = k.bounds(lb, c);
+      k.walk(lb, lanes, entering, bi, ch, real, t0, t1, k.extra[1]);
+    });
+    k.finish(b);
   }
+  return success();
+}
+
+LogicalResult ssm::buildChannelStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
+                                                 SelectiveStateUpdateOp op, StringRef name) {
+  auto stateType = cast<ShapedType>(op.getState().getType());
+  if (stateType.getRank() != 3)
+    return op.emitOpError() << "is not the per-channel (Mamba-1) form";
+  FailureOr<int64_t> n = staticStateSize(op, stateType);
+  if (failed(n))
+    return failure();
+  OpBuilder::InsertionGuard guard(b);
+  SmallVector<Type> types;
+  for (Type t : llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes()))
+    types.push_back(anyViewType(t));
+  auto func = createGpuKernel(b, module, op.getLoc(), name, types, kScanBlockSize);
+  ValueRange args = func.getBody().front().getArguments();
+  ValueRange inputs = args.take_front(op->getNumOperands());
+  ValueRange outputs = args.drop_front(op->getNumOperands());
+  auto arg = [&](MutableOperandRange operand) { return cpu::argOf(inputs, operand); };
+  Value state = arg(op.getStateMutable()), x = arg(op.getXMutable());
+  Value dt = arg(op.getDtMutable()), a = arg(op.getAMutable()), bm = arg(op.getBMutable());
+  Value cm = arg(op.getCMutable()), d = arg(op.getDMutable()), z = arg(op.getZMutable());
+  Value dtBias = arg(op.getDtBiasMutable());
+  Value y = outputs[0], newState = outputs[1];
+
+  LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
+  RowLanes lanes(lb, *n, scanLanesPerRow(*n));
+  Value e = lb.dim(state, 1);
+  Value perGroup = lb.divi(e, lb.dim(bm, 1));
+  // Each lane reads its state elements before it writes them, and only real
+  // rows write: new_state may alias state.
+  lanes.tasks({lb.dim(state, 0), lanes.groups(e)}, [&](ValueRange iv) {
+    Value bi = iv[0];
+    auto [ch, real] = lanes.rowIn(iv[1], e);
+    Value g = lb.divi(ch, perGroup);
+    Value step = cpu::emitDelta(lb, lb.load(dt, {bi, ch}),
+                                dtBias ? lb.load(dtBias, {ch}) : Value(), op.getDtSoftplus(),
+                                op.getDtMin().convertToFloat(), op.getDtMax().convertToFloat());
+    Value xv = lb.load(x, {bi, ch});
+    SmallVector<Value> old = lanes.loadRow([&](Value k) { return lb.load(state, {bi, ch, k}); });
+    SmallVector<Value> bRow = lanes.loadRow([&](Value k) { return lb.load(bm, {bi, g, k}); });
+    SmallVector<Value> cRow = lanes.loadRow([&](Value k) { return lb.load(cm, {bi, g, k}); });
+    SmallVector<Value> aRow = scaledA(lb, lanes, a, ch);
+    SmallVector<Value> next = lanes.update(old, decays(lb, step, aRow), lb.mul(step, xv), bRow);
+    storeRow(lanes, real, next, newState, {bi, ch});
+    Value acc = lanes.rowDot(next, cRow);
+    lanes.onRowLeader(real, [&] {
+      cpu::emitScanOutput(lb, acc, d ? lb.load(d, {ch}) : Value(), xv, z, y, {bi, ch});
+    });
+  });
+  gpu::ReturnOp::create(b, op.getLoc());
   return success();
 }

@@ -1,10 +1,15 @@
 #ifndef SSMC_PASSES_GPU_SCANKERNEL_H
 #define SSMC_PASSES_GPU_SCANKERNEL_H
 
-// The Mamba-1 selective scan as GPU kernels. Each thread owns one (batch,
-// channel) and keeps the N-wide state in registers (N scalars carried through
-// the sequence loop); only y, the final state and (chunked form) small
-// per-chunk carries are ever stored: the expanded state [b, L, e, N] never is.
+// The Mamba-1 recurrence on the GPU: ssm.selective_scan, whole or in chunks
+// of L, and the one-token ssm.selective_state_update of Mamba-1 (state
+// [b, e, N]). A row is the N states of one (batch, channel), spread over
+// scanLanesPerRow(N) lanes of a warp in registers (passes/gpu/RowLanes.h);
+// a warp owns consecutive channels. Only y, the final state and (chunked
+// form) small per-chunk carries are ever stored: never the expanded state
+// [b, L, e, N]. Every kernel loops over its work with a grid stride, so any
+// grid is correct. Arguments: one memref per operand present, then the
+// kernel's own, each with a unit innermost stride.
 
 #include "dialects/SSM/SSMOps.h"
 
@@ -12,28 +17,43 @@
 
 namespace mlir::ssm {
 
-/// Threads per block along the channel dimension.
+/// Threads per block of every kernel here.
 constexpr int64_t kScanBlockSize = 128;
 
-/// One kernel `name` walking the whole sequence per thread. Arguments: one
-/// memref per operand present, then one per result, each with a unit
-/// innermost stride. Grid (ceil(e / kScanBlockSize), b), block (kScanBlockSize).
-FailureOr<gpu::GPUFuncOp> buildSelectiveScanKernel(OpBuilder &b, gpu::GPUModuleOp module,
-                                                   SelectiveScanOp op, StringRef name);
+/// Lanes that share one row of `n` states: four registers per lane (a power
+/// of two dividing both `n` and 32).
+int64_t scanLanesPerRow(int64_t n);
 
-/// The chunked form: L is cut into chunks of `chunk` steps scanned in
-/// parallel, with three kernels (grid z = chunk index where present):
-///  `name`_states (operands..., states[b, K, e, N], dtsum[b, K, e]):
-///     each chunk's state from zero and its sum of dt (its decay is exp(A*sum));
-///  `name`_carry (operands..., states, dtsum, [final_state]): per (batch,
-///     channel), walks the K chunks and replaces each chunk state with the
-///     state entering it (starting from initial_state or zero);
+/// How a scan is cut up: `chunk` steps per parallel chunk of L (0: none),
+/// `unroll` steps per iteration of the time loop (their loads issued
+/// together).
+struct ScanTiling {
+  int64_t chunk = 0;
+  int64_t unroll = 1;
+};
+
+/// One kernel `name` (operands..., y, [final_state]) walking the whole
+/// sequence of each row.
+LogicalResult buildSelectiveScanKernel(OpBuilder &b, gpu::GPUModuleOp module,
+                                       SelectiveScanOp op, StringRef name, int64_t unroll);
+
+/// The chunked form, K = ceil(L / tiling.chunk):
+///  `name`_states  (operands..., states[b, K, e, N], dtsum[b, K, e]): each
+///                  chunk's state from zero and its sum of dt (its decay is
+///                  exp(A * sum));
+///  `name`_carry   (operands..., states, dtsum, [final_state]): per state
+///                  element, replaces each chunk's state with the state
+///                  entering it (from initial_state or zero);
 ///  `name`_outputs (operands..., states, y): each chunk recomputed from its
-///     entering state, writing y.
-/// "operands..." is every operand of `op` present, in order. K = ceil(L / chunk).
+///                  entering state, writing y.
 LogicalResult buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModuleOp module,
                                                SelectiveScanOp op, StringRef name,
-                                               int64_t chunk);
+                                               const ScanTiling &tiling);
+
+/// Mamba-1's decode step as one kernel `name` (operands..., y, new_state);
+/// fails on the Mamba-2 form or a dynamic N.
+LogicalResult buildChannelStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
+                                            SelectiveStateUpdateOp op, StringRef name);
 
 } // namespace mlir::ssm
 

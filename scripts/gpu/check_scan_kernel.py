@@ -17,6 +17,7 @@ import re
 import torch
 
 N = 16
+LANES = 4  # scanLanesPerRow(16): lanes sharing one row of N states
 
 
 class Driver:
@@ -99,19 +100,24 @@ class Kernel:
     def __call__(self, ins, y, final):
         b, L, e = ins[0].shape
         args = sum((memref(t) for t in ins), [])
-        grid = (math.ceil(e / self.block), b, 1)
+        # The kernels loop over their work with a grid stride: one row of N
+        # states per LANES threads, one thread per state for the carries.
+        def grid(threads):
+            return (math.ceil(threads / self.block), 1, 1)
         threads = (self.block, 1, 1)
         if not self.chunk:
-            self.driver.launch(self.fns[0], grid, threads, args + memref(y) + memref(final))
+            self.driver.launch(self.fns[0], grid(b * e * LANES), threads,
+                               args + memref(y) + memref(final))
             return
         k = math.ceil(L / self.chunk)
         # Per-chunk carries: O(b * K * e * N), the only scan intermediate in memory.
         states = torch.empty(b, k, e, N, device="cuda")
         dtsum = torch.empty(b, k, e, device="cuda")
-        chunked = (grid[0], b, k)
-        self.driver.launch(self.fns[0], chunked, threads, args + memref(states) + memref(dtsum))
-        self.driver.launch(self.fns[1], grid, threads, args + memref(states) + memref(dtsum) + memref(final))
-        self.driver.launch(self.fns[2], chunked, threads, args + memref(states) + memref(y))
+        rows = grid(b * k * e * LANES)
+        self.driver.launch(self.fns[0], rows, threads, args + memref(states) + memref(dtsum))
+        self.driver.launch(self.fns[1], grid(b * e * N), threads,
+                           args + memref(states) + memref(dtsum) + memref(final))
+        self.driver.launch(self.fns[2], rows, threads, args + memref(states) + memref(y))
 
 
 def main():

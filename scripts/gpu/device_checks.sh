@@ -124,24 +124,22 @@ if want bench; then
   done
 fi
 
-if want scan; then
-  note "== Mamba 130m, scan in chunks of Q on the GPU"
-  for q in 32 64 128 256; do
-    artifact=m130-scan$q
-    [[ $q == 128 ]] && artifact=m130
-    [[ -f bench/$artifact.ssmc ]] || continue
+# The scans' tilings (prepare_device_carry.sh's variants) at batch 1 and 8.
+tilings() {
+  for f in bench/$1.ssmc bench/$1-$2*.ssmc; do
+    artifact=$(basename "$f" .ssmc)
     bench_line $artifact 1
+    bench_line $artifact 8
     kernels $artifact | grep -A3 "^prefill "
   done
+}
+if want scan; then
+  note "== Mamba 130m, the scan's chunk length and unrolling (default: m130)"
+  tilings m130 scan
 fi
-
 if want ssd; then
-  note "== Mamba-2 130m, SSD in chunks of Q on the GPU"
-  for q in 32 64 128 256; do
-    [[ -f bench/m2-130-ssd$q.ssmc ]] || continue
-    bench_line m2-130-ssd$q 1
-    kernels m2-130-ssd$q | grep -A3 "^prefill "
-  done
+  note "== Mamba-2 130m, the SSD's chunk length and unrolling (default: m2-130)"
+  tilings m2-130 ssd
 fi
 
 # Nsight Compute on one prefill (b1 x 2048) of NCU_ARTIFACT (default

@@ -27,19 +27,27 @@ for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64
   "$build/bin/ssmc-compile" /tmp/ssmc-bench/$name --target cuda --external-weights \
     -o "$carry/bench/$name.ssmc" --quiet
 done
-# Both with their GEMMs on the tensor cores (TF32).
-for name in m130 m2-130; do
-  "$build/bin/ssmc-compile" /tmp/ssmc-bench/$name --target cuda --external-weights \
-    --cuda-gemm-math tf32 -o "$carry/bench/$name-tf32.ssmc" --quiet
-done
-# Mamba with its scan in chunks of other lengths.
-for q in 32 64 256; do
-  "$build/bin/ssmc-compile" /tmp/ssmc-bench/m130 --target cuda --external-weights \
-    --cuda-scan-chunk $q -o "$carry/bench/m130-scan$q.ssmc" --quiet
-done
-# Mamba-2 with SSD in chunks on the GPU, one artifact per chunk length.
-for q in 32 64 128 256; do
-  "$build/bin/ssmc-compile" /tmp/ssmc-bench/m2-130 --target cuda --external-weights \
-    --cuda-ssd-chunk $q -o "$carry/bench/m2-130-ssd$q.ssmc" --quiet
+# Variants of both (name: checkpoint, then flags): GEMMs on the tensor
+# cores (TF32), the scans' chunk lengths and unrolling.
+variants=(
+  "m130-tf32:m130 --cuda-gemm-math tf32"
+  "m2-130-tf32:m2-130 --cuda-gemm-math tf32"
+  "m130-scan32:m130 --cuda-scan-chunk 32"
+  "m130-scan64:m130 --cuda-scan-chunk 64"
+  "m130-scan256:m130 --cuda-scan-chunk 256"
+  "m130-scan-u1:m130 --cuda-scan-unroll 1"
+  "m130-scan-u2:m130 --cuda-scan-unroll 2"
+  "m130-scan-u8:m130 --cuda-scan-unroll 8"
+  "m2-130-ssd32:m2-130 --cuda-ssd-chunk 32"
+  "m2-130-ssd64:m2-130 --cuda-ssd-chunk 64"
+  "m2-130-ssd256:m2-130 --cuda-ssd-chunk 256"
+  "m2-130-ssd-u1:m2-130 --cuda-ssd-unroll 1"
+  "m2-130-ssd-u4:m2-130 --cuda-ssd-unroll 4"
+)
+for v in "${variants[@]}"; do
+  name=${v%%:*} rest=${v#*:}
+  ckpt=${rest%% *} flags=${rest#* }
+  "$build/bin/ssmc-compile" /tmp/ssmc-bench/$ckpt --target cuda --external-weights $flags \
+    -o "$carry/bench/$name.ssmc" --quiet
 done
 du -sh "$carry"

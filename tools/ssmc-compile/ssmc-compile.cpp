@@ -67,12 +67,18 @@ cl::opt<std::string> target("target", cl::cat(category), cl::init("cpu"),
                                      "(e.g. cpu,cuda: one artifact for both)"));
 cl::opt<std::string> cudaChip("cuda-chip", cl::cat(category), cl::init("sm_90"),
                               cl::desc("GPU architecture of the cubin (newer GPUs JIT the PTX)"));
-cl::opt<int64_t> scanChunk("cuda-scan-chunk", cl::cat(category), cl::init(128),
+cl::opt<int64_t> scanChunk("cuda-scan-chunk", cl::cat(category), cl::init(64),
                           cl::desc("Mamba-1 scan on the GPU: steps per parallel chunk "
-                                   "(0: one thread walks the whole sequence)"));
+                                   "(0: each row walks the whole sequence)"));
 cl::opt<int64_t> ssdChunk("cuda-ssd-chunk", cl::cat(category), cl::init(128),
                           cl::desc("Mamba-2 SSD on the GPU: steps per parallel chunk "
                                    "(0: one thread walks the whole sequence)"));
+cl::opt<int64_t> scanUnroll("cuda-scan-unroll", cl::cat(category), cl::init(2),
+                           cl::desc("Mamba-1 scan on the GPU: steps per iteration of its time "
+                                    "loop, their loads issued together"));
+cl::opt<int64_t> ssdUnroll("cuda-ssd-unroll", cl::cat(category), cl::init(2),
+                          cl::desc("Mamba-2 SSD on the GPU: steps per iteration of its time "
+                                   "loop, their loads issued together"));
 enum class GemmMath { F32, TF32 };
 cl::opt<GemmMath> cudaGemmMath(
     "cuda-gemm-math", cl::cat(category), cl::init(GemmMath::F32),
@@ -326,6 +332,8 @@ int run() {
     return fail(input, "--max-batch must be 0 (no limit) or more");
   if (scanChunk < 0 || ssdChunk < 0)
     return fail(input, "--cuda-scan-chunk and --cuda-ssd-chunk must be 0 or more");
+  if (scanUnroll < 1 || ssdUnroll < 1)
+    return fail(input, "--cuda-scan-unroll and --cuda-ssd-unroll must be at least 1");
   if (emit == Emit::PTX && !cuda)
     return fail(input, "--emit=ptx needs --target cuda");
   if ((emit == Emit::LLVMDialect || emit == Emit::LLVM) && !cpu)
@@ -379,6 +387,8 @@ int run() {
     gpuOptions.chip = cudaChip;
     gpuOptions.chunkLength = scanChunk;
     gpuOptions.ssdChunkLength = ssdChunk;
+    gpuOptions.scanUnroll = scanUnroll;
+    gpuOptions.ssdUnroll = ssdUnroll;
     pm.addPass(ssm::createSSMOutlineGpuKernels(gpuOptions));
   }
   pm.addPass(ssm::createSSMBuildCpuSchedule());

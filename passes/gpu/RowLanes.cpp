@@ -1,0 +1,136 @@
+#include "passes/gpu/RowLanes.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::ssm;
+
+static constexpr int64_t kWarp = 32;
+
+RowLanes::RowLanes(cpu::LoopBuilder &lb, int64_t n, int64_t lanesPerRow)
+    : lb(lb), s(lanesPerRow), k(n / lanesPerRow) {
+  OpBuilder &b = lb.builder();
+  Location loc = lb.location();
+  auto x = gpu::Dimension::x;
+  Value tid = gpu::ThreadIdOp::create(b, loc, x);
+  lane = lb.remi(tid, lb.index(kWarp));
+  row = lb.divi(lane, lb.index(s));
+  slot = lb.remi(lane, lb.index(s));
+  Value warpsPerBlock = lb.divi(gpu::BlockDimOp::create(b, loc, x), lb.index(kWarp));
+  warp = lb.addi(lb.muli(gpu::BlockIdOp::create(b, loc, x), warpsPerBlock),
+                 lb.divi(tid, lb.index(kWarp)));
+  warps = lb.muli(gpu::GridDimOp::create(b, loc, x), warpsPerBlock);
+}
+
+int64_t RowLanes::rowsPerWarp() const { return kWarp / s; }
+
+void RowLanes::tasks(ValueRange ubs, llvm::function_ref<void(ValueRange)> body) {
+  Value total = lb.index(1);
+  for (Value ub : ubs)
+    total = lb.muli(total, ub);
+  OpBuilder &b = lb.builder();
+  auto forOp = scf::ForOp::create(b, lb.location(), warp, total, warps);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forOp.getBody()->getTerminator());
+  SmallVector<Value> ivs(ubs.size());
+  Value rest = forOp.getInductionVar();
+  for (size_t i = ubs.size(); i-- > 0;) {
+    ivs[i] = i == 0 ? rest : lb.remi(rest, ubs[i]);
+    if (i > 0)
+      rest = lb.divi(rest, ubs[i]);
+  }
+  body(ivs);
+}
+
+Value RowLanes::groups(Value rows) {
+  int64_t r = rowsPerWarp();
+  return lb.divi(lb.addi(rows, lb.index(r - 1)), lb.index(r));
+}
+
+std::pair<Value, Value> RowLanes::rowIn(Value group, Value rows) {
+  Value mine = lb.addi(lb.muli(group, lb.index(rowsPerWarp())), row);
+  Value real = cmp(arith::CmpIPredicate::ult, mine, rows);
+  auto clamped = arith::MinUIOp::create(lb.builder(), lb.location(), mine,
+                                        lb.subi(rows, lb.index(1)));
+  return {clamped, real};
+}
+
+Value RowLanes::n(int64_t i) { return lb.addi(lb.index(i * s), slot); }
+
+SmallVector<Value> RowLanes::loadRow(llvm::function_ref<Value(Value)> at) {
+  SmallVector<Value> values;
+  for (int64_t i = 0; i < k; ++i)
+    values.push_back(at(n(i)));
+  return values;
+}
+
+SmallVector<Value> RowLanes::update(ValueRange st, Value decay, Value dx, ValueRange bRow) {
+  return update(st, SmallVector<Value>(k, decay), dx, bRow);
+}
+
+SmallVector<Value> RowLanes::update(ValueRange st, ValueRange decays, Value dx,
+                                    ValueRange bRow) {
+  SmallVector<Value> next;
+  for (int64_t i = 0; i < k; ++i)
+    next.push_back(lb.fma(dx, bRow[i], lb.mul(decays[i], st[i])));
+  return next;
+}
+
+SmallVector<Value> RowLanes::walkSteps(
+    Value t0, Value t1, int64_t unroll, ValueRange inits,
+    llvm::function_ref<SmallVector<Value>(Value)> load,
+    llvm::function_ref<SmallVector<Value>(Value, ArrayRef<Value>, ValueRange)> step) {
+  SmallVector<Value> carried(inits);
+  Value rest = t0;
+  if (unroll > 1) {
+    Value whole = lb.muli(lb.divi(lb.subi(t1, t0), lb.index(unroll)), lb.index(unroll));
+    rest = lb.addi(t0, whole);
+    OpBuilder &b = lb.builder();
+    auto forOp = scf::ForOp::create(b, lb.location(), t0, rest, lb.index(unroll), carried);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(forOp.getBody());
+    SmallVector<Value> ts;
+    SmallVector<SmallVector<Value>> loaded;
+    for (int64_t u = 0; u < unroll; ++u) {
+      ts.push_back(lb.addi(forOp.getInductionVar(), lb.index(u)));
+      loaded.push_back(load(ts.back()));
+    }
+    SmallVector<Value> next(forOp.getRegionIterArgs());
+    for (int64_t u = 0; u < unroll; ++u)
+      next = step(ts[u], loaded[u], next);
+    scf::YieldOp::create(b, lb.location(), next);
+    carried = SmallVector<Value>(forOp.getResults());
+  }
+  return lb.loop(rest, t1, carried, [&](Value t, ValueRange it) {
+    return step(t, load(t), it);
+  });
+}
+
+Value RowLanes::rowDot(ValueRange st, ValueRange cRow) {
+  Value acc = lb.f32(0.0);
+  for (int64_t i = 0; i < k; ++i)
+    acc = lb.fma(cRow[i], st[i], acc);
+  for (int64_t offset = s / 2; offset > 0; offset /= 2) {
+    auto shuffle = gpu::ShuffleOp::create(lb.builder(), lb.location(), acc, int32_t(offset),
+                                          int32_t(kWarp), gpu::ShuffleMode::XOR);
+    acc = lb.add(acc, shuffle.getShuffleResult());
+  }
+  return acc;
+}
+
+void RowLanes::onRowLeader(Value real, llvm::function_ref<void()> then) {
+  Value first = cmp(arith::CmpIPredicate::eq, slot, lb.index(0));
+  when(arith::AndIOp::create(lb.builder(), lb.location(), real, first), then);
+}
+
+void RowLanes::when(Value cond, llvm::function_ref<void()> then) {
+  OpBuilder &b = lb.builder();
+  auto ifOp = scf::IfOp::create(b, lb.location(), cond, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  then();
+}
+
+Value RowLanes::cmp(arith::CmpIPredicate pred, Value x, Value y) {
+  return arith::CmpIOp::create(lb.builder(), lb.location(), pred, x, y);
+}
