@@ -60,11 +60,12 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
     `chip`), so one schedule drives the CPU and the GPU images alike.
 
      - `ssm.selective_scan` with a static state size: each (batch, channel)
-       row of N states spread over a few lanes of a warp in registers
-       (loop-carried scalars), y summed with warp shuffles
-       (passes/gpu/ScanKernel.h); grid-stride loops, block 128. f16/bf16
-       activations are widened on load and narrowed on store; the math
-       stays f32. With `chunk-length` > 0 (ssmc-compile's default is 64)
+       row of N states in the registers of one thread (loop-carried
+       scalars), or with `scan-row-lanes` of a few lanes of a warp, y then
+       summed with warp shuffles (passes/gpu/ScanKernel.h); grid-stride
+       loops, block 128. f16/bf16 activations are widened on load and
+       narrowed on store; the math stays f32. With `chunk-length` > 0
+       (ssmc-compile's default is 128)
        the scan is cut into chunks of L scanned in parallel by three
        kernels (`@ssmc_kN_states`, `_carry`, `_outputs`: chunk states from
        zero, carries across chunks, outputs recomputed), one step of three
@@ -101,6 +102,9 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
            "_states, _carry, _outputs); 0: a loop kernel, a thread walks all of L">,
     Option<"scanUnroll", "scan-unroll", "int64_t", /*default=*/"1",
            "Steps of the scan's time loop per iteration, their loads issued together">,
+    Option<"scanRowLanes", "scan-row-lanes", "bool", /*default=*/"false",
+           "Spread each row of the prefill scan's states over a few lanes (more "
+           "threads, more instructions; the decode step always does)">,
     Option<"ssdUnroll", "ssd-unroll", "int64_t", /*default=*/"1",
            "Steps of the chunked SSD's time loop per iteration, their loads issued together">
   ];

@@ -94,9 +94,9 @@ struct SSMOutlineGpuKernelsPass
     if (scan && staticN && chunkLength > 0)
       return buildChunkedScan(b, gpuModule, scan, name);
     if (scan && staticN) {
-      if (failed(buildSelectiveScanKernel(b, gpuModule, scan, name, scanUnroll)))
+      if (failed(buildSelectiveScanKernel(b, gpuModule, scan, name, scanTiling(scan))))
         return failure();
-      GpuStage stage = scanStage(scan, "", {{{0, 0}, {0, 2}}, kScanBlockSize / scanLanes(scan)});
+      GpuStage stage = scanStage(scan, "", {{{0, 0}, {0, 2}}, kScanBlockSize / scanTiling(scan).lanes});
       setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
       return success();
     }
@@ -123,8 +123,9 @@ struct SSMOutlineGpuKernelsPass
     return buildLoopKernel(b, gpuModule, op, name);
   }
 
-  int64_t scanLanes(SelectiveScanOp op) {
-    return scanLanesPerRow(cast<ShapedType>(op.getA().getType()).getDimSize(1));
+  ScanTiling scanTiling(SelectiveScanOp op) {
+    int64_t n = cast<ShapedType>(op.getA().getType()).getDimSize(1);
+    return {chunkLength, scanUnroll, scanRowLanes ? scanLanesPerRow(n) : 1};
   }
 
   // A scan kernel's launch (passes/gpu/ScanKernel.h): grid-stride loops over
@@ -145,8 +146,7 @@ struct SSMOutlineGpuKernelsPass
   // N] and their dt sums [b, K, e], K = ceil(L / chunk).
   LogicalResult buildChunkedScan(OpBuilder &b, gpu::GPUModuleOp gpuModule,
                                  SelectiveScanOp op, StringRef name) {
-    if (failed(buildChunkedSelectiveScanKernels(b, gpuModule, op, name,
-                                                {chunkLength, scanUnroll})))
+    if (failed(buildChunkedSelectiveScanKernels(b, gpuModule, op, name, scanTiling(op))))
       return failure();
     op->setAttr("ssm.gpu_chunk_length", b.getI64IntegerAttr(chunkLength));
     int64_t operands = op->getNumOperands();
@@ -157,7 +157,7 @@ struct SSMOutlineGpuKernelsPass
     launch.scratch = {{{{batch}, 1}, {{len}, chunkLength}, {{channels}, 1}, {{n}, 1}},
                       {{{batch}, 1}, {{len}, chunkLength}, {{channels}, 1}}};
     // ~ b * K * e * lanes threads for the row kernels, b * e * N for the carry.
-    GridExtent rows{{batch, len, channels}, chunkLength * kScanBlockSize / scanLanes(op)};
+    GridExtent rows{{batch, len, channels}, chunkLength * kScanBlockSize / scanTiling(op).lanes};
     GpuStage first = scanStage(op, (name + "_states").str(), rows);
     first.args = inputs;
     first.args.append({states, sums});

@@ -74,7 +74,7 @@ void storeRow(RowLanes &lanes, Value real, ValueRange values, Value m, ValueRang
 struct ScanKernel {
   ScanKernel(OpBuilder &b, gpu::GPUModuleOp module, SelectiveScanOp op, StringRef name,
              ArrayRef<Type> extras, int64_t n, const ScanTiling &tiling)
-      : op(op), n(n), chunk(tiling.chunk), unroll(tiling.unroll) {
+      : op(op), n(n), chunk(tiling.chunk), unroll(tiling.unroll), lanes(tiling.lanes) {
     SmallVector<Type> types = operandTypes(op, n);
     types.append(extras.begin(), extras.end());
     func = createGpuKernel(b, module, op.getLoc(), name, types, kScanBlockSize);
@@ -148,7 +148,7 @@ struct ScanKernel {
   void finish(OpBuilder &b) { gpu::ReturnOp::create(b, op.getLoc()); }
 
   SelectiveScanOp op;
-  int64_t n, chunk, unroll;
+  int64_t n, chunk, unroll, lanes;
   gpu::GPUFuncOp func;
   ValueRange extra;
   Value u, delta, a, bm, cm, d, z, bias, init;
@@ -165,7 +165,8 @@ FailureOr<int64_t> staticStateSize(Operation *op, ShapedType type) {
 } // namespace
 
 LogicalResult ssm::buildSelectiveScanKernel(OpBuilder &b, gpu::GPUModuleOp module,
-                                            SelectiveScanOp op, StringRef name, int64_t unroll) {
+                                            SelectiveScanOp op, StringRef name,
+                                            const ScanTiling &tiling) {
   FailureOr<int64_t> n = staticStateSize(op, cast<ShapedType>(op.getA().getType()));
   if (failed(n))
     return failure();
@@ -175,10 +176,10 @@ LogicalResult ssm::buildSelectiveScanKernel(OpBuilder &b, gpu::GPUModuleOp modul
       argType(ctx, 3, ShapedType::kDynamic, cast<ShapedType>(op.getY().getType()).getElementType())};
   if (op.getFinalState())
     extras.push_back(argType(ctx, 3, *n));
-  ScanKernel k(b, module, op, name, extras, *n, {0, unroll});
+  ScanKernel k(b, module, op, name, extras, *n, {0, tiling.unroll, tiling.lanes});
   LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
   k.begin(lb);
-  RowLanes lanes(lb, *n, scanLanesPerRow(*n));
+  RowLanes lanes(lb, *n, k.lanes);
   lanes.tasks({k.batch, lanes.groups(k.e)}, [&](ValueRange iv) {
     Value bi = iv[0];
     auto [ch, real] = lanes.rowIn(iv[1], k.e);
@@ -208,7 +209,7 @@ LogicalResult ssm::buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModule
     ScanKernel k(b, module, op, (name + "_states").str(), {states, sums}, *n, tiling);
     LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
     k.begin(lb);
-    RowLanes lanes(lb, *n, scanLanesPerRow(*n));
+    RowLanes lanes(lb, *n, k.lanes);
     lanes.tasks({k.batch, k.chunks, lanes.groups(k.e)}, [&](ValueRange iv) {
       Value bi = iv[0], c = iv[1];
       auto [ch, real] = lanes.rowIn(iv[2], k.e);
@@ -250,7 +251,7 @@ LogicalResult ssm::buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModule
     ScanKernel k(b, module, op, (name + "_outputs").str(), {states, y}, *n, tiling);
     LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
     k.begin(lb);
-    RowLanes lanes(lb, *n, scanLanesPerRow(*n));
+    RowLanes lanes(lb, *n, k.lanes);
     lanes.tasks({k.batch, k.chunks, lanes.groups(k.e)}, [&](ValueRange iv) {
       Value bi = iv[0], c = iv[1];
       auto [ch, real] = lanes.rowIn(iv[2], k.e);

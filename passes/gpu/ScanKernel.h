@@ -3,9 +3,9 @@
 
 // The Mamba-1 recurrence on the GPU: ssm.selective_scan, whole or in chunks
 // of L, and the one-token ssm.selective_state_update of Mamba-1 (state
-// [b, e, N]). A row is the N states of one (batch, channel), spread over
-// scanLanesPerRow(N) lanes of a warp in registers (passes/gpu/RowLanes.h);
-// a warp owns consecutive channels. Only y, the final state and (chunked
+// [b, e, N]). A row is the N states of one (batch, channel), held in
+// registers by one thread or spread over a few lanes of a warp
+// (passes/gpu/RowLanes.h); a warp owns consecutive channels. Only y, the final state and (chunked
 // form) small per-chunk carries are ever stored: never the expanded state
 // [b, L, e, N]. Every kernel loops over its work with a grid stride, so any
 // grid is correct. Arguments: one memref per operand present, then the
@@ -20,22 +20,25 @@ namespace mlir::ssm {
 /// Threads per block of every kernel here.
 constexpr int64_t kScanBlockSize = 128;
 
-/// Lanes that share one row of `n` states: four registers per lane (a power
-/// of two dividing both `n` and 32).
+/// Lanes that share one row of `n` states where rows are few (the decode
+/// step): four registers per lane (a power of two dividing `n` and 32).
 int64_t scanLanesPerRow(int64_t n);
 
 /// How a scan is cut up: `chunk` steps per parallel chunk of L (0: none),
 /// `unroll` steps per iteration of the time loop (their loads issued
-/// together).
+/// together), `lanes` lanes per row of N states (1, or scanLanesPerRow(N)
+/// where rows are too few to fill the GPU).
 struct ScanTiling {
   int64_t chunk = 0;
   int64_t unroll = 1;
+  int64_t lanes = 1;
 };
 
 /// One kernel `name` (operands..., y, [final_state]) walking the whole
-/// sequence of each row.
+/// sequence of each row (`tiling.chunk` is ignored).
 LogicalResult buildSelectiveScanKernel(OpBuilder &b, gpu::GPUModuleOp module,
-                                       SelectiveScanOp op, StringRef name, int64_t unroll);
+                                       SelectiveScanOp op, StringRef name,
+                                       const ScanTiling &tiling);
 
 /// The chunked form, K = ceil(L / tiling.chunk):
 ///  `name`_states  (operands..., states[b, K, e, N], dtsum[b, K, e]): each

@@ -17,7 +17,6 @@ import re
 import torch
 
 N = 16
-LANES = 4  # scanLanesPerRow(16): lanes sharing one row of N states
 
 
 class Driver:
@@ -91,8 +90,8 @@ def block_size(ptx):
 class Kernel:
     """The generated scan: one kernel, or the chunked three."""
 
-    def __init__(self, driver, ptx, chunk):
-        self.driver, self.chunk, self.block = driver, chunk, block_size(ptx)
+    def __init__(self, driver, ptx, chunk, lanes):
+        self.driver, self.chunk, self.lanes, self.block = driver, chunk, lanes, block_size(ptx)
         image = ptx + b"\0"
         names = ["ssmc_k0_states", "ssmc_k0_carry", "ssmc_k0_outputs"] if chunk else ["ssmc_k0"]
         self.fns = [driver.load(image, name) for name in names]
@@ -101,19 +100,19 @@ class Kernel:
         b, L, e = ins[0].shape
         args = sum((memref(t) for t in ins), [])
         # The kernels loop over their work with a grid stride: one row of N
-        # states per LANES threads, one thread per state for the carries.
+        # states per `lanes` threads, one thread per state for the carries.
         def grid(threads):
             return (math.ceil(threads / self.block), 1, 1)
         threads = (self.block, 1, 1)
         if not self.chunk:
-            self.driver.launch(self.fns[0], grid(b * e * LANES), threads,
+            self.driver.launch(self.fns[0], grid(b * e * self.lanes), threads,
                                args + memref(y) + memref(final))
             return
         k = math.ceil(L / self.chunk)
         # Per-chunk carries: O(b * K * e * N), the only scan intermediate in memory.
         states = torch.empty(b, k, e, N, device="cuda")
         dtsum = torch.empty(b, k, e, device="cuda")
-        rows = grid(b * k * e * LANES)
+        rows = grid(b * k * e * self.lanes)
         self.driver.launch(self.fns[0], rows, threads, args + memref(states) + memref(dtsum))
         self.driver.launch(self.fns[1], grid(b * e * N), threads,
                            args + memref(states) + memref(dtsum) + memref(final))
@@ -127,13 +126,15 @@ def main():
     ap.add_argument("--bench-shapes", default="8,2048,1536;8,4096,2048;1,32768,5120")
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--chunk", type=int, default=0, help="chunk length of a chunked PTX (0: one kernel)")
+    ap.add_argument("--lanes", type=int, default=1,
+                    help="threads per row of states the PTX was built for (make_scan_ptx.sh ROW_LANES=1: 4)")
     ap.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32",
                     help="activation type the PTX was built for")
     args = ap.parse_args()
     torch.cuda.init()
     torch.zeros(1, device="cuda")  # makes the primary context current
     driver = Driver()
-    kernel = Kernel(driver, open(args.ptx, "rb").read(), args.chunk)
+    kernel = Kernel(driver, open(args.ptx, "rb").read(), args.chunk, args.lanes)
     gen = torch.Generator(device="cuda").manual_seed(1)
     device = torch.cuda.get_device_name()
 

@@ -32,17 +32,11 @@ done
 variants=(
   "m130-tf32:m130 --cuda-gemm-math tf32"
   "m2-130-tf32:m2-130 --cuda-gemm-math tf32"
-  "m130-scan32:m130 --cuda-scan-chunk 32"
   "m130-scan64:m130 --cuda-scan-chunk 64"
-  "m130-scan256:m130 --cuda-scan-chunk 256"
-  "m130-scan-u1:m130 --cuda-scan-unroll 1"
   "m130-scan-u2:m130 --cuda-scan-unroll 2"
-  "m130-scan-u8:m130 --cuda-scan-unroll 8"
-  "m2-130-ssd32:m2-130 --cuda-ssd-chunk 32"
   "m2-130-ssd64:m2-130 --cuda-ssd-chunk 64"
   "m2-130-ssd256:m2-130 --cuda-ssd-chunk 256"
   "m2-130-ssd-u1:m2-130 --cuda-ssd-unroll 1"
-  "m2-130-ssd-u4:m2-130 --cuda-ssd-unroll 4"
 )
 for v in "${variants[@]}"; do
   name=${v%%:*} rest=${v#*:}

@@ -1,45 +1,70 @@
 // RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels | FileCheck %s
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels "-ssm-outline-gpu-kernels=scan-row-lanes=1 scan-unroll=2" | FileCheck %s --check-prefix=LANES
 // RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels=chunk-length=64 | FileCheck %s --check-prefix=CHUNKED
 // RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels | sed "/func.func \(private \)\{0,1\}@\(scan\|ssmc_k[0-9]*\)(/,/^  }$/d" | ssmc-opt --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" | FileCheck %s --check-prefix=PTX
 // REQUIRES: cuda-toolkit
 
-// Mamba-1's recurrence on the GPU. N = 16: a row of states (one batch and
-// channel) is spread over 4 lanes of a warp, 4 registers each (n = i * 4 +
-// lane % 4), and a warp owns 8 consecutive channels. One exp2 per state
-// element and step (A is pre-scaled by log2(e)).
+// Mamba-1's recurrence on the GPU, N = 16, one exp2 per state element and
+// step (A is pre-scaled by log2(e)). The prefill scan keeps each (batch,
+// channel) row of states in one thread's registers; the decode step (and
+// the scan with scan-row-lanes) spreads a row over 4 lanes of a warp, 4
+// registers each (n = i * 4 + lane % 4), a warp owning 8 channels.
 
-// The whole-sequence scan (D skip, z gate, softplus(dt + bias)): grid-stride
-// loops over b * e * 4 lanes (div 128 / 4 = 32); the decode step likewise.
+// The whole-sequence scan (D skip, z gate, softplus(dt + bias)): a
+// grid-stride loop over b * e rows (div 128); the decode step over b * e * 4
+// lanes (div 32).
 // CHECK: ssm.selective_scan {{.*}} {delta_softplus, ssm.kernel = @ssmc_k0}
 // CHECK: ssm.selective_state_update {{.*}}ssm.kernel = @ssmc_k1
 // CHECK: gpu.module @ssmc_gpu [#nvvm.target<O = 3, chip = "sm_90">] attributes {ssm.launches = {
-// CHECK-SAME: ssmc_k0 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 128, 1, 1>, grid_stride, grid_x = {div = 32 : i64, product = array<i64: 0, 0, 0, 2>}
+// CHECK-SAME: ssmc_k0 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 128, 1, 1>, grid_stride, grid_x = {div = 128 : i64, product = array<i64: 0, 0, 0, 2>}
 // CHECK-SAME: unit_inner_stride = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9>
 // CHECK-SAME: ssmc_k1 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 128, 1, 1>, grid_stride, grid_x = {div = 32 : i64, product = array<i64: 0, 0, 0, 1>}
 // CHECK: gpu.func @ssmc_k0(%{{.*}}: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, {{.*}}, %{{.*}}: memref<?x16xf32, strided<[?, 1], offset: ?>>, %{{.*}}: memref<?x?x?x16xf32, strided<[?, ?, ?, 1], offset: ?>>
 // CHECK-SAME: kernel
 // CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
 // CHECK-NOT: memref.alloca
-// CHECK: %[[LANE:.*]] = arith.remui %thread_id_x, %c32
-// CHECK: arith.divui %[[LANE]], %c4
-// CHECK: arith.remui %[[LANE]], %c4
-// The lane's 4 values of A, loaded once per row.
-// CHECK-COUNT-4: memref.load {{.*}} : memref<?x16xf32, strided<[?, 1], offset: ?>>
-// The 4 state values and the running sum of dt are the loop's carries.
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32)
+// The row's 16 values of A, loaded once; the 16 state values and the
+// running sum of dt are the loop's carries; no shuffles.
+// CHECK-COUNT-16: memref.load {{.*}} : memref<?x16xf32, strided<[?, 1], offset: ?>>
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
 // CHECK: math.log1p
-// CHECK-COUNT-4: math.exp2 {{.*}} : f32
-// CHECK-COUNT-4: math.fma
-// C . s over the row's 4 lanes: a 2-step butterfly; its first lane stores y.
-// CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32, %c32_i32
-// CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32, %c32_i32
+// CHECK-COUNT-16: math.exp2 {{.*}} : f32
+// CHECK-NOT: gpu.shuffle
 // CHECK: scf.if
 // CHECK: memref.store
-// CHECK: scf.yield {{.*}} : f32, f32, f32, f32, f32
+// CHECK: scf.yield
 // CHECK: scf.if
-// CHECK-COUNT-4: memref.store {{.*}} : memref<?x?x16xf32
+// CHECK-COUNT-16: memref.store {{.*}} : memref<?x?x16xf32
 // CHECK-NOT: memref.alloc
 // CHECK: gpu.return
+
+// With row lanes and two steps per iteration: both steps' loads first, then
+// each step's C . s over the row's 4 lanes (a 2-step butterfly), its first
+// lane storing y; a one-step loop takes an odd last step.
+// LANES: ssmc_k0 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 128, 1, 1>, grid_stride, grid_x = {div = 32 : i64, product = array<i64: 0, 0, 0, 2>}
+// LANES-LABEL: gpu.func @ssmc_k0(
+// LANES-NOT: memref.alloca
+// LANES: %[[LANE:.*]] = arith.remui %thread_id_x, %c32
+// LANES: arith.divui %[[LANE]], %c4
+// LANES: arith.remui %[[LANE]], %c4
+// LANES-COUNT-4: memref.load {{.*}} : memref<?x16xf32, strided<[?, 1], offset: ?>>
+// LANES: scf.for {{.*}} step %c2{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32)
+// LANES-COUNT-20: memref.load
+// LANES-NOT: memref.load
+// LANES-COUNT-4: math.exp2
+// LANES: gpu.shuffle  xor %{{.*}}, %c2_i32, %c32_i32
+// LANES: gpu.shuffle  xor %{{.*}}, %c1_i32, %c32_i32
+// LANES: scf.if
+// LANES-COUNT-4: math.exp2
+// LANES: gpu.shuffle  xor
+// LANES: gpu.shuffle  xor
+// LANES: scf.yield
+// LANES: scf.for {{.*}} step %c1 iter_args({{.*}}) -> (f32, f32, f32, f32, f32)
+// LANES: gpu.shuffle  xor
+// LANES: scf.yield
+// LANES: scf.if
+// LANES-COUNT-4: memref.store {{.*}} : memref<?x?x16xf32
+// LANES: gpu.return
 
 // The decode step: each lane loads its 4 states, B, C and A before any use,
 // stores the new states for real rows (new_state may alias state), then the
@@ -61,24 +86,24 @@
 // One step, three launches sharing two scratch buffers: the chunk states
 // [b, ceil(L / 64), e, N] and their dt sums [b, ceil(L / 64), e] (A, the
 // step's argument 2, gives N). Arguments 8 and 9 are y and the final state.
-// The row kernels get b * L * e * 4 / 64 threads (div 64 * 128 / 4), the
-// carry one per state element.
+// The row kernels get b * L * e / 64 threads (div 64 * 128), the carry one
+// per state element.
 // CHUNKED: gpu.module @ssmc_gpu {{.*}} attributes {ssm.launches = {ssmc_k0 = {scratch = [
 // CHUNKED-SAME: [{div = 1 : i64, product = array<i64: 0, 0>}, {div = 64 : i64, product = array<i64: 0, 1>}, {div = 1 : i64, product = array<i64: 0, 2>}, {div = 1 : i64, product = array<i64: 2, 1>}],
-// CHUNKED-SAME: stages = [{args = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, -1, -2>, {{.*}}function = "ssmc_k0_states", grid_stride, grid_x = {div = 2048 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
+// CHUNKED-SAME: stages = [{args = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, -1, -2>, {{.*}}function = "ssmc_k0_states", grid_stride, grid_x = {div = 8192 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
 // CHUNKED-SAME: {args = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, -1, -2, 9>, {{.*}}function = "ssmc_k0_carry", grid_stride, grid_x = {div = 128 : i64, product = array<i64: 0, 0, 0, 2, 2, 1>}
-// CHUNKED-SAME: {args = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, -1, 8>, {{.*}}function = "ssmc_k0_outputs", grid_stride, grid_x = {div = 2048 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
-// A warp's tasks are (batch, chunk, channel group); each walks its chunk
-// [64 c, min(64 c + 64, L)), then stores its states and (first lane) dt sum.
+// CHUNKED-SAME: {args = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, -1, 8>, {{.*}}function = "ssmc_k0_outputs", grid_stride, grid_x = {div = 8192 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
+// A warp's tasks are (batch, chunk, 32 channels); each thread walks its
+// chunk [64 c, min(64 c + 64, L)), then stores its states and dt sum.
 // CHUNKED: gpu.func @ssmc_k0_states({{.*}}, %{{.*}}: memref<?x?x?x16xf32, strided<[?, ?, ?, 1], offset: ?>>, %{{.*}}: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>) kernel
 // CHUNKED-NOT: memref.alloca
 // CHUNKED: arith.constant 64 : index
 // CHUNKED: arith.minui
-// CHUNKED: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32)
+// CHUNKED: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
 // CHUNKED-NOT: gpu.shuffle
 // CHUNKED: scf.yield
 // CHUNKED: scf.if
-// CHUNKED-COUNT-4: memref.store {{.*}} : memref<?x?x?x16xf32
+// CHUNKED-COUNT-16: memref.store {{.*}} : memref<?x?x?x16xf32
 // CHUNKED: scf.if
 // CHUNKED: memref.store {{.*}} : memref<?x?x?xf32
 // CHUNKED: gpu.func @ssmc_k0_carry(
@@ -87,9 +112,8 @@
 // CHUNKED: memref.store
 // CHUNKED: math.fma
 // CHUNKED: gpu.func @ssmc_k0_outputs(
-// CHUNKED-COUNT-4: memref.load {{.*}} : memref<?x?x?x16xf32
+// CHUNKED-COUNT-16: memref.load {{.*}} : memref<?x?x?x16xf32
 // CHUNKED: scf.for
-// CHUNKED: gpu.shuffle
 // CHUNKED: memref.store {{.*}} : memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>
 // CHUNKED-NOT: memref.alloc
 
@@ -99,8 +123,6 @@
 // PTX: .visible .entry ssmc_k0(
 // PTX-NOT: .local
 // PTX: ex2.approx
-// PTX-NOT: .local
-// PTX: shfl.sync.bfly.b32
 // PTX-NOT: .local
 // PTX: .visible .entry ssmc_k1(
 // PTX-NOT: .local

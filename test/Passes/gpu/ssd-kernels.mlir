@@ -1,5 +1,6 @@
 // RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels=ssd-chunk-length=4 | FileCheck %s
 // RUN: ssmc-opt %s -ssm-outline-cpu-kernels -ssm-outline-gpu-kernels=ssd-chunk-length=4 | sed "/func.func \(private \)\{0,1\}@\(layer\|ssmc_k[0-9]*\)(/,/^  }$/d" | ssmc-opt --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" | FileCheck %s --check-prefix=PTX
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels "-ssm-outline-gpu-kernels=ssd-chunk-length=4 ssd-unroll=2" | FileCheck %s --check-prefix=UNROLL
 // REQUIRES: cuda-toolkit
 
 // Mamba-2's recurrence on the GPU. N = 32: a row of states is spread over
@@ -79,6 +80,18 @@
 // CHECK: gpu.shuffle  xor
 // CHECK-NOT: gpu.shuffle
 // CHECK: gpu.return
+
+// With ssd-unroll=2 the chunk walks take two steps per iteration, loading
+// both steps' dt, x, B and C (2 + 2 * 4 values each) before computing, then
+// the odd last step alone.
+// UNROLL-LABEL: gpu.func @ssmc_k0_outputs(
+// UNROLL: scf.for {{.*}} step %c2{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32)
+// UNROLL-COUNT-20: memref.load
+// UNROLL-NOT: memref.load
+// UNROLL: math.exp
+// UNROLL: scf.yield
+// UNROLL: scf.for {{.*}} step %c1 iter_args({{.*}}) -> (f32, f32, f32, f32, f32)
+// UNROLL: gpu.return
 
 // In the lowered kernels: warp butterflies, fused multiply-adds, no local memory.
 // PTX-NOT: .local
