@@ -94,9 +94,11 @@ struct SSMOutlineGpuKernelsPass
     if (scan && staticN && chunkLength > 0)
       return buildChunkedScan(b, gpuModule, scan, name);
     if (scan && staticN) {
-      if (failed(buildSelectiveScanKernel(b, gpuModule, scan, name, scanTiling(scan))))
+      ScanTiling tiling = scanTiling(scan);
+      if (failed(buildSelectiveScanKernel(b, gpuModule, scan, name, tiling)))
         return failure();
-      GpuStage stage = scanStage(scan, "", {{{0, 0}, {0, 2}}, kScanBlockSize / scanTiling(scan).lanes});
+      // ~ b * e * lanes threads.
+      GpuStage stage = scanStage(scan, "", {{{0, 0}, {0, 2}}, kScanBlockSize / tiling.lanes});
       setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
       return success();
     }

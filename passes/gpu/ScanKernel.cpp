@@ -172,8 +172,8 @@ LogicalResult ssm::buildSelectiveScanKernel(OpBuilder &b, gpu::GPUModuleOp modul
     return failure();
   MLIRContext *ctx = b.getContext();
   OpBuilder::InsertionGuard guard(b);
-  SmallVector<Type> extras{
-      argType(ctx, 3, ShapedType::kDynamic, cast<ShapedType>(op.getY().getType()).getElementType())};
+  Type yElement = cast<ShapedType>(op.getY().getType()).getElementType();
+  SmallVector<Type> extras{argType(ctx, 3, ShapedType::kDynamic, yElement)};
   if (op.getFinalState())
     extras.push_back(argType(ctx, 3, *n));
   ScanKernel k(b, module, op, name, extras, *n, {0, tiling.unroll, tiling.lanes});
