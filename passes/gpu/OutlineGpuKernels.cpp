@@ -8,6 +8,7 @@
 #include "passes/gpu/NormKernel.h"
 #include "passes/gpu/SSDChunkKernels.h"
 #include "passes/gpu/ScanKernel.h"
+#include "passes/gpu/StateUpdateKernel.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -224,19 +225,13 @@ struct SSMOutlineGpuKernelsPass
   // head, p)), with a grid stride.
   LogicalResult buildStateUpdate(OpBuilder &b, gpu::GPUModuleOp gpuModule,
                                  SelectiveStateUpdateOp op, StringRef name) {
-    auto state = cast<ShapedType>(op.getState().getType());
-    bool mamba2 = state.getRank() == 4;
-    if (failed(mamba2 ? buildHeadStateUpdateKernel(b, gpuModule, op, name)
-                      : buildChannelStateUpdateKernel(b, gpuModule, op, name)))
+    if (failed(buildStateUpdateKernel(b, gpuModule, op, name)))
       return failure();
-    int64_t n = state.getDimSize(state.getRank() - 1);
-    int64_t lanes = mamba2 ? ssdLanesPerRow(n) : scanLanesPerRow(n);
-    int64_t block = mamba2 ? kSSDBlockSize : kScanBlockSize;
     GpuStage stage;
-    stage.block = {block, 1, 1};
+    stage.block = {kSSDBlockSize, 1, 1};
     stage.gridStride = true;
-    stage.grid[0] = {{{0, 0}, {0, 1}}, block / lanes};
-    if (mamba2)
+    stage.grid[0] = {{{0, 0}, {0, 1}}, kSSDBlockSize / stateUpdateLanesPerRow(op)};
+    if (cast<ShapedType>(op.getState().getType()).getRank() == 4)
       stage.grid[0].product.push_back({0, 2});
     setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
     return success();

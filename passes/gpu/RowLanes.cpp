@@ -118,6 +118,16 @@ Value RowLanes::rowDot(ValueRange st, ValueRange cRow) {
   return acc;
 }
 
+void RowLanes::storeRow(Value real, ValueRange values, Value m, ValueRange lead) {
+  when(real, [&] {
+    for (int64_t i = 0; i < k; ++i) {
+      SmallVector<Value> at(lead);
+      at.push_back(n(i));
+      lb.store(values[i], m, at);
+    }
+  });
+}
+
 void RowLanes::onRowLeader(Value real, llvm::function_ref<void()> then) {
   Value first = cmp(arith::CmpIPredicate::eq, slot, lb.index(0));
   when(arith::AndIOp::create(lb.builder(), lb.location(), real, first), then);

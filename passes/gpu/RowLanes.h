@@ -62,6 +62,10 @@ public:
   /// row's S lanes (every lane of the row ends with the sum).
   Value rowDot(ValueRange st, ValueRange cRow);
 
+  /// The lane's registers `values` of a row, stored at m[lead..., n(i)]
+  /// where the row is real.
+  void storeRow(Value real, ValueRange values, Value m, ValueRange lead);
+
   /// `then` on the row's first lane of a real row only.
   void onRowLeader(Value real, llvm::function_ref<void()> then);
   /// `then` where `cond` holds.

@@ -127,10 +127,7 @@ LogicalResult ssm::buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module,
       auto [t0, t1] = k.bounds(lb, c);
       SmallVector<Value> zeros(lanes.k, lb.f32(0.0));
       SmallVector<Value> last = k.walk(lb, lanes, zeros, bi, h, pc, real, t0, t1, Value());
-      lanes.when(real, [&] {
-        for (int64_t i = 0; i < lanes.k; ++i)
-          lb.store(last[i], k.extra[0], {bi, c, h, pc, lanes.n(i)});
-      });
+      lanes.storeRow(real, ValueRange(last).drop_back(), k.extra[0], {bi, c, h, pc});
       // Every row of a head has the same sum; lane 0 of row group 0 writes it.
       Value first = arith::AndIOp::create(
           b, loc, lanes.cmp(arith::CmpIPredicate::eq, iv[3], lb.index(0)),
@@ -179,56 +176,5 @@ LogicalResult ssm::buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module,
     });
     k.finish(b);
   }
-  return success();
-}
-
-LogicalResult ssm::buildHeadStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
-                                              SelectiveStateUpdateOp op, StringRef name) {
-  auto stateType = cast<ShapedType>(op.getState().getType());
-  if (stateType.getRank() != 4 || ShapedType::isDynamic(stateType.getDimSize(3)))
-    return op.emitOpError() << "needs the per-head form with a static state size";
-  OpBuilder::InsertionGuard guard(b);
-  SmallVector<Type> types;
-  for (Type t : llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes()))
-    types.push_back(anyViewType(t));
-  auto func = createGpuKernel(b, module, op.getLoc(), name, types, kSSDBlockSize);
-  ValueRange args = func.getBody().front().getArguments();
-  ValueRange inputs = args.take_front(op->getNumOperands());
-  ValueRange outputs = args.drop_front(op->getNumOperands());
-  auto arg = [&](MutableOperandRange operand) { return cpu::argOf(inputs, operand); };
-  Value state = arg(op.getStateMutable()), x = arg(op.getXMutable());
-  Value dt = arg(op.getDtMutable()), a = arg(op.getAMutable()), bm = arg(op.getBMutable());
-  Value cm = arg(op.getCMutable()), d = arg(op.getDMutable()), z = arg(op.getZMutable());
-  Value dtBias = arg(op.getDtBiasMutable());
-  Value y = outputs[0], newState = outputs[1];
-
-  LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
-  RowLanes lanes(lb, stateType.getDimSize(3), ssdLanesPerRow(stateType.getDimSize(3)));
-  Value heads = lb.dim(state, 1), p = lb.dim(state, 2);
-  Value perGroup = lb.divi(heads, lb.dim(bm, 1));
-  // Each lane reads its state elements before it writes them, and only real
-  // rows write: new_state may alias state.
-  lanes.tasks({lb.dim(state, 0), heads, lanes.groups(p)}, [&](ValueRange iv) {
-    Value bi = iv[0], h = iv[1], g = lb.divi(h, perGroup);
-    auto [pc, real] = lanes.rowIn(iv[2], p);
-    Value step = cpu::emitDelta(lb, lb.load(dt, {bi, h}), dtBias ? lb.load(dtBias, {h}) : Value(),
-                                op.getDtSoftplus(), op.getDtMin().convertToFloat(),
-                                op.getDtMax().convertToFloat());
-    Value xv = lb.load(x, {bi, h, pc});
-    SmallVector<Value> old = lanes.loadRow([&](Value k) { return lb.load(state, {bi, h, pc, k}); });
-    SmallVector<Value> bRow = lanes.loadRow([&](Value k) { return lb.load(bm, {bi, g, k}); });
-    SmallVector<Value> cRow = lanes.loadRow([&](Value k) { return lb.load(cm, {bi, g, k}); });
-    SmallVector<Value> next =
-        lanes.update(old, lb.exp(lb.mul(step, lb.load(a, {h}))), lb.mul(step, xv), bRow);
-    lanes.when(real, [&] {
-      for (int64_t i = 0; i < lanes.k; ++i)
-        lb.store(next[i], newState, {bi, h, pc, lanes.n(i)});
-    });
-    Value acc = lanes.rowDot(next, cRow);
-    lanes.onRowLeader(real, [&] {
-      cpu::emitScanOutput(lb, acc, d ? lb.load(d, {h}) : Value(), xv, z, y, {bi, h, pc});
-    });
-  });
-  gpu::ReturnOp::create(b, op.getLoc());
   return success();
 }

@@ -2,8 +2,8 @@
 #define SSMC_PASSES_GPU_SSDCHUNKKERNELS_H
 
 // Mamba-2's recurrence on the GPU (scalar f32; a tensor-core form is future
-// work), for ssm.ssd in chunks of L and for the one-token
-// ssm.selective_state_update of Mamba-2 (state [b, H, P, N]).
+// work): ssm.ssd in chunks of L. (Its one-token decode step is in
+// passes/gpu/StateUpdateKernel.h.)
 //
 // Lanes (passes/gpu/RowLanes.h): a row is the N states of one (batch, head,
 // p), shared by ssdLanesPerRow(N) lanes; a warp owns rows of one head,
@@ -37,11 +37,6 @@ int64_t ssdLanesPerRow(int64_t n);
 /// issued together).
 LogicalResult buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op,
                                      StringRef name, int64_t chunk, int64_t unroll);
-
-/// The Mamba-2 form of selective_state_update as one kernel `name`
-/// (operands..., y, new_state); fails on the Mamba-1 form or a dynamic N.
-LogicalResult buildHeadStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
-                                         SelectiveStateUpdateOp op, StringRef name);
 
 } // namespace mlir::ssm
 

@@ -58,17 +58,6 @@ SmallVector<Value> decays(LoopBuilder &lb, Value dt, ArrayRef<Value> aRow) {
   return out;
 }
 
-// The lane's registers of a row, stored where the row is real.
-void storeRow(RowLanes &lanes, Value real, ValueRange values, Value m, ValueRange lead) {
-  lanes.when(real, [&] {
-    for (int64_t i = 0; i < lanes.k; ++i) {
-      SmallVector<Value> at(lead);
-      at.push_back(lanes.n(i));
-      lanes.lb.store(values[i], m, at);
-    }
-  });
-}
-
 // One scan kernel: the op's operands bound to its first arguments, the
 // kernel's own (`extras`) after them.
 struct ScanKernel {
@@ -102,6 +91,15 @@ struct ScanKernel {
     Value t0 = lb.muli(c, chunkSize);
     Value t1 = arith::MinUIOp::create(lb.builder(), lb.location(), lb.addi(t0, chunkSize), len);
     return {t0, t1};
+  }
+
+  // `body(bi, c, ch, real)` for every row of every chunk, a warp's task
+  // being (batch, chunk, group of channels).
+  void eachChunkRow(RowLanes &lanes, llvm::function_ref<void(Value, Value, Value, Value)> body) {
+    lanes.tasks({batch, chunks, lanes.groups(e)}, [&](ValueRange iv) {
+      auto [ch, real] = lanes.rowIn(iv[2], e);
+      body(iv[0], iv[1], ch, real);
+    });
   }
 
   SmallVector<Value> zeros(LoopBuilder &lb, RowLanes &lanes) {
@@ -188,7 +186,7 @@ LogicalResult ssm::buildSelectiveScanKernel(OpBuilder &b, gpu::GPUModuleOp modul
                : k.zeros(lb, lanes);
     SmallVector<Value> last = k.walk(lb, lanes, s0, bi, ch, real, lb.index(0), k.len, k.extra[0]);
     if (op.getFinalState())
-      storeRow(lanes, real, ValueRange(last).drop_back(), k.extra[1], {bi, ch});
+      lanes.storeRow(real, ValueRange(last).drop_back(), k.extra[1], {bi, ch});
   });
   k.finish(b);
   return success();
@@ -210,13 +208,11 @@ LogicalResult ssm::buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModule
     LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
     k.begin(lb);
     RowLanes lanes(lb, *n, k.lanes);
-    lanes.tasks({k.batch, k.chunks, lanes.groups(k.e)}, [&](ValueRange iv) {
-      Value bi = iv[0], c = iv[1];
-      auto [ch, real] = lanes.rowIn(iv[2], k.e);
+    k.eachChunkRow(lanes, [&](Value bi, Value c, Value ch, Value real) {
       auto [t0, t1] = k.bounds(lb, c);
       SmallVector<Value> last =
           k.walk(lb, lanes, k.zeros(lb, lanes), bi, ch, real, t0, t1, Value());
-      storeRow(lanes, real, ValueRange(last).drop_back(), k.extra[0], {bi, c, ch});
+      lanes.storeRow(real, ValueRange(last).drop_back(), k.extra[0], {bi, c, ch});
       lanes.onRowLeader(real, [&] { lb.store(last.back(), k.extra[1], {bi, c, ch}); });
     });
     k.finish(b);
@@ -252,9 +248,7 @@ LogicalResult ssm::buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModule
     LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
     k.begin(lb);
     RowLanes lanes(lb, *n, k.lanes);
-    lanes.tasks({k.batch, k.chunks, lanes.groups(k.e)}, [&](ValueRange iv) {
-      Value bi = iv[0], c = iv[1];
-      auto [ch, real] = lanes.rowIn(iv[2], k.e);
+    k.eachChunkRow(lanes, [&](Value bi, Value c, Value ch, Value real) {
       SmallVector<Value> entering =
           lanes.loadRow([&](Value j) { return lb.load(k.extra[0], {bi, c, ch, j}); });
       auto [t0, t1] = k.bounds(lb, c);
@@ -262,57 +256,5 @@ LogicalResult ssm::buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModule
     });
     k.finish(b);
   }
-  return success();
-}
-
-LogicalResult ssm::buildChannelStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
-                                                 SelectiveStateUpdateOp op, StringRef name) {
-  auto stateType = cast<ShapedType>(op.getState().getType());
-  if (stateType.getRank() != 3)
-    return op.emitOpError() << "is not the per-channel (Mamba-1) form";
-  FailureOr<int64_t> n = staticStateSize(op, stateType);
-  if (failed(n))
-    return failure();
-  OpBuilder::InsertionGuard guard(b);
-  SmallVector<Type> types;
-  for (Type t : llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes()))
-    types.push_back(anyViewType(t));
-  auto func = createGpuKernel(b, module, op.getLoc(), name, types, kScanBlockSize);
-  ValueRange args = func.getBody().front().getArguments();
-  ValueRange inputs = args.take_front(op->getNumOperands());
-  ValueRange outputs = args.drop_front(op->getNumOperands());
-  auto arg = [&](MutableOperandRange operand) { return cpu::argOf(inputs, operand); };
-  Value state = arg(op.getStateMutable()), x = arg(op.getXMutable());
-  Value dt = arg(op.getDtMutable()), a = arg(op.getAMutable()), bm = arg(op.getBMutable());
-  Value cm = arg(op.getCMutable()), d = arg(op.getDMutable()), z = arg(op.getZMutable());
-  Value dtBias = arg(op.getDtBiasMutable());
-  Value y = outputs[0], newState = outputs[1];
-
-  LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
-  RowLanes lanes(lb, *n, scanLanesPerRow(*n));
-  Value e = lb.dim(state, 1);
-  Value perGroup = lb.divi(e, lb.dim(bm, 1));
-  // Each lane reads its state elements before it writes them, and only real
-  // rows write: new_state may alias state.
-  lanes.tasks({lb.dim(state, 0), lanes.groups(e)}, [&](ValueRange iv) {
-    Value bi = iv[0];
-    auto [ch, real] = lanes.rowIn(iv[1], e);
-    Value g = lb.divi(ch, perGroup);
-    Value step = cpu::emitDelta(lb, lb.load(dt, {bi, ch}),
-                                dtBias ? lb.load(dtBias, {ch}) : Value(), op.getDtSoftplus(),
-                                op.getDtMin().convertToFloat(), op.getDtMax().convertToFloat());
-    Value xv = lb.load(x, {bi, ch});
-    SmallVector<Value> old = lanes.loadRow([&](Value k) { return lb.load(state, {bi, ch, k}); });
-    SmallVector<Value> bRow = lanes.loadRow([&](Value k) { return lb.load(bm, {bi, g, k}); });
-    SmallVector<Value> cRow = lanes.loadRow([&](Value k) { return lb.load(cm, {bi, g, k}); });
-    SmallVector<Value> aRow = scaledA(lb, lanes, a, ch);
-    SmallVector<Value> next = lanes.update(old, decays(lb, step, aRow), lb.mul(step, xv), bRow);
-    storeRow(lanes, real, next, newState, {bi, ch});
-    Value acc = lanes.rowDot(next, cRow);
-    lanes.onRowLeader(real, [&] {
-      cpu::emitScanOutput(lb, acc, d ? lb.load(d, {ch}) : Value(), xv, z, y, {bi, ch});
-    });
-  });
-  gpu::ReturnOp::create(b, op.getLoc());
   return success();
 }

@@ -2,11 +2,11 @@
 #define SSMC_PASSES_GPU_SCANKERNEL_H
 
 // The Mamba-1 recurrence on the GPU: ssm.selective_scan, whole or in chunks
-// of L, and the one-token ssm.selective_state_update of Mamba-1 (state
-// [b, e, N]). A row is the N states of one (batch, channel), held in
-// registers by one thread or spread over a few lanes of a warp
-// (passes/gpu/RowLanes.h); a warp owns consecutive channels. Only y, the final state and (chunked
-// form) small per-chunk carries are ever stored: never the expanded state
+// of L (its one-token decode step is in passes/gpu/StateUpdateKernel.h). A
+// row is the N states of one (batch, channel), held in registers by one
+// thread or spread over a few lanes of a warp (passes/gpu/RowLanes.h); a
+// warp owns consecutive channels. Only y, the final state and (chunked form)
+// small per-chunk carries are ever stored: never the expanded state
 // [b, L, e, N]. Every kernel loops over its work with a grid stride, so any
 // grid is correct. Arguments: one memref per operand present, then the
 // kernel's own, each with a unit innermost stride.
@@ -52,11 +52,6 @@ LogicalResult buildSelectiveScanKernel(OpBuilder &b, gpu::GPUModuleOp module,
 LogicalResult buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModuleOp module,
                                                SelectiveScanOp op, StringRef name,
                                                const ScanTiling &tiling);
-
-/// Mamba-1's decode step as one kernel `name` (operands..., y, new_state);
-/// fails on the Mamba-2 form or a dynamic N.
-LogicalResult buildChannelStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
-                                            SelectiveStateUpdateOp op, StringRef name);
 
 } // namespace mlir::ssm
 

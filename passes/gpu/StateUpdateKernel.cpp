@@ -1,0 +1,101 @@
+#include "passes/gpu/StateUpdateKernel.h"
+
+#include "passes/cpu/Emitters.h"
+#include "passes/cpu/KernelEmitters.h"
+#include "passes/gpu/GpuKernelFunc.h"
+#include "passes/gpu/RowLanes.h"
+#include "passes/gpu/SSDChunkKernels.h"
+#include "passes/gpu/ScanKernel.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::ssm;
+using cpu::LoopBuilder;
+
+static_assert(kSSDBlockSize == kScanBlockSize, "one block size for both forms");
+
+int64_t ssm::stateUpdateLanesPerRow(SelectiveStateUpdateOp op) {
+  auto state = cast<ShapedType>(op.getState().getType());
+  int64_t n = state.getDimSize(state.getRank() - 1);
+  return state.getRank() == 4 ? ssdLanesPerRow(n) : scanLanesPerRow(n);
+}
+
+LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
+                                          SelectiveStateUpdateOp op, StringRef name) {
+  auto stateType = cast<ShapedType>(op.getState().getType());
+  int64_t rank = stateType.getRank();
+  int64_t n = stateType.getDimSize(rank - 1);
+  if (ShapedType::isDynamic(n))
+    return op.emitOpError() << "needs a static state size N for its GPU kernel";
+  bool perHead = rank == 4;
+  OpBuilder::InsertionGuard guard(b);
+  SmallVector<Type> types;
+  for (Type t : llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes()))
+    types.push_back(anyViewType(t));
+  auto func = createGpuKernel(b, module, op.getLoc(), name, types, kSSDBlockSize);
+  ValueRange args = func.getBody().front().getArguments();
+  ValueRange inputs = args.take_front(op->getNumOperands());
+  ValueRange outputs = args.drop_front(op->getNumOperands());
+  auto arg = [&](MutableOperandRange operand) { return cpu::argOf(inputs, operand); };
+  Value state = arg(op.getStateMutable()), x = arg(op.getXMutable());
+  Value dt = arg(op.getDtMutable()), a = arg(op.getAMutable()), bm = arg(op.getBMutable());
+  Value cm = arg(op.getCMutable()), d = arg(op.getDMutable()), z = arg(op.getZMutable());
+  Value dtBias = arg(op.getDtBiasMutable());
+  Value y = outputs[0], newState = outputs[1];
+
+  LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
+  RowLanes lanes(lb, n, stateUpdateLanesPerRow(op));
+  // Dimension 1 is the channel (Mamba-1) or head (Mamba-2): it indexes dt,
+  // A, D and the bias and picks the B/C group. The rows are its channels, or
+  // the P rows of each head.
+  Value outer = lb.dim(state, 1), rows = lb.dim(state, rank - 2);
+  Value perGroup = lb.divi(outer, lb.dim(bm, 1));
+  SmallVector<Value> ubs{lb.dim(state, 0)};
+  if (perHead)
+    ubs.push_back(outer);
+  ubs.push_back(lanes.groups(rows));
+  // Each lane reads its state elements before it writes them, and only real
+  // rows write: new_state may alias state.
+  lanes.tasks(ubs, [&](ValueRange iv) {
+    Value bi = iv[0];
+    auto [row, real] = lanes.rowIn(iv.back(), rows);
+    SmallVector<Value> at{bi};
+    if (perHead)
+      at.push_back(iv[1]);
+    at.push_back(row);
+    Value c = at[1], g = lb.divi(c, perGroup);
+    Value step = cpu::emitDelta(lb, lb.load(dt, {bi, c}), dtBias ? lb.load(dtBias, {c}) : Value(),
+                                op.getDtSoftplus(), op.getDtMin().convertToFloat(),
+                                op.getDtMax().convertToFloat());
+    Value xv = lb.load(x, at);
+    auto rowOf = [&](Value m, ValueRange lead) {
+      return lanes.loadRow([&](Value k) {
+        SmallVector<Value> idx(lead);
+        idx.push_back(k);
+        return lb.load(m, idx);
+      });
+    };
+    SmallVector<Value> old = rowOf(state, at);
+    SmallVector<Value> bRow = rowOf(bm, {bi, g});
+    SmallVector<Value> cRow = rowOf(cm, {bi, g});
+    SmallVector<Value> decays;
+    if (perHead) {
+      decays.assign(lanes.k, lb.exp(lb.mul(step, lb.load(a, {c}))));
+    } else {
+      // A * log2(e): each decay is one exp2, as in the scan kernels.
+      for (Value ak : lanes.loadRow([&](Value k) {
+             return lb.mul(lb.load(a, {c, k}), lb.f32(M_LOG2E));
+           }))
+        decays.push_back(lb.exp2(lb.mul(step, ak)));
+    }
+    SmallVector<Value> next = lanes.update(old, decays, lb.mul(step, xv), bRow);
+    lanes.storeRow(real, next, newState, at);
+    Value acc = lanes.rowDot(next, cRow);
+    lanes.onRowLeader(real, [&] {
+      cpu::emitScanOutput(lb, acc, d ? lb.load(d, {c}) : Value(), xv, z, y, at);
+    });
+  });
+  gpu::ReturnOp::create(b, op.getLoc());
+  return success();
+}

@@ -1,0 +1,26 @@
+#ifndef SSMC_PASSES_GPU_STATEUPDATEKERNEL_H
+#define SSMC_PASSES_GPU_STATEUPDATEKERNEL_H
+
+// The one-token recurrent step (ssm.selective_state_update) on the GPU, in
+// both forms: Mamba-1 (state [b, e, N], rows (batch, channel), a decay per
+// state from A [e, N], scanLanesPerRow(N) lanes per row) and Mamba-2 (state
+// [b, H, P, N], rows (batch, head, p), one decay per head, ssdLanesPerRow(N)
+// lanes per row). Lanes as in passes/gpu/RowLanes.h; grid-stride tasks.
+
+#include "dialects/SSM/SSMOps.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+namespace mlir::ssm {
+
+/// Lanes sharing one row of states in the kernel of `op`.
+int64_t stateUpdateLanesPerRow(SelectiveStateUpdateOp op);
+
+/// One kernel `name` (operands..., y, new_state), block kSSDBlockSize
+/// (= kScanBlockSize); fails on a dynamic N.
+LogicalResult buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
+                                     SelectiveStateUpdateOp op, StringRef name);
+
+} // namespace mlir::ssm
+
+#endif
