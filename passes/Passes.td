@@ -106,12 +106,17 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
            "Spread each row of the prefill scan's states over a few lanes (more "
            "threads, more instructions; the decode step always does)">,
     Option<"ssdUnroll", "ssd-unroll", "int64_t", /*default=*/"1",
-           "Steps of the chunked SSD's time loop per iteration, their loads issued together">
+           "Steps of the chunked SSD's time loop per iteration, their loads issued together">,
+    Option<"ssdMath", "ssd-math", "std::string", /*default=*/"\"scalar\"",
+           "The chunked SSD's products: scalar (f32 on the CUDA cores), tf32x3 "
+           "(tensor cores, three tf32 products per tile: near-f32 accuracy) or "
+           "tf32 (tensor cores, one product)">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::NVVM::NVVMDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
-                           "mlir::math::MathDialect"];
+                           "mlir::math::MathDialect", "mlir::nvgpu::NVGPUDialect",
+                           "mlir::vector::VectorDialect"];
 }
 
 #endif // SSMC_PASSES_TD

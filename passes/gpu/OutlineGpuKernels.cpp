@@ -14,9 +14,12 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringSwitch.h"
 
 namespace mlir::ssm {
 #define GEN_PASS_DEF_SSMOUTLINEGPUKERNELS
@@ -67,6 +70,10 @@ struct SSMOutlineGpuKernelsPass
       module.emitError() << "scan-unroll and ssd-unroll must be at least 1";
       return signalPassFailure();
     }
+    if (!ssdMathMode()) {
+      module.emitError() << "ssd-math must be scalar, tf32x3 or tf32, not '" << ssdMath << "'";
+      return signalPassFailure();
+    }
 
     OpBuilder b(module.getBodyRegion());
     auto gpuModule = module.lookupSymbol<gpu::GPUModuleOp>(kModuleName);
@@ -105,7 +112,7 @@ struct SSMOutlineGpuKernelsPass
     }
     if (auto ssd = dyn_cast<SSDOp>(op); ssd && ssdChunkLength > 0 &&
         !ShapedType::isDynamic(cast<ShapedType>(ssd.getB().getType()).getDimSize(3)))
-      return buildChunkedSSD(b, gpuModule, ssd, name);
+      return buildChunkedSSD(b, gpuModule, ssd, name, *ssdMathMode());
     if (auto update = dyn_cast<SelectiveStateUpdateOp>(op)) {
       auto state = cast<ShapedType>(update.getState().getType());
       if (!ShapedType::isDynamic(state.getDimSize(state.getRank() - 1)))
@@ -124,6 +131,14 @@ struct SSMOutlineGpuKernelsPass
       return success();
     }
     return buildLoopKernel(b, gpuModule, op, name);
+  }
+
+  std::optional<SSDMath> ssdMathMode() {
+    return llvm::StringSwitch<std::optional<SSDMath>>(ssdMath)
+        .Case("scalar", SSDMath::Scalar)
+        .Case("tf32x3", SSDMath::TF32x3)
+        .Case("tf32", SSDMath::TF32)
+        .Default(std::nullopt);
   }
 
   ScanTiling scanTiling(SelectiveScanOp op) {
@@ -178,18 +193,18 @@ struct SSMOutlineGpuKernelsPass
     return success();
   }
 
-  // SSD in chunks (passes/gpu/SSDChunkKernels.h): S lanes per (batch,
-  // chunk, head, p) row, one thread per state element for the carry. Scratch:
-  // the chunk states [b, K, H, P, N] and the dt sums [b, K, H], K = ceil(L /
-  // chunk).
+  // SSD in chunks (passes/gpu/SSDChunkKernels.h): a block per (batch,
+  // chunk, head) on the tensor cores, else S lanes per (batch, chunk, head,
+  // p) row; one thread per state element for the carry. Scratch: the chunk
+  // states [b, K, H, P, N] and the dt sums [b, K, H], K = ceil(L / chunk).
   LogicalResult buildChunkedSSD(OpBuilder &b, gpu::GPUModuleOp gpuModule, SSDOp op,
-                                StringRef name) {
-    const int64_t chunkLength = ssdChunkLength;
-    if (failed(buildChunkedSSDKernels(b, gpuModule, op, name, chunkLength, ssdUnroll)))
+                                StringRef name, SSDMath math) {
+    SSDTiling tiling{ssdChunkLength, ssdUnroll, math};
+    if (failed(buildChunkedSSDKernels(b, gpuModule, op, name, tiling)))
       return failure();
+    const int64_t chunkLength = tiling.chunk;
     op->setAttr("ssm.gpu_chunk_length", b.getI64IntegerAttr(chunkLength));
     int64_t operands = op->getNumOperands();
-    int64_t lanes = ssdLanesPerRow(cast<ShapedType>(op.getB().getType()).getDimSize(3));
     SmallVector<int64_t> inputs = firstIndices(operands);
     const int64_t states = -1, sums = -2; // scratch buffers 0 and 1
     GridFactor batch{0, 0}, len{0, 1}, heads{0, 2}, p{0, 3}, n{3, 3}; // B is [b, L, G, N]
@@ -205,9 +220,12 @@ struct SSMOutlineGpuKernelsPass
       s.args = inputs;
       return s;
     };
-    // ~ b * K * H * P * lanes threads (lanes divides the block size); b * H *
-    // P * N for the carry.
-    GridExtent rows{{batch, len, heads, p}, chunkLength * kSSDBlockSize / lanes};
+    // ~ b * K * H blocks on the tensor cores, else b * K * H * P * lanes
+    // threads (lanes divides the block size); b * H * P * N for the carry.
+    int64_t lanes = ssdLanesPerRow(cast<ShapedType>(op.getB().getType()).getDimSize(3));
+    GridExtent rows = ssdUsesMma(op, tiling)
+                          ? GridExtent{{batch, len, heads}, chunkLength}
+                          : GridExtent{{batch, len, heads, p}, chunkLength * kSSDBlockSize / lanes};
     GpuStage first = stage("_states", rows), outputs = stage("_outputs", rows),
              carry = stage("_carry", {{batch, heads, p, n}, kSSDBlockSize});
     first.args.append({states, sums});

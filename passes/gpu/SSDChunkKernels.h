@@ -1,11 +1,12 @@
 #ifndef SSMC_PASSES_GPU_SSDCHUNKKERNELS_H
 #define SSMC_PASSES_GPU_SSDCHUNKKERNELS_H
 
-// Mamba-2's recurrence on the GPU (scalar f32; a tensor-core form is future
-// work): ssm.ssd in chunks of L. (Its one-token decode step is in
-// passes/gpu/StateUpdateKernel.h.)
+// Mamba-2's recurrence on the GPU: ssm.ssd in chunks of L. (Its one-token
+// decode step is in passes/gpu/StateUpdateKernel.h.) The `_states` and
+// `_outputs` kernels below are scalar f32 (SSDMath::Scalar) or the tensor-core
+// kernels of passes/gpu/SSDMmaKernels.h where those apply.
 //
-// Lanes (passes/gpu/RowLanes.h): a row is the N states of one (batch, head,
+// Scalar lanes (passes/gpu/RowLanes.h): a row is the N states of one (batch, head,
 // p), shared by ssdLanesPerRow(N) lanes; a warp owns rows of one head,
 // consecutive in p.
 //
@@ -33,10 +34,25 @@ constexpr int64_t kSSDBlockSize = 128;
 /// Lanes that share one row of `n` states (a power of two dividing 32).
 int64_t ssdLanesPerRow(int64_t n);
 
-/// `unroll` steps per iteration of the chunks' time loops (their loads
-/// issued together).
+/// How the chunks' products are computed: scalar f32 on the CUDA cores, or
+/// on the tensor cores with three tf32 products per tile (near-f32
+/// accuracy) or one (tf32 accuracy).
+enum class SSDMath { Scalar, TF32x3, TF32 };
+
+struct SSDTiling {
+  int64_t chunk = 128;
+  /// Steps per iteration of the scalar kernels' time loops (their loads
+  /// issued together).
+  int64_t unroll = 1;
+  SSDMath math = SSDMath::Scalar;
+};
+
+/// Whether `tiling` puts `op` on the tensor cores (math is not Scalar and
+/// the shapes allow it; else the scalar kernels serve).
+bool ssdUsesMma(SSDOp op, const SSDTiling &tiling);
+
 LogicalResult buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op,
-                                     StringRef name, int64_t chunk, int64_t unroll);
+                                     StringRef name, const SSDTiling &tiling);
 
 } // namespace mlir::ssm
 

@@ -60,7 +60,7 @@ if want models; then
 note "== models vs the float64 reference (cuda)"
 SSMC_CUDA_SYNC=1 python3 "$root/scripts/gpu/check_models.py" run --dir models \
   --runtime-lib lib/libssmc_runtime.so > /tmp/models.log 2>&1
-tail -16 /tmp/models.log | tee -a "$log"
+tail -30 /tmp/models.log | tee -a "$log"
 fi
 
 if want sanitizer; then

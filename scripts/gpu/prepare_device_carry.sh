@@ -28,15 +28,16 @@ for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64
     -o "$carry/bench/$name.ssmc" --quiet
 done
 # Variants of both (name: checkpoint, then flags): GEMMs on the tensor
-# cores (TF32), the scans' chunk lengths and unrolling.
+# cores (TF32), the scans' chunk lengths, unrolling and SSD math.
 variants=(
   "m130-tf32:m130 --cuda-gemm-math tf32"
   "m2-130-tf32:m2-130 --cuda-gemm-math tf32"
   "m130-scan64:m130 --cuda-scan-chunk 64"
   "m130-scan-u2:m130 --cuda-scan-unroll 2"
   "m2-130-ssd64:m2-130 --cuda-ssd-chunk 64"
-  "m2-130-ssd256:m2-130 --cuda-ssd-chunk 256"
-  "m2-130-ssd-u1:m2-130 --cuda-ssd-unroll 1"
+  "m2-130-ssd32:m2-130 --cuda-ssd-chunk 32"
+  "m2-130-ssd-tf32:m2-130 --cuda-ssd-math tf32"
+  "m2-130-ssd-scalar:m2-130 --cuda-ssd-math scalar"
 )
 for v in "${variants[@]}"; do
   name=${v%%:*} rest=${v#*:}

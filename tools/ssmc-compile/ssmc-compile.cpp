@@ -87,6 +87,11 @@ cl::opt<GemmMath> cudaGemmMath(
                clEnumValN(GemmMath::TF32, "tf32",
                           "tensor cores, operands rounded to 10-bit mantissas (several "
                           "times faster; about 1e-3 relative error on logits)")));
+cl::opt<std::string> cudaSSDMath(
+    "cuda-ssd-math", cl::cat(category), cl::init("tf32x3"),
+    cl::desc("How the Mamba-2 SSD's chunk products multiply on the GPU: tf32x3 (tensor "
+             "cores, three tf32 products per tile, about f32 accuracy; default), tf32 (one "
+             "product, about 1e-3 relative error) or scalar (f32 on the CUDA cores)"));
 cl::opt<std::string> cudaPath("cuda-path", cl::cat(category),
                               cl::desc("CUDA toolkit for ptxas and libdevice (default: "
                                        "$CUDA_ROOT, $CUDA_HOME, $CUDA_PATH, /usr/local/cuda)"));
@@ -334,6 +339,9 @@ int run() {
     return fail(input, "--cuda-scan-chunk and --cuda-ssd-chunk must be 0 or more");
   if (scanUnroll < 1 || ssdUnroll < 1)
     return fail(input, "--cuda-scan-unroll and --cuda-ssd-unroll must be at least 1");
+  if (cudaSSDMath != "scalar" && cudaSSDMath != "tf32x3" && cudaSSDMath != "tf32")
+    return fail(input, "--cuda-ssd-math must be scalar, tf32x3 or tf32, not '" + cudaSSDMath +
+                           "'");
   if (emit == Emit::PTX && !cuda)
     return fail(input, "--emit=ptx needs --target cuda");
   if ((emit == Emit::LLVMDialect || emit == Emit::LLVM) && !cpu)
@@ -389,6 +397,7 @@ int run() {
     gpuOptions.ssdChunkLength = ssdChunk;
     gpuOptions.scanUnroll = scanUnroll;
     gpuOptions.ssdUnroll = ssdUnroll;
+    gpuOptions.ssdMath = cudaSSDMath;
     pm.addPass(ssm::createSSMOutlineGpuKernels(gpuOptions));
   }
   pm.addPass(ssm::createSSMBuildCpuSchedule());

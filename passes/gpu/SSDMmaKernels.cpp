@@ -1,0 +1,351 @@
+#include "passes/gpu/SSDMmaKernels.h"
+
+#include "passes/gpu/SSDChunkKernels.h"
+#include "passes/gpu/SSDKernel.h"
+#include "passes/gpu/WarpMma.h"
+
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::ssm;
+using cpu::LoopBuilder;
+
+namespace {
+
+constexpr int64_t kWarps = kSSDBlockSize / 32;
+constexpr int64_t kMaxChunk = 128, kMaxP = 128;
+
+int64_t staticDim(Value v, int64_t i) { return cast<ShapedType>(v.getType()).getDimSize(i); }
+
+// The scaffolding both kernels share: block-wide tasks, shared buffers, the
+// chunk's prefix sums of dt.
+class ChunkBlock {
+public:
+  ChunkBlock(OpBuilder &b, SSDKernel &k, LoopBuilder &lb, WarpMma &mma)
+      : b(b), k(k), lb(lb), mma(mma), loc(lb.location()), t(k.chunk) {
+    tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  }
+
+  Value shared(ArrayRef<int64_t> shape) {
+    auto space = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+    return k.func.addWorkgroupAttribution(
+        MemRefType::get(shape, b.getF32Type(), MemRefLayoutAttrInterface(), space), loc);
+  }
+
+  // The (batch, chunk, head) tasks, one block at a time with a grid stride;
+  // every thread of a block sees the same task, so barriers stay uniform.
+  void tasks(llvm::function_ref<void(Value, Value, Value)> body) {
+    Value total = lb.muli(lb.muli(k.batch, k.chunks), k.heads);
+    auto loop = scf::ForOp::create(b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
+                                   total, gpu::GridDimOp::create(b, loc, gpu::Dimension::x));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    Value task = loop.getInductionVar();
+    Value h = lb.remi(task, k.heads);
+    Value rest = lb.divi(task, k.heads);
+    body(lb.divi(rest, k.chunks), lb.remi(rest, k.chunks), h);
+    // Nobody starts the next task's writes to shared memory before all are
+    // done with this one.
+    barrier();
+  }
+
+  // dt of the chunk's steps into dts[T] (0 past L) and their inclusive
+  // prefix sums into cum[2][T] (Hillis-Steele, ping-pong); returns the half
+  // of cum that holds them.
+  Value prefixSums(Value bi, Value h, Value t0, Value dts, Value cum) {
+    when(lessThan(tid, lb.index(t)), [&] {
+      Value time = lb.addi(t0, tid);
+      Value step = k.delta(lb, bi, clampTime(time), h);
+      step = arith::SelectOp::create(b, loc, lessThan(time, k.len), step, lb.f32(0.0));
+      lb.store(step, dts, {tid});
+      lb.store(step, cum, {lb.index(0), tid});
+    });
+    barrier();
+    int64_t src = 0;
+    for (int64_t off = 1; off < t; off *= 2, src = 1 - src) {
+      when(lessThan(tid, lb.index(t)), [&] {
+        Value reaches = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, tid,
+                                              lb.index(off));
+        Value at = arith::SelectOp::create(b, loc, reaches, lb.subi(tid, lb.index(off)), tid);
+        Value other = lb.load(cum, {lb.index(src), at});
+        Value sum = lb.add(lb.load(cum, {lb.index(src), tid}),
+                           arith::SelectOp::create(b, loc, reaches, other, lb.f32(0.0)));
+        lb.store(sum, cum, {lb.index(1 - src), tid});
+      });
+      barrier();
+    }
+    return lb.index(src);
+  }
+
+  // A step of the sequence clamped to L - 1: loads past L read real memory
+  // (their weight dt is 0).
+  Value clampTime(Value time) {
+    return arith::MinUIOp::create(b, loc, time, lb.subi(k.len, lb.index(1)));
+  }
+
+  // for i in [lo, hi) step `step`, no carried values.
+  void stride(Value lo, Value hi, int64_t step, llvm::function_ref<void(Value)> body) {
+    auto loop = scf::ForOp::create(b, loc, lo, hi, lb.index(step));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    body(loop.getInductionVar());
+  }
+
+  void when(Value cond, llvm::function_ref<void()> then) {
+    auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    then();
+  }
+
+  // `then()`'s values where `cond` holds, else `otherwise`.
+  SmallVector<Value> select(Value cond, ValueRange otherwise,
+                            llvm::function_ref<SmallVector<Value>()> then) {
+    auto ifOp = scf::IfOp::create(b, loc, otherwise.getTypes(), cond, /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      scf::YieldOp::create(b, loc, then());
+      b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+      scf::YieldOp::create(b, loc, otherwise);
+    }
+    return SmallVector<Value>(ifOp.getResults());
+  }
+
+  Value lessThan(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
+  }
+  void barrier() { gpu::BarrierOp::create(b, loc); }
+  void warpSync() {
+    NVVM::SyncWarpOp::create(b, loc,
+                             arith::ConstantIntOp::create(b, loc, b.getI32Type(), -1));
+  }
+
+  // exp(A x) as one ex2: `al2` is A log2(e).
+  Value decay(Value al2, Value x) { return lb.exp2(lb.mul(al2, x)); }
+
+  OpBuilder &b;
+  SSDKernel &k;
+  LoopBuilder &lb;
+  WarpMma &mma;
+  Location loc;
+  const int64_t t; // the chunk length
+  Value tid;
+};
+
+Value log2eTimes(LoopBuilder &lb, Value a) { return lb.mul(a, lb.f32(M_LOG2E)); }
+
+SmallVector<Value> zeros(LoopBuilder &lb, int64_t count) {
+  return SmallVector<Value>(count, lb.f32(0.0));
+}
+
+void buildStates(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name,
+                 int64_t chunk, bool split) {
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type();
+  SSDKernel k(b, module, op, name,
+              {anyViewType(ctx, 5, f32), anyViewType(ctx, 3, f32)}, chunk, kSSDBlockSize);
+  LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
+  k.begin(lb);
+  WarpMma mma(lb, split);
+  ChunkBlock blk(b, k, lb, mma);
+  const int64_t pTiles = staticDim(op.getX(), 3) / 8, nTiles = staticDim(op.getB(), 3) / 16;
+  Value dts = blk.shared({chunk}), cum = blk.shared({2, chunk}), w = blk.shared({chunk});
+  Value states = k.extra[0], sums = k.extra[1];
+
+  blk.tasks([&](Value bi, Value c, Value h) {
+    Value t0 = lb.muli(c, k.chunkSize);
+    Value g = k.group(lb, h);
+    Value al2 = log2eTimes(lb, lb.load(k.a, {h}));
+    Value half = blk.prefixSums(bi, h, t0, dts, cum);
+    Value total = lb.load(cum, {half, lb.index(chunk - 1)});
+    // Each step's weight in the chunk's final state.
+    blk.when(blk.lessThan(blk.tid, lb.index(chunk)), [&] {
+      Value rest = lb.sub(total, lb.load(cum, {half, blk.tid}));
+      lb.store(lb.mul(blk.decay(al2, rest), lb.load(dts, {blk.tid})), w, {blk.tid});
+    });
+    blk.when(blk.lessThan(blk.tid, lb.index(1)), [&] { lb.store(total, sums, {bi, c, h}); });
+    blk.barrier();
+    // A warp per 16 states: S[n0 + 16, :] = (B w)^T x over the chunk.
+    blk.stride(mma.warp, lb.index(nTiles), kWarps, [&](Value tile) {
+      Value n0 = lb.muli(tile, lb.index(16));
+      SmallVector<Value> acc = lb.loop(
+          lb.index(0), lb.index(chunk / 8), zeros(lb, 4 * pTiles),
+          [&](Value kk, ValueRange it) {
+            Value s0 = lb.muli(kk, lb.index(8));
+            Value s[2] = {lb.addi(s0, mma.bRow(0)), lb.addi(s0, mma.bRow(1))};
+            Value time[2] = {blk.clampTime(lb.addi(t0, s[0])), blk.clampTime(lb.addi(t0, s[1]))};
+            Value ws[2] = {lb.load(w, {s[0]}), lb.load(w, {s[1]})};
+            SmallVector<Value> av;
+            for (int64_t i = 0; i < 4; ++i)
+              av.push_back(lb.mul(lb.load(k.bm, {bi, time[i / 2], g, lb.addi(n0, mma.aRow(i))}),
+                                  ws[i / 2]));
+            WarpMma::Operand a = mma.operand(av);
+            SmallVector<Value> next;
+            for (int64_t pt = 0; pt < pTiles; ++pt) {
+              Value p = lb.addi(lb.index(8 * pt), mma.bCol());
+              WarpMma::Operand bx = mma.operand(
+                  {lb.load(k.x, {bi, time[0], h, p}), lb.load(k.x, {bi, time[1], h, p})});
+              llvm::append_range(next, mma.mma(a, bx, it.slice(4 * pt, 4)));
+            }
+            return next;
+          });
+      for (int64_t pt = 0; pt < pTiles; ++pt)
+        for (int64_t i = 0; i < 4; ++i)
+          lb.store(acc[4 * pt + i], states,
+                   {bi, c, h, lb.addi(lb.index(8 * pt), mma.cCol(i)), lb.addi(n0, mma.cRow(i))});
+    });
+  });
+  k.finish(b);
+}
+
+void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name,
+                  int64_t chunk, bool split) {
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type();
+  Type y = anyViewType(ctx, 4, cast<ShapedType>(op.getY().getType()).getElementType());
+  SSDKernel k(b, module, op, name, {anyViewType(ctx, 5, f32), y}, chunk, kSSDBlockSize);
+  LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
+  k.begin(lb);
+  WarpMma mma(lb, split);
+  ChunkBlock blk(b, k, lb, mma);
+  const int64_t pTiles = staticDim(op.getX(), 3) / 8, kSteps = staticDim(op.getB(), 3) / 8;
+  const int64_t sTiles = chunk / 8;
+  Value dts = blk.shared({chunk}), cum = blk.shared({2, chunk});
+  // Each warp's strip of the masked C B^T, rows padded by 4 so the fragment
+  // reads of a warp hit 32 different banks.
+  Value strip = blk.shared({kWarps, 16, chunk + 4});
+  Value states = k.extra[0], out = k.extra[1];
+
+  blk.tasks([&](Value bi, Value c, Value h) {
+    Value t0 = lb.muli(c, k.chunkSize);
+    Value g = k.group(lb, h);
+    Value al2 = log2eTimes(lb, lb.load(k.a, {h}));
+    Value dH = k.d ? lb.load(k.d, {h}) : Value();
+    Value half = blk.prefixSums(bi, h, t0, dts, cum);
+    // A warp per 16 rows (steps) of the chunk.
+    blk.stride(mma.warp, lb.index(chunk / 16), kWarps, [&](Value tile) {
+      Value r0 = lb.muli(tile, lb.index(16));
+      // Column tiles of C B^T at or below the diagonal: s < r0 + 16.
+      Value causal = lb.muli(lb.addi(tile, lb.index(1)), lb.index(2));
+      Value rows[2] = {lb.addi(r0, mma.aRow(0)), lb.addi(r0, mma.aRow(1))};
+      Value rowTime[2] = {blk.clampTime(lb.addi(t0, rows[0])),
+                          blk.clampTime(lb.addi(t0, rows[1]))};
+      // The lane's A fragment of C for states [j0, j0 + 8).
+      auto rowsOfC = [&](Value j0) {
+        SmallVector<Value> cv;
+        for (int64_t i = 0; i < 4; ++i)
+          cv.push_back(lb.load(k.cm, {bi, rowTime[i % 2], g, lb.addi(j0, mma.aCol(i))}));
+        return cv;
+      };
+      // This strip of C B^T, 8 states at a time.
+      SmallVector<Value> cb = lb.loop(
+          lb.index(0), lb.index(kSteps), zeros(lb, 4 * sTiles), [&](Value kk, ValueRange it) {
+            Value j0 = lb.muli(kk, lb.index(8));
+            WarpMma::Operand a = mma.operand(rowsOfC(j0));
+            Value j[2] = {lb.addi(j0, mma.bRow(0)), lb.addi(j0, mma.bRow(1))};
+            SmallVector<Value> next;
+            for (int64_t st = 0; st < sTiles; ++st) {
+              ValueRange old = it.slice(4 * st, 4);
+              llvm::append_range(
+                  next, blk.select(blk.lessThan(lb.index(st), causal), old, [&] {
+                    Value time = blk.clampTime(lb.addi(t0, lb.addi(lb.index(8 * st), mma.bCol())));
+                    WarpMma::Operand bb = mma.operand(
+                        {lb.load(k.bm, {bi, time, g, j[0]}), lb.load(k.bm, {bi, time, g, j[1]})});
+                    return mma.mma(a, bb, old);
+                  }));
+            }
+            return next;
+          });
+      // ... masked to s <= t and weighted by the decay from s to t and by
+      // dt_s, into shared memory.
+      Value cumRow[2] = {lb.load(cum, {half, lb.addi(r0, mma.cRow(0))}),
+                         lb.load(cum, {half, lb.addi(r0, mma.cRow(2))})};
+      for (int64_t st = 0; st < sTiles; ++st)
+        blk.when(blk.lessThan(lb.index(st), causal), [&] {
+          for (int64_t i = 0; i < 4; ++i) {
+            Value s = lb.addi(lb.index(8 * st), mma.cCol(i));
+            Value row = lb.addi(r0, mma.cRow(i));
+            Value weight = lb.mul(blk.decay(al2, lb.sub(cumRow[i / 2], lb.load(cum, {half, s}))),
+                                  lb.load(dts, {s}));
+            Value below = arith::CmpIOp::create(b, blk.loc, arith::CmpIPredicate::ule, s, row);
+            Value m = arith::SelectOp::create(b, blk.loc, below, lb.mul(cb[4 * st + i], weight),
+                                              lb.f32(0.0));
+            lb.store(m, strip, {mma.warp, mma.cRow(i), s});
+          }
+        });
+      blk.warpSync();
+      // y starts as C S_in, each row decayed from the chunk's start.
+      SmallVector<Value> inter = lb.loop(
+          lb.index(0), lb.index(kSteps), zeros(lb, 4 * pTiles), [&](Value kk, ValueRange it) {
+            Value j0 = lb.muli(kk, lb.index(8));
+            WarpMma::Operand a = mma.operand(rowsOfC(j0));
+            Value j[2] = {lb.addi(j0, mma.bRow(0)), lb.addi(j0, mma.bRow(1))};
+            SmallVector<Value> next;
+            for (int64_t pt = 0; pt < pTiles; ++pt) {
+              Value p = lb.addi(lb.index(8 * pt), mma.bCol());
+              WarpMma::Operand bs = mma.operand({lb.load(states, {bi, c, h, p, j[0]}),
+                                                 lb.load(states, {bi, c, h, p, j[1]})});
+              llvm::append_range(next, mma.mma(a, bs, it.slice(4 * pt, 4)));
+            }
+            return next;
+          });
+      Value rowDecay[2] = {blk.decay(al2, cumRow[0]), blk.decay(al2, cumRow[1])};
+      SmallVector<Value> yInit;
+      for (int64_t i = 0; i < 4 * pTiles; ++i)
+        yInit.push_back(lb.mul(inter[i], rowDecay[(i % 4) / 2]));
+      // y += strip x over the steps at or below the diagonal.
+      SmallVector<Value> yAcc =
+          lb.loop(lb.index(0), causal, yInit, [&](Value kk, ValueRange it) {
+            Value s0 = lb.muli(kk, lb.index(8));
+            SmallVector<Value> mv;
+            for (int64_t i = 0; i < 4; ++i)
+              mv.push_back(lb.load(strip, {mma.warp, mma.aRow(i), lb.addi(s0, mma.aCol(i))}));
+            WarpMma::Operand a = mma.operand(mv);
+            Value time[2] = {blk.clampTime(lb.addi(t0, lb.addi(s0, mma.bRow(0)))),
+                             blk.clampTime(lb.addi(t0, lb.addi(s0, mma.bRow(1))))};
+            SmallVector<Value> next;
+            for (int64_t pt = 0; pt < pTiles; ++pt) {
+              Value p = lb.addi(lb.index(8 * pt), mma.bCol());
+              WarpMma::Operand bx = mma.operand(
+                  {lb.load(k.x, {bi, time[0], h, p}), lb.load(k.x, {bi, time[1], h, p})});
+              llvm::append_range(next, mma.mma(a, bx, it.slice(4 * pt, 4)));
+            }
+            return next;
+          });
+      // The strip is rewritten by the warp's next tile.
+      blk.warpSync();
+      for (int64_t pt = 0; pt < pTiles; ++pt)
+        for (int64_t i = 0; i < 4; ++i) {
+          Value time = lb.addi(t0, lb.addi(r0, mma.cRow(i)));
+          blk.when(blk.lessThan(time, k.len), [&] {
+            Value p = lb.addi(lb.index(8 * pt), mma.cCol(i));
+            Value xv = lb.load(k.x, {bi, time, h, p});
+            cpu::emitScanOutput(lb, yAcc[4 * pt + i], dH, xv, k.z, out, {bi, time, h, p});
+          });
+        }
+    });
+  });
+  k.finish(b);
+}
+
+} // namespace
+
+bool ssm::ssdMmaApplies(SSDOp op, int64_t chunk) {
+  int64_t p = staticDim(op.getX(), 3), n = staticDim(op.getB(), 3);
+  return !ShapedType::isDynamic(p) && !ShapedType::isDynamic(n) && p % 8 == 0 &&
+         p <= kMaxP && n % 16 == 0 && chunk % 16 == 0 && chunk > 0 && chunk <= kMaxChunk;
+}
+
+LogicalResult ssm::buildMmaSSDKernels(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op,
+                                      StringRef name, int64_t chunk, bool split) {
+  if (!ssdMmaApplies(op, chunk))
+    return op.emitOpError() << "has no tensor-core SSD kernels for chunks of " << chunk;
+  OpBuilder::InsertionGuard guard(b);
+  buildStates(b, module, op, (name + "_states").str(), chunk, split);
+  buildOutputs(b, module, op, (name + "_outputs").str(), chunk, split);
+  return success();
+}

@@ -1,0 +1,39 @@
+#ifndef SSMC_PASSES_GPU_SSDMMAKERNELS_H
+#define SSMC_PASSES_GPU_SSDMMAKERNELS_H
+
+// The chunked SSD's two heavy kernels on the tensor cores (passes/gpu/
+// WarpMma.h): the matrix form of Mamba-2's recurrence within a chunk. A block
+// of 4 warps takes (batch, chunk, head) tasks with a grid stride. With
+// cum_t = dt_0 + ... + dt_t over the chunk (dt after bias, softplus, clamp;
+// 0 past L):
+//   `name`_states:  S[n, p] = sum_s B[s, n] exp(A (cum_last - cum_s)) dt_s
+//                   x[s, p]: a (N x T) (T x P) product, and sums = cum_last;
+//   `name`_outputs: y[t, p] = exp(A cum_t) (C S_in)[t, p]
+//                             + sum_{s <= t} (C B^T)[t, s]
+//                               exp(A (cum_t - cum_s)) dt_s x[s, p],
+//                   then the D skip and z gate. C B^T and C S_in share the
+//                   loads of C; the masked, decayed C B^T goes through
+//                   shared memory (the accumulator and operand layouts
+//                   differ) one 16-row strip per warp; tiles above the
+//                   diagonal are skipped.
+// Their arguments and scratch are those of the scalar kernels
+// (passes/gpu/SSDChunkKernels.h), which keep the `_carry` kernel between them.
+
+#include "dialects/SSM/SSMOps.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+namespace mlir::ssm {
+
+/// Whether the tensor-core kernels serve `op` in chunks of `chunk`: static
+/// P (a multiple of 8, at most 128) and N (a multiple of 16), and a chunk a
+/// multiple of 16 of at most 128 steps.
+bool ssdMmaApplies(SSDOp op, int64_t chunk);
+
+/// `split`: three tf32 products per tile (near-f32 accuracy) instead of one.
+LogicalResult buildMmaSSDKernels(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op,
+                                 StringRef name, int64_t chunk, bool split);
+
+} // namespace mlir::ssm
+
+#endif
