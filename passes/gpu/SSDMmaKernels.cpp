@@ -169,11 +169,15 @@ void buildStates(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name
     });
     blk.when(blk.lessThan(blk.tid, lb.index(1)), [&] { lb.store(total, sums, {bi, c, h}); });
     blk.barrier();
+    // The chunk's steps in tiles of 8 (a bound read from the sizes: a
+    // constant trip count would be unrolled, hoisting every load).
+    Value steps = lb.divi(lb.addi(lb.subi(std::get<1>(k.bounds(lb, c)), t0), lb.index(7)),
+                          lb.index(8));
     // A warp per 16 states: S[n0 + 16, :] = (B w)^T x over the chunk.
     blk.stride(mma.warp, lb.index(nTiles), kWarps, [&](Value tile) {
       Value n0 = lb.muli(tile, lb.index(16));
       SmallVector<Value> acc = lb.loop(
-          lb.index(0), lb.index(chunk / 8), zeros(lb, 4 * pTiles),
+          lb.index(0), steps, zeros(lb, 4 * pTiles),
           [&](Value kk, ValueRange it) {
             Value s0 = lb.muli(kk, lb.index(8));
             Value s[2] = {lb.addi(s0, mma.bRow(0)), lb.addi(s0, mma.bRow(1))};
@@ -212,8 +216,8 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
   k.begin(lb);
   WarpMma mma(lb, split);
   ChunkBlock blk(b, k, lb, mma);
-  const int64_t pTiles = staticDim(op.getX(), 3) / 8, kSteps = staticDim(op.getB(), 3) / 8;
-  const int64_t sTiles = chunk / 8;
+  const int64_t pTiles = staticDim(op.getX(), 3) / 8;
+  const int64_t groupTiles = pTiles % 4 == 0 ? 4 : pTiles % 3 == 0 ? 3 : pTiles % 2 == 0 ? 2 : 1;
   Value dts = blk.shared({chunk}), cum = blk.shared({2, chunk});
   // Each warp's strip of the masked C B^T, rows padded by 4 so the fragment
   // reads of a warp hit 32 different banks.
@@ -226,6 +230,9 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
     Value al2 = log2eTimes(lb, lb.load(k.a, {h}));
     Value dH = k.d ? lb.load(k.d, {h}) : Value();
     Value half = blk.prefixSums(bi, h, t0, dts, cum);
+    // Loop bounds read from the sizes, not constants: fully unrolled loops
+    // would hoist every load and run out of registers.
+    Value kSteps = lb.divi(k.n, lb.index(8));
     // A warp per 16 rows (steps) of the chunk.
     blk.stride(mma.warp, lb.index(chunk / 16), kWarps, [&](Value tile) {
       Value r0 = lb.muli(tile, lb.index(16));
@@ -241,92 +248,92 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
           cv.push_back(lb.load(k.cm, {bi, rowTime[i % 2], g, lb.addi(j0, mma.aCol(i))}));
         return cv;
       };
-      // This strip of C B^T, 8 states at a time.
-      SmallVector<Value> cb = lb.loop(
-          lb.index(0), lb.index(kSteps), zeros(lb, 4 * sTiles), [&](Value kk, ValueRange it) {
-            Value j0 = lb.muli(kk, lb.index(8));
-            WarpMma::Operand a = mma.operand(rowsOfC(j0));
-            Value j[2] = {lb.addi(j0, mma.bRow(0)), lb.addi(j0, mma.bRow(1))};
-            SmallVector<Value> next;
-            for (int64_t st = 0; st < sTiles; ++st) {
-              ValueRange old = it.slice(4 * st, 4);
-              llvm::append_range(
-                  next, blk.select(blk.lessThan(lb.index(st), causal), old, [&] {
-                    Value time = blk.clampTime(lb.addi(t0, lb.addi(lb.index(8 * st), mma.bCol())));
-                    WarpMma::Operand bb = mma.operand(
-                        {lb.load(k.bm, {bi, time, g, j[0]}), lb.load(k.bm, {bi, time, g, j[1]})});
-                    return mma.mma(a, bb, old);
-                  }));
-            }
-            return next;
-          });
-      // ... masked to s <= t and weighted by the decay from s to t and by
-      // dt_s, into shared memory.
       Value cumRow[2] = {lb.load(cum, {half, lb.addi(r0, mma.cRow(0))}),
                          lb.load(cum, {half, lb.addi(r0, mma.cRow(2))})};
-      for (int64_t st = 0; st < sTiles; ++st)
-        blk.when(blk.lessThan(lb.index(st), causal), [&] {
-          for (int64_t i = 0; i < 4; ++i) {
-            Value s = lb.addi(lb.index(8 * st), mma.cCol(i));
-            Value row = lb.addi(r0, mma.cRow(i));
-            Value weight = lb.mul(blk.decay(al2, lb.sub(cumRow[i / 2], lb.load(cum, {half, s}))),
-                                  lb.load(dts, {s}));
-            Value below = arith::CmpIOp::create(b, blk.loc, arith::CmpIPredicate::ule, s, row);
-            Value m = arith::SelectOp::create(b, blk.loc, below, lb.mul(cb[4 * st + i], weight),
-                                              lb.f32(0.0));
-            lb.store(m, strip, {mma.warp, mma.cRow(i), s});
-          }
-        });
+      // The strip of C B^T at or below the diagonal, one 16 x 8 tile at a
+      // time (few registers), masked to s <= t and weighted by the decay
+      // from s to t and by dt_s, into shared memory.
+      blk.stride(lb.index(0), causal, 1, [&](Value st) {
+        Value s0 = lb.muli(st, lb.index(8));
+        Value time = blk.clampTime(lb.addi(t0, lb.addi(s0, mma.bCol())));
+        SmallVector<Value> cb = lb.loop(
+            lb.index(0), kSteps, zeros(lb, 4), [&](Value kk, ValueRange it) {
+              Value j0 = lb.muli(kk, lb.index(8));
+              WarpMma::Operand a = mma.operand(rowsOfC(j0));
+              WarpMma::Operand bb =
+                  mma.operand({lb.load(k.bm, {bi, time, g, lb.addi(j0, mma.bRow(0))}),
+                               lb.load(k.bm, {bi, time, g, lb.addi(j0, mma.bRow(1))})});
+              return mma.mma(a, bb, it);
+            });
+        for (int64_t i = 0; i < 4; ++i) {
+          Value s = lb.addi(s0, mma.cCol(i));
+          Value row = lb.addi(r0, mma.cRow(i));
+          Value weight = lb.mul(blk.decay(al2, lb.sub(cumRow[i / 2], lb.load(cum, {half, s}))),
+                                lb.load(dts, {s}));
+          Value below = arith::CmpIOp::create(b, blk.loc, arith::CmpIPredicate::ule, s, row);
+          Value m = arith::SelectOp::create(b, blk.loc, below, lb.mul(cb[i], weight),
+                                            lb.f32(0.0));
+          lb.store(m, strip, {mma.warp, mma.cRow(i), s});
+        }
+      });
       blk.warpSync();
-      // y starts as C S_in, each row decayed from the chunk's start.
-      SmallVector<Value> inter = lb.loop(
-          lb.index(0), lb.index(kSteps), zeros(lb, 4 * pTiles), [&](Value kk, ValueRange it) {
-            Value j0 = lb.muli(kk, lb.index(8));
-            WarpMma::Operand a = mma.operand(rowsOfC(j0));
-            Value j[2] = {lb.addi(j0, mma.bRow(0)), lb.addi(j0, mma.bRow(1))};
-            SmallVector<Value> next;
-            for (int64_t pt = 0; pt < pTiles; ++pt) {
-              Value p = lb.addi(lb.index(8 * pt), mma.bCol());
-              WarpMma::Operand bs = mma.operand({lb.load(states, {bi, c, h, p, j[0]}),
-                                                 lb.load(states, {bi, c, h, p, j[1]})});
-              llvm::append_range(next, mma.mma(a, bs, it.slice(4 * pt, 4)));
-            }
-            return next;
-          });
       Value rowDecay[2] = {blk.decay(al2, cumRow[0]), blk.decay(al2, cumRow[1])};
-      SmallVector<Value> yInit;
-      for (int64_t i = 0; i < 4 * pTiles; ++i)
-        yInit.push_back(lb.mul(inter[i], rowDecay[(i % 4) / 2]));
-      // y += strip x over the steps at or below the diagonal.
-      SmallVector<Value> yAcc =
-          lb.loop(lb.index(0), causal, yInit, [&](Value kk, ValueRange it) {
-            Value s0 = lb.muli(kk, lb.index(8));
-            SmallVector<Value> mv;
-            for (int64_t i = 0; i < 4; ++i)
-              mv.push_back(lb.load(strip, {mma.warp, mma.aRow(i), lb.addi(s0, mma.aCol(i))}));
-            WarpMma::Operand a = mma.operand(mv);
-            Value time[2] = {blk.clampTime(lb.addi(t0, lb.addi(s0, mma.bRow(0)))),
-                             blk.clampTime(lb.addi(t0, lb.addi(s0, mma.bRow(1))))};
-            SmallVector<Value> next;
-            for (int64_t pt = 0; pt < pTiles; ++pt) {
-              Value p = lb.addi(lb.index(8 * pt), mma.bCol());
-              WarpMma::Operand bx = mma.operand(
-                  {lb.load(k.x, {bi, time[0], h, p}), lb.load(k.x, {bi, time[1], h, p})});
-              llvm::append_range(next, mma.mma(a, bx, it.slice(4 * pt, 4)));
-            }
-            return next;
-          });
+      // y for `groupTiles` tiles of 8 p at a time (a bounded number of
+      // accumulators and loads in flight).
+      blk.stride(lb.index(0), lb.index(pTiles / groupTiles), 1, [&](Value group) {
+        Value pBase = lb.muli(group, lb.index(8 * groupTiles));
+        auto pOf = [&](int64_t pt, Value lanePart) {
+          return lb.addi(pBase, lb.addi(lb.index(8 * pt), lanePart));
+        };
+        // y starts as C S_in, each row decayed from the chunk's start.
+        SmallVector<Value> inter = lb.loop(
+            lb.index(0), kSteps, zeros(lb, 4 * groupTiles), [&](Value kk, ValueRange it) {
+              Value j0 = lb.muli(kk, lb.index(8));
+              WarpMma::Operand a = mma.operand(rowsOfC(j0));
+              Value j[2] = {lb.addi(j0, mma.bRow(0)), lb.addi(j0, mma.bRow(1))};
+              SmallVector<Value> next;
+              for (int64_t pt = 0; pt < groupTiles; ++pt) {
+                Value p = pOf(pt, mma.bCol());
+                WarpMma::Operand bs = mma.operand({lb.load(states, {bi, c, h, p, j[0]}),
+                                                   lb.load(states, {bi, c, h, p, j[1]})});
+                llvm::append_range(next, mma.mma(a, bs, it.slice(4 * pt, 4)));
+              }
+              return next;
+            });
+        SmallVector<Value> yInit;
+        for (int64_t i = 0; i < 4 * groupTiles; ++i)
+          yInit.push_back(lb.mul(inter[i], rowDecay[(i % 4) / 2]));
+        // y += strip x over the steps at or below the diagonal.
+        SmallVector<Value> yAcc =
+            lb.loop(lb.index(0), causal, yInit, [&](Value kk, ValueRange it) {
+              Value s0 = lb.muli(kk, lb.index(8));
+              SmallVector<Value> mv;
+              for (int64_t i = 0; i < 4; ++i)
+                mv.push_back(lb.load(strip, {mma.warp, mma.aRow(i), lb.addi(s0, mma.aCol(i))}));
+              WarpMma::Operand a = mma.operand(mv);
+              Value time[2] = {blk.clampTime(lb.addi(t0, lb.addi(s0, mma.bRow(0)))),
+                               blk.clampTime(lb.addi(t0, lb.addi(s0, mma.bRow(1))))};
+              SmallVector<Value> next;
+              for (int64_t pt = 0; pt < groupTiles; ++pt) {
+                Value p = pOf(pt, mma.bCol());
+                WarpMma::Operand bx = mma.operand(
+                    {lb.load(k.x, {bi, time[0], h, p}), lb.load(k.x, {bi, time[1], h, p})});
+                llvm::append_range(next, mma.mma(a, bx, it.slice(4 * pt, 4)));
+              }
+              return next;
+            });
+        for (int64_t pt = 0; pt < groupTiles; ++pt)
+          for (int64_t i = 0; i < 4; ++i) {
+            Value time = lb.addi(t0, lb.addi(r0, mma.cRow(i)));
+            blk.when(blk.lessThan(time, k.len), [&] {
+              Value p = pOf(pt, mma.cCol(i));
+              Value xv = lb.load(k.x, {bi, time, h, p});
+              cpu::emitScanOutput(lb, yAcc[4 * pt + i], dH, xv, k.z, out, {bi, time, h, p});
+            });
+          }
+      });
       // The strip is rewritten by the warp's next tile.
       blk.warpSync();
-      for (int64_t pt = 0; pt < pTiles; ++pt)
-        for (int64_t i = 0; i < 4; ++i) {
-          Value time = lb.addi(t0, lb.addi(r0, mma.cRow(i)));
-          blk.when(blk.lessThan(time, k.len), [&] {
-            Value p = lb.addi(lb.index(8 * pt), mma.cCol(i));
-            Value xv = lb.load(k.x, {bi, time, h, p});
-            cpu::emitScanOutput(lb, yAcc[4 * pt + i], dH, xv, k.z, out, {bi, time, h, p});
-          });
-        }
     });
   });
   k.finish(b);
