@@ -80,6 +80,32 @@ void LoopBuilder::loop(Value lb, Value ub, llvm::function_ref<void(Value)> body)
   });
 }
 
+SmallVector<Value> LoopBuilder::loopLoadingAhead(
+    Value lb, Value ub, int64_t unroll, ValueRange inits,
+    llvm::function_ref<SmallVector<Value>(Value)> load,
+    llvm::function_ref<SmallVector<Value>(Value, ArrayRef<Value>, ValueRange)> body) {
+  SmallVector<Value> carried(inits);
+  Value rest = lb;
+  if (unroll > 1) {
+    rest = addi(lb, muli(divi(subi(ub, lb), index(unroll)), index(unroll)));
+    auto forOp = scf::ForOp::create(b, loc, lb, rest, index(unroll), carried);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(forOp.getBody());
+    SmallVector<Value> ivs;
+    SmallVector<SmallVector<Value>> loaded;
+    for (int64_t u = 0; u < unroll; ++u) {
+      ivs.push_back(addi(forOp.getInductionVar(), index(u)));
+      loaded.push_back(load(ivs.back()));
+    }
+    SmallVector<Value> next(forOp.getRegionIterArgs());
+    for (int64_t u = 0; u < unroll; ++u)
+      next = body(ivs[u], loaded[u], next);
+    scf::YieldOp::create(b, loc, next);
+    carried = SmallVector<Value>(forOp.getResults());
+  }
+  return loop(rest, ub, carried, [&](Value iv, ValueRange it) { return body(iv, load(iv), it); });
+}
+
 Value LoopBuilder::reduce(Value lb, Value ub, Value init,
                           llvm::function_ref<Value(Value, Value)> body) {
   return loop(lb, ub, ValueRange{init}, [&](Value iv, ValueRange acc) {

@@ -53,6 +53,14 @@ public:
   SmallVector<Value>
   loop(Value lb, Value ub, ValueRange inits,
        llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body);
+  // The same, `unroll` iterations at a time: the loads of all of them
+  // (`load(iv)`) are issued before any is used, so their latencies overlap,
+  // then `body(iv, loaded, carried)` runs each in order and returns the new
+  // carried values. The last (ub - lb) % unroll iterations run one at a time.
+  SmallVector<Value>
+  loopLoadingAhead(Value lb, Value ub, int64_t unroll, ValueRange inits,
+                   llvm::function_ref<SmallVector<Value>(Value)> load,
+                   llvm::function_ref<SmallVector<Value>(Value, ArrayRef<Value>, ValueRange)> body);
   // A single f32 accumulator carried through [lb, ub).
   Value reduce(Value lb, Value ub, Value init,
                llvm::function_ref<Value(Value, Value)> body);

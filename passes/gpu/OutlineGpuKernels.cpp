@@ -193,9 +193,7 @@ struct SSMOutlineGpuKernelsPass
     return success();
   }
 
-  // SSD in chunks (passes/gpu/SSDChunkKernels.h): a block per (batch,
-  // chunk, head) on the tensor cores, else S lanes per (batch, chunk, head,
-  // p) row; one thread per state element for the carry. Scratch: the chunk
+  // SSD in chunks (passes/gpu/SSDChunkKernels.h, SSDMmaKernels.h). Scratch: the chunk
   // states [b, K, H, P, N] and the dt sums [b, K, H], K = ceil(L / chunk).
   LogicalResult buildChunkedSSD(OpBuilder &b, gpu::GPUModuleOp gpuModule, SSDOp op,
                                 StringRef name, SSDMath math) {
@@ -220,13 +218,18 @@ struct SSMOutlineGpuKernelsPass
       s.args = inputs;
       return s;
     };
-    // ~ b * K * H blocks on the tensor cores, else b * K * H * P * lanes
-    // threads (lanes divides the block size); b * H * P * N for the carry.
+    // On the tensor cores a warp per (batch, chunk, head) and 16 states
+    // (~ b * K * H * N / 16 warps) or 16 steps (~ b * L * H / 16 warps); else
+    // b * K * H * P * lanes threads (lanes divides the block size). b * H * P
+    // * N threads for the carry.
+    const int64_t warps = kSSDBlockSize / 32;
     int64_t lanes = ssdLanesPerRow(cast<ShapedType>(op.getB().getType()).getDimSize(3));
-    GridExtent rows = ssdUsesMma(op, tiling)
-                          ? GridExtent{{batch, len, heads}, chunkLength}
-                          : GridExtent{{batch, len, heads, p}, chunkLength * kSSDBlockSize / lanes};
-    GpuStage first = stage("_states", rows), outputs = stage("_outputs", rows),
+    GridExtent rows{{batch, len, heads, p}, chunkLength * kSSDBlockSize / lanes};
+    bool mma = ssdUsesMma(op, tiling);
+    GpuStage first = stage("_states", mma ? GridExtent{{batch, len, heads, n},
+                                                        chunkLength * 16 * warps}
+                                          : rows),
+             outputs = stage("_outputs", mma ? GridExtent{{batch, len, heads}, 16 * warps} : rows),
              carry = stage("_carry", {{batch, heads, p, n}, kSSDBlockSize});
     first.args.append({states, sums});
     carry.args.append({states, sums});

@@ -76,36 +76,6 @@ SmallVector<Value> RowLanes::update(ValueRange st, ValueRange decays, Value dx,
   return next;
 }
 
-SmallVector<Value> RowLanes::walkSteps(
-    Value t0, Value t1, int64_t unroll, ValueRange inits,
-    llvm::function_ref<SmallVector<Value>(Value)> load,
-    llvm::function_ref<SmallVector<Value>(Value, ArrayRef<Value>, ValueRange)> step) {
-  SmallVector<Value> carried(inits);
-  Value rest = t0;
-  if (unroll > 1) {
-    Value whole = lb.muli(lb.divi(lb.subi(t1, t0), lb.index(unroll)), lb.index(unroll));
-    rest = lb.addi(t0, whole);
-    OpBuilder &b = lb.builder();
-    auto forOp = scf::ForOp::create(b, lb.location(), t0, rest, lb.index(unroll), carried);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToEnd(forOp.getBody());
-    SmallVector<Value> ts;
-    SmallVector<SmallVector<Value>> loaded;
-    for (int64_t u = 0; u < unroll; ++u) {
-      ts.push_back(lb.addi(forOp.getInductionVar(), lb.index(u)));
-      loaded.push_back(load(ts.back()));
-    }
-    SmallVector<Value> next(forOp.getRegionIterArgs());
-    for (int64_t u = 0; u < unroll; ++u)
-      next = step(ts[u], loaded[u], next);
-    scf::YieldOp::create(b, lb.location(), next);
-    carried = SmallVector<Value>(forOp.getResults());
-  }
-  return lb.loop(rest, t1, carried, [&](Value t, ValueRange it) {
-    return step(t, load(t), it);
-  });
-}
-
 Value RowLanes::rowDot(ValueRange st, ValueRange cRow) {
   Value acc = lb.f32(0.0);
   for (int64_t i = 0; i < k; ++i)

@@ -48,16 +48,6 @@ public:
   /// ... or s_i = decays_i * s_i + dx * B_i (a decay per state, Mamba-1).
   SmallVector<Value> update(ValueRange st, ValueRange decays, Value dx, ValueRange bRow);
 
-  /// The time loop of a walk over [t0, t1) with loop-carried `inits`,
-  /// `unroll` steps per iteration: the loads of all of them (`load(t)`) are
-  /// issued before any is used, so their latencies overlap, then
-  /// `step(t, loaded, carried)` runs each in order and returns the new
-  /// carried values. The last (t1 - t0) % unroll steps run one at a time.
-  SmallVector<Value>
-  walkSteps(Value t0, Value t1, int64_t unroll, ValueRange inits,
-            llvm::function_ref<SmallVector<Value>(Value)> load,
-            llvm::function_ref<SmallVector<Value>(Value, ArrayRef<Value>, ValueRange)> step);
-
   /// C . s over the whole row: this lane's part, then a butterfly over the
   /// row's S lanes (every lane of the row ends with the sum).
   Value rowDot(ValueRange st, ValueRange cRow);

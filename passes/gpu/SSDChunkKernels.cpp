@@ -58,7 +58,7 @@ SmallVector<Value> walkRow(SSDKernel &k, LoopBuilder &lb, RowLanes &lanes, int64
     next.push_back(lb.add(it.back(), step));
     return next;
   };
-  return lanes.walkSteps(t0, t1, unroll, s0, load, stepAt);
+  return lb.loopLoadingAhead(t0, t1, unroll, s0, load, stepAt);
 }
 
 } // namespace
@@ -116,12 +116,16 @@ LogicalResult ssm::buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module,
       Value bi = iv[0], h = iv[1], pi = iv[2], j = iv[3];
       Value start = k.init ? lb.load(k.init, {bi, h, pi, j}) : lb.f32(0.0);
       Value ah = lb.load(k.a, {h});
-      SmallVector<Value> last =
-          lb.loop(lb.index(0), k.chunks, {start}, [&](Value c, ValueRange carry) {
-            Value decay = lb.exp(lb.mul(ah, lb.load(k.extra[1], {bi, c, h})));
-            Value own = lb.load(k.extra[0], {bi, c, h, pi, j});
+      // Four chunks' loads in flight at a time: the walk is latency-bound.
+      auto load = [&](Value c) {
+        return SmallVector<Value>{lb.load(k.extra[1], {bi, c, h}),
+                                  lb.load(k.extra[0], {bi, c, h, pi, j})};
+      };
+      SmallVector<Value> last = lb.loopLoadingAhead(
+          lb.index(0), k.chunks, 4, {start}, load,
+          [&](Value c, ArrayRef<Value> in, ValueRange carry) {
             lb.store(carry[0], k.extra[0], {bi, c, h, pi, j});
-            return SmallVector<Value>{lb.fma(decay, carry[0], own)};
+            return SmallVector<Value>{lb.fma(lb.exp(lb.mul(ah, in[0])), carry[0], in[1])};
           });
       if (op.getFinalState())
         lb.store(last[0], k.extra[2], {bi, h, pi, j});

@@ -20,62 +20,75 @@ constexpr int64_t kMaxChunk = 128, kMaxP = 128;
 
 int64_t staticDim(Value v, int64_t i) { return cast<ShapedType>(v.getType()).getDimSize(i); }
 
-// The scaffolding both kernels share: block-wide tasks, shared buffers, the
-// chunk's prefix sums of dt.
-class ChunkBlock {
+// The scaffolding both kernels share: warp-wide tasks, each warp's own
+// shared buffers, the chunk's prefix sums of dt. Warps never wait for each
+// other, so one task is a (batch, chunk, head, tile) of one warp.
+class ChunkWarp {
 public:
-  ChunkBlock(OpBuilder &b, SSDKernel &k, LoopBuilder &lb, WarpMma &mma)
-      : b(b), k(k), lb(lb), mma(mma), loc(lb.location()), t(k.chunk) {
-    tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
-  }
+  ChunkWarp(OpBuilder &b, SSDKernel &k, LoopBuilder &lb, WarpMma &mma)
+      : b(b), k(k), lb(lb), mma(mma), loc(lb.location()), t(k.chunk) {}
 
+  // A buffer of `shape` for each warp of the block.
   Value shared(ArrayRef<int64_t> shape) {
     auto space = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+    SmallVector<int64_t> perWarp{kWarps};
+    perWarp.append(shape.begin(), shape.end());
     return k.func.addWorkgroupAttribution(
-        MemRefType::get(shape, b.getF32Type(), MemRefLayoutAttrInterface(), space), loc);
+        MemRefType::get(perWarp, b.getF32Type(), MemRefLayoutAttrInterface(), space), loc);
   }
 
-  // The (batch, chunk, head) tasks, one block at a time with a grid stride;
-  // every thread of a block sees the same task, so barriers stay uniform.
-  void tasks(llvm::function_ref<void(Value, Value, Value)> body) {
-    Value total = lb.muli(lb.muli(k.batch, k.chunks), k.heads);
-    auto loop = scf::ForOp::create(b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
-                                   total, gpu::GridDimOp::create(b, loc, gpu::Dimension::x));
+  // The (batch, chunk, head, tile < tiles) tasks, one warp at a time with a
+  // grid stride.
+  void tasks(int64_t tiles, llvm::function_ref<void(Value, Value, Value, Value)> body) {
+    Value total = lb.muli(lb.muli(lb.muli(k.batch, k.chunks), k.heads), lb.index(tiles));
+    Value blockWarp = lb.muli(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x), lb.index(kWarps));
+    Value gridWarps = lb.muli(gpu::GridDimOp::create(b, loc, gpu::Dimension::x), lb.index(kWarps));
+    auto loop = scf::ForOp::create(b, loc, lb.addi(blockWarp, mma.warp), total, gridWarps);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(loop.getBody()->getTerminator());
     Value task = loop.getInductionVar();
-    Value h = lb.remi(task, k.heads);
-    Value rest = lb.divi(task, k.heads);
-    body(lb.divi(rest, k.chunks), lb.remi(rest, k.chunks), h);
-    // Nobody starts the next task's writes to shared memory before all are
-    // done with this one.
-    barrier();
+    Value tile = lb.remi(task, lb.index(tiles));
+    Value rest = lb.divi(task, lb.index(tiles));
+    Value h = lb.remi(rest, k.heads);
+    rest = lb.divi(rest, k.heads);
+    body(lb.divi(rest, k.chunks), lb.remi(rest, k.chunks), h, tile);
+    // The warp's lanes are done with its buffers before the next task.
+    warpSync();
   }
 
-  // dt of the chunk's steps into dts[T] (0 past L) and their inclusive
-  // prefix sums into cum[2][T] (Hillis-Steele, ping-pong); returns the half
-  // of cum that holds them.
+  // body(s) for each step s < T of the chunk, s = slot * 32 + lane.
+  void eachStep(llvm::function_ref<void(Value)> body) {
+    for (int64_t slot = 0; slot * 32 < t; ++slot) {
+      Value s = lb.addi(lb.index(slot * 32), mma.lane);
+      when(lessThan(s, lb.index(t)), [&] { body(s); });
+    }
+  }
+
+  // dt of the chunk's steps into dts[warp][T] (0 past L) and their
+  // inclusive prefix sums into cum[warp][2][T] (Hillis-Steele, ping-pong);
+  // returns the half of cum that holds them.
   Value prefixSums(Value bi, Value h, Value t0, Value dts, Value cum) {
-    when(lessThan(tid, lb.index(t)), [&] {
-      Value time = lb.addi(t0, tid);
+    Value w = mma.warp;
+    eachStep([&](Value s) {
+      Value time = lb.addi(t0, s);
       Value step = k.delta(lb, bi, clampTime(time), h);
       step = arith::SelectOp::create(b, loc, lessThan(time, k.len), step, lb.f32(0.0));
-      lb.store(step, dts, {tid});
-      lb.store(step, cum, {lb.index(0), tid});
+      lb.store(step, dts, {w, s});
+      lb.store(step, cum, {w, lb.index(0), s});
     });
-    barrier();
+    warpSync();
     int64_t src = 0;
     for (int64_t off = 1; off < t; off *= 2, src = 1 - src) {
-      when(lessThan(tid, lb.index(t)), [&] {
-        Value reaches = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, tid,
+      eachStep([&](Value s) {
+        Value reaches = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, s,
                                               lb.index(off));
-        Value at = arith::SelectOp::create(b, loc, reaches, lb.subi(tid, lb.index(off)), tid);
-        Value other = lb.load(cum, {lb.index(src), at});
-        Value sum = lb.add(lb.load(cum, {lb.index(src), tid}),
+        Value at = arith::SelectOp::create(b, loc, reaches, lb.subi(s, lb.index(off)), s);
+        Value other = lb.load(cum, {w, lb.index(src), at});
+        Value sum = lb.add(lb.load(cum, {w, lb.index(src), s}),
                            arith::SelectOp::create(b, loc, reaches, other, lb.f32(0.0)));
-        lb.store(sum, cum, {lb.index(1 - src), tid});
+        lb.store(sum, cum, {w, lb.index(1 - src), s});
       });
-      barrier();
+      warpSync();
     }
     return lb.index(src);
   }
@@ -118,7 +131,6 @@ public:
   Value lessThan(Value x, Value y) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
   }
-  void barrier() { gpu::BarrierOp::create(b, loc); }
   void warpSync() {
     NVVM::SyncWarpOp::create(b, loc,
                              arith::ConstantIntOp::create(b, loc, b.getI32Type(), -1));
@@ -133,7 +145,6 @@ public:
   WarpMma &mma;
   Location loc;
   const int64_t t; // the chunk length
-  Value tid;
 };
 
 Value log2eTimes(LoopBuilder &lb, Value a) { return lb.mul(a, lb.f32(M_LOG2E)); }
@@ -151,30 +162,34 @@ void buildStates(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name
   LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
   k.begin(lb);
   WarpMma mma(lb, split);
-  ChunkBlock blk(b, k, lb, mma);
+  ChunkWarp blk(b, k, lb, mma);
   const int64_t pTiles = staticDim(op.getX(), 3) / 8, nTiles = staticDim(op.getB(), 3) / 16;
   Value dts = blk.shared({chunk}), cum = blk.shared({2, chunk}), w = blk.shared({chunk});
   Value states = k.extra[0], sums = k.extra[1];
 
-  blk.tasks([&](Value bi, Value c, Value h) {
+  Value wp = mma.warp;
+  // A warp per (batch, chunk, head) and 16 states: S[n0 + 16, :] = (B w)^T x
+  // over the chunk.
+  blk.tasks(nTiles, [&](Value bi, Value c, Value h, Value tile) {
     Value t0 = lb.muli(c, k.chunkSize);
     Value g = k.group(lb, h);
     Value al2 = log2eTimes(lb, lb.load(k.a, {h}));
     Value half = blk.prefixSums(bi, h, t0, dts, cum);
-    Value total = lb.load(cum, {half, lb.index(chunk - 1)});
+    Value total = lb.load(cum, {wp, half, lb.index(chunk - 1)});
     // Each step's weight in the chunk's final state.
-    blk.when(blk.lessThan(blk.tid, lb.index(chunk)), [&] {
-      Value rest = lb.sub(total, lb.load(cum, {half, blk.tid}));
-      lb.store(lb.mul(blk.decay(al2, rest), lb.load(dts, {blk.tid})), w, {blk.tid});
+    blk.eachStep([&](Value s) {
+      Value rest = lb.sub(total, lb.load(cum, {wp, half, s}));
+      lb.store(lb.mul(blk.decay(al2, rest), lb.load(dts, {wp, s})), w, {wp, s});
     });
-    blk.when(blk.lessThan(blk.tid, lb.index(1)), [&] { lb.store(total, sums, {bi, c, h}); });
-    blk.barrier();
+    Value first = arith::AndIOp::create(
+        b, blk.loc, blk.lessThan(tile, lb.index(1)), blk.lessThan(mma.lane, lb.index(1)));
+    blk.when(first, [&] { lb.store(total, sums, {bi, c, h}); });
+    blk.warpSync();
     // The chunk's steps in tiles of 8 (a bound read from the sizes: a
     // constant trip count would be unrolled, hoisting every load).
     Value steps = lb.divi(lb.addi(lb.subi(std::get<1>(k.bounds(lb, c)), t0), lb.index(7)),
                           lb.index(8));
-    // A warp per 16 states: S[n0 + 16, :] = (B w)^T x over the chunk.
-    blk.stride(mma.warp, lb.index(nTiles), kWarps, [&](Value tile) {
+    {
       Value n0 = lb.muli(tile, lb.index(16));
       SmallVector<Value> acc = lb.loop(
           lb.index(0), steps, zeros(lb, 4 * pTiles),
@@ -182,7 +197,7 @@ void buildStates(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name
             Value s0 = lb.muli(kk, lb.index(8));
             Value s[2] = {lb.addi(s0, mma.bRow(0)), lb.addi(s0, mma.bRow(1))};
             Value time[2] = {blk.clampTime(lb.addi(t0, s[0])), blk.clampTime(lb.addi(t0, s[1]))};
-            Value ws[2] = {lb.load(w, {s[0]}), lb.load(w, {s[1]})};
+            Value ws[2] = {lb.load(w, {wp, s[0]}), lb.load(w, {wp, s[1]})};
             SmallVector<Value> av;
             for (int64_t i = 0; i < 4; ++i)
               av.push_back(lb.mul(lb.load(k.bm, {bi, time[i / 2], g, lb.addi(n0, mma.aRow(i))}),
@@ -201,7 +216,7 @@ void buildStates(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name
         for (int64_t i = 0; i < 4; ++i)
           lb.store(acc[4 * pt + i], states,
                    {bi, c, h, lb.addi(lb.index(8 * pt), mma.cCol(i)), lb.addi(n0, mma.cRow(i))});
-    });
+    }
   });
   k.finish(b);
 }
@@ -215,16 +230,18 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
   LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
   k.begin(lb);
   WarpMma mma(lb, split);
-  ChunkBlock blk(b, k, lb, mma);
+  ChunkWarp blk(b, k, lb, mma);
   const int64_t pTiles = staticDim(op.getX(), 3) / 8;
   const int64_t groupTiles = pTiles % 4 == 0 ? 4 : pTiles % 3 == 0 ? 3 : pTiles % 2 == 0 ? 2 : 1;
   Value dts = blk.shared({chunk}), cum = blk.shared({2, chunk});
   // Each warp's strip of the masked C B^T, rows padded by 4 so the fragment
   // reads of a warp hit 32 different banks.
-  Value strip = blk.shared({kWarps, 16, chunk + 4});
+  Value strip = blk.shared({16, chunk + 4});
   Value states = k.extra[0], out = k.extra[1];
+  Value wp = mma.warp;
 
-  blk.tasks([&](Value bi, Value c, Value h) {
+  // A warp per (batch, chunk, head) and 16 rows (steps) of the chunk.
+  blk.tasks(chunk / 16, [&](Value bi, Value c, Value h, Value tile) {
     Value t0 = lb.muli(c, k.chunkSize);
     Value g = k.group(lb, h);
     Value al2 = log2eTimes(lb, lb.load(k.a, {h}));
@@ -233,8 +250,7 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
     // Loop bounds read from the sizes, not constants: fully unrolled loops
     // would hoist every load and run out of registers.
     Value kSteps = lb.divi(k.n, lb.index(8));
-    // A warp per 16 rows (steps) of the chunk.
-    blk.stride(mma.warp, lb.index(chunk / 16), kWarps, [&](Value tile) {
+    {
       Value r0 = lb.muli(tile, lb.index(16));
       // Column tiles of C B^T at or below the diagonal: s < r0 + 16.
       Value causal = lb.muli(lb.addi(tile, lb.index(1)), lb.index(2));
@@ -248,8 +264,8 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
           cv.push_back(lb.load(k.cm, {bi, rowTime[i % 2], g, lb.addi(j0, mma.aCol(i))}));
         return cv;
       };
-      Value cumRow[2] = {lb.load(cum, {half, lb.addi(r0, mma.cRow(0))}),
-                         lb.load(cum, {half, lb.addi(r0, mma.cRow(2))})};
+      Value cumRow[2] = {lb.load(cum, {wp, half, lb.addi(r0, mma.cRow(0))}),
+                         lb.load(cum, {wp, half, lb.addi(r0, mma.cRow(2))})};
       // The strip of C B^T at or below the diagonal, one 16 x 8 tile at a
       // time (few registers), masked to s <= t and weighted by the decay
       // from s to t and by dt_s, into shared memory.
@@ -268,8 +284,9 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
         for (int64_t i = 0; i < 4; ++i) {
           Value s = lb.addi(s0, mma.cCol(i));
           Value row = lb.addi(r0, mma.cRow(i));
-          Value weight = lb.mul(blk.decay(al2, lb.sub(cumRow[i / 2], lb.load(cum, {half, s}))),
-                                lb.load(dts, {s}));
+          Value weight =
+              lb.mul(blk.decay(al2, lb.sub(cumRow[i / 2], lb.load(cum, {wp, half, s}))),
+                     lb.load(dts, {wp, s}));
           Value below = arith::CmpIOp::create(b, blk.loc, arith::CmpIPredicate::ule, s, row);
           Value m = arith::SelectOp::create(b, blk.loc, below, lb.mul(cb[i], weight),
                                             lb.f32(0.0));
@@ -332,9 +349,7 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
             });
           }
       });
-      // The strip is rewritten by the warp's next tile.
-      blk.warpSync();
-    });
+    }
   });
   k.finish(b);
 }

@@ -140,7 +140,7 @@ struct ScanKernel {
       next.push_back(lb.add(it.back(), dt));
       return next;
     };
-    return lanes.walkSteps(t0, t1, unroll, s0, load, step);
+    return lb.loopLoadingAhead(t0, t1, unroll, s0, load, step);
   }
 
   void finish(OpBuilder &b) { gpu::ReturnOp::create(b, op.getLoc()); }
