@@ -34,7 +34,7 @@ variants=(
   "m2-130-tf32:m2-130 --cuda-gemm-math tf32"
   "m130-scan64:m130 --cuda-scan-chunk 64"
   "m130-scan-u2:m130 --cuda-scan-unroll 2"
-  "m2-130-ssd64:m2-130 --cuda-ssd-chunk 64"
+  "m2-130-ssd128:m2-130 --cuda-ssd-chunk 128"
   "m2-130-ssd32:m2-130 --cuda-ssd-chunk 32"
   "m2-130-ssd-tf32:m2-130 --cuda-ssd-math tf32"
   "m2-130-ssd-scalar:m2-130 --cuda-ssd-math scalar"

@@ -1,0 +1,87 @@
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels "-ssm-outline-gpu-kernels=ssd-chunk-length=32 ssd-math=tf32x3" | FileCheck %s
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels "-ssm-outline-gpu-kernels=ssd-chunk-length=32 ssd-math=tf32" | FileCheck %s --check-prefix=ONE
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels "-ssm-outline-gpu-kernels=ssd-chunk-length=24 ssd-math=tf32x3" | FileCheck %s --check-prefix=SCALAR
+// RUN: ssmc-opt %s -ssm-outline-cpu-kernels "-ssm-outline-gpu-kernels=ssd-chunk-length=32 ssd-math=tf32x3" | sed "/func.func \(private \)\{0,1\}@\(layer\|ssmc_k[0-9]*\)(/,/^  }$/d" | ssmc-opt --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" | FileCheck %s --check-prefix=PTX
+// RUN: not ssmc-opt %s -ssm-outline-cpu-kernels "-ssm-outline-gpu-kernels=ssd-chunk-length=32 ssd-math=fp16" 2>&1 | FileCheck %s --check-prefix=BAD
+// REQUIRES: cuda-toolkit
+
+// The chunked SSD on the tensor cores (P = 16, N = 32, two B/C groups,
+// chunks of 32 steps): `_states` and `_outputs` are warp-level products
+// (nvgpu.mma.sync m16n8k8, tf32 operands); `_carry` stays the scalar walk.
+// A warp takes (batch, chunk, head, tile) tasks: N / 16 = 2 state tiles
+// (b * L * H * N / (32 * 16 * 4) blocks of 4 warps) or chunk / 16 = 2 row
+// tiles (b * L * H / 64 blocks). The scratch is that of the scalar kernels.
+// CHECK: ssm.ssd {{.*}}ssm.gpu_chunk_length = 32 : i64, ssm.kernel = @ssmc_k0
+// CHECK: ssm.launches = {ssmc_k0 = {scratch = [
+// CHECK-SAME: function = "ssmc_k0_states", grid_stride, grid_x = {div = 2048 : i64, product = array<i64: 0, 0, 0, 1, 0, 2, 3, 3>}
+// CHECK-SAME: function = "ssmc_k0_carry", grid_stride, grid_x = {div = 128 : i64, product = array<i64: 0, 0, 0, 2, 0, 3, 3, 3>}
+// CHECK-SAME: function = "ssmc_k0_outputs", grid_stride, grid_x = {div = 64 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
+
+// Each warp's own dt, prefix sums (ping-pong) and step weights in shared
+// memory; warps only ever wait for their own lanes. The prefix sums take
+// log2(32) = 5 doubling steps. Three products per tile (hi/lo split): the
+// state tile's A operand is B weighted per step, B operand x, 2 p tiles.
+// CHECK-LABEL: gpu.func @ssmc_k0_states(
+// CHECK-SAME: workgroup(%{{.*}} : memref<4x32xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x2x32xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x32xf32, #gpu.address_space<workgroup>>)
+// CHECK-NOT: gpu.barrier
+// CHECK: gpu.block_id x
+// CHECK: gpu.grid_dim x
+// CHECK: scf.for
+// CHECK-COUNT-6: nvvm.bar.warp.sync
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK: arith.andi %{{.*}}, %c-8192_i32
+// CHECK-COUNT-3: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 8], tf32Enabled}
+// CHECK-NOT: gpu.barrier
+// CHECK: gpu.return
+
+// Outputs: a strip of C B^T per 16-row tile, one 16 x 8 tile at a time up to
+// the diagonal, weighted (one ex2 per element) into the warp's padded strip
+// (16 x (32 + 4)); then C S_in and strip x in groups of p tiles.
+// CHECK-LABEL: gpu.func @ssmc_k0_outputs(
+// CHECK-SAME: %{{.*}} : memref<4x16x36xf32, #gpu.address_space<workgroup>>
+// CHECK-NOT: gpu.barrier
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32)
+// CHECK-COUNT-3: nvgpu.mma.sync
+// CHECK-COUNT-4: math.exp2
+// CHECK: nvvm.bar.warp.sync
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK-COUNT-6: nvgpu.mma.sync
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK-COUNT-6: nvgpu.mma.sync
+// CHECK-NOT: gpu.barrier
+// CHECK: gpu.return
+// CHECK: gpu.func @ssmc_k0_carry(
+
+// One tf32 product per tile (2 p tiles): no operand split.
+// ONE-LABEL: gpu.func @ssmc_k0_states(
+// ONE-NOT: arith.andi %{{.*}}, %c-8192_i32
+// ONE-COUNT-2: nvgpu.mma.sync
+// ONE-NOT: nvgpu.mma.sync
+// ONE: scf.yield
+// ONE-LABEL: gpu.func @ssmc_k0_outputs(
+
+// Chunks that are not a multiple of 16 keep the scalar kernels.
+// SCALAR: gpu.func @ssmc_k0_states(
+// SCALAR-NOT: nvgpu.mma.sync
+// SCALAR: gpu.func @ssmc_k0_outputs(
+// SCALAR-NOT: nvgpu.mma.sync
+// SCALAR: gpu.shuffle xor
+// SCALAR-NOT: nvgpu.mma.sync
+
+// PTX: .entry ssmc_k0_states(
+// PTX: bar.warp.sync
+// PTX: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
+// PTX: .entry ssmc_k0_outputs(
+// PTX-NOT: bar.sync
+// PTX: ex2.approx
+// PTX: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
+
+// BAD: error: ssd-math must be scalar, tf32x3 or tf32, not 'fp16'
+func.func @layer(%x: tensor<?x?x4x16xf32>, %dt: tensor<?x?x4xf32>, %A: tensor<4xf32>, %B: tensor<?x?x2x32xf32>,
+                 %z: tensor<?x?x4x16xf32>, %D: tensor<4xf32>, %db: tensor<4xf32>)
+    -> (tensor<?x?x4x16xf32>, tensor<?x4x16x32xf32>) {
+  %y, %s = ssm.ssd %x, %dt, %A, %B, %B skip(%D) gate(%z) dt_bias(%db) {dt_softplus}
+      : (tensor<?x?x4x16xf32>, tensor<?x?x4xf32>, tensor<4xf32>, tensor<?x?x2x32xf32>, tensor<?x?x2x32xf32>, tensor<4xf32>, tensor<?x?x4x16xf32>, tensor<4xf32>)
+      -> (tensor<?x?x4x16xf32>, tensor<?x4x16x32xf32>)
+  return %y, %s : tensor<?x?x4x16xf32>, tensor<?x4x16x32xf32>
+}
