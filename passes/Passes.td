@@ -74,11 +74,14 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
      - `ssm.rms_norm`, `ssm.gated_rms_norm`: a block per row, the threads
        striding over the row and summing in a shared-memory tree.
      - `ssm.ssd` with `ssd-chunk-length` > 0 (ssmc-compile's default is
-       128) and a static N: the same chunked treatment, each (batch, chunk,
-       head, p) row of N states spread over a few lanes of a warp in
-       registers, y summed with warp shuffles; one thread per state element
-       for the carries (passes/gpu/SSDChunkKernels.h); `ssd-unroll` as
-       `scan-unroll`.
+       64) and a static N: the same chunked treatment. With `ssd-math`
+       tf32x3 or tf32 (and shapes that allow it) the chunk states and
+       outputs are warp-level tensor-core products, a warp per (batch,
+       chunk, head, 16-row tile) (passes/gpu/SSDMmaKernels.h); with scalar,
+       each (batch, chunk, head, p) row of N states is spread over a few
+       lanes of a warp in registers, y summed with warp shuffles. One thread
+       per state element for the carries (passes/gpu/SSDChunkKernels.h);
+       `ssd-unroll` as `scan-unroll` for the scalar kernels.
      - `ssm.selective_state_update` with a static N: the lanes of its
        scan (Mamba-1 or Mamba-2 form), one step (grid stride).
      - every other op: the CPU emitter's loops, with each parallel nest
