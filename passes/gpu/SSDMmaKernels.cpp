@@ -162,29 +162,29 @@ void buildStates(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name
   LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
   k.begin(lb);
   WarpMma mma(lb, split);
-  ChunkWarp blk(b, k, lb, mma);
+  ChunkWarp cw(b, k, lb, mma);
   const int64_t pTiles = staticDim(op.getX(), 3) / 8, nTiles = staticDim(op.getB(), 3) / 16;
-  Value dts = blk.shared({chunk}), cum = blk.shared({2, chunk}), w = blk.shared({chunk});
+  Value dts = cw.shared({chunk}), cum = cw.shared({2, chunk}), w = cw.shared({chunk});
   Value states = k.extra[0], sums = k.extra[1];
 
   Value wp = mma.warp;
   // A warp per (batch, chunk, head) and 16 states: S[n0 + 16, :] = (B w)^T x
   // over the chunk.
-  blk.tasks(nTiles, [&](Value bi, Value c, Value h, Value tile) {
+  cw.tasks(nTiles, [&](Value bi, Value c, Value h, Value tile) {
     Value t0 = lb.muli(c, k.chunkSize);
     Value g = k.group(lb, h);
     Value al2 = log2eTimes(lb, lb.load(k.a, {h}));
-    Value half = blk.prefixSums(bi, h, t0, dts, cum);
+    Value half = cw.prefixSums(bi, h, t0, dts, cum);
     Value total = lb.load(cum, {wp, half, lb.index(chunk - 1)});
     // Each step's weight in the chunk's final state.
-    blk.eachStep([&](Value s) {
+    cw.eachStep([&](Value s) {
       Value rest = lb.sub(total, lb.load(cum, {wp, half, s}));
-      lb.store(lb.mul(blk.decay(al2, rest), lb.load(dts, {wp, s})), w, {wp, s});
+      lb.store(lb.mul(cw.decay(al2, rest), lb.load(dts, {wp, s})), w, {wp, s});
     });
     Value first = arith::AndIOp::create(
-        b, blk.loc, blk.lessThan(tile, lb.index(1)), blk.lessThan(mma.lane, lb.index(1)));
-    blk.when(first, [&] { lb.store(total, sums, {bi, c, h}); });
-    blk.warpSync();
+        b, cw.loc, cw.lessThan(tile, lb.index(1)), cw.lessThan(mma.lane, lb.index(1)));
+    cw.when(first, [&] { lb.store(total, sums, {bi, c, h}); });
+    cw.warpSync();
     // The chunk's steps in tiles of 8 (a bound read from the sizes: a
     // constant trip count would be unrolled, hoisting every load).
     Value steps = lb.divi(lb.addi(lb.subi(std::get<1>(k.bounds(lb, c)), t0), lb.index(7)),
@@ -196,7 +196,7 @@ void buildStates(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name
           [&](Value kk, ValueRange it) {
             Value s0 = lb.muli(kk, lb.index(8));
             Value s[2] = {lb.addi(s0, mma.bRow(0)), lb.addi(s0, mma.bRow(1))};
-            Value time[2] = {blk.clampTime(lb.addi(t0, s[0])), blk.clampTime(lb.addi(t0, s[1]))};
+            Value time[2] = {cw.clampTime(lb.addi(t0, s[0])), cw.clampTime(lb.addi(t0, s[1]))};
             Value ws[2] = {lb.load(w, {wp, s[0]}), lb.load(w, {wp, s[1]})};
             SmallVector<Value> av;
             for (int64_t i = 0; i < 4; ++i)
@@ -230,23 +230,23 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
   LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
   k.begin(lb);
   WarpMma mma(lb, split);
-  ChunkWarp blk(b, k, lb, mma);
+  ChunkWarp cw(b, k, lb, mma);
   const int64_t pTiles = staticDim(op.getX(), 3) / 8;
   const int64_t groupTiles = pTiles % 4 == 0 ? 4 : pTiles % 3 == 0 ? 3 : pTiles % 2 == 0 ? 2 : 1;
-  Value dts = blk.shared({chunk}), cum = blk.shared({2, chunk});
+  Value dts = cw.shared({chunk}), cum = cw.shared({2, chunk});
   // Each warp's strip of the masked C B^T, rows padded by 4 so the fragment
   // reads of a warp hit 32 different banks.
-  Value strip = blk.shared({16, chunk + 4});
+  Value strip = cw.shared({16, chunk + 4});
   Value states = k.extra[0], out = k.extra[1];
   Value wp = mma.warp;
 
   // A warp per (batch, chunk, head) and 16 rows (steps) of the chunk.
-  blk.tasks(chunk / 16, [&](Value bi, Value c, Value h, Value tile) {
+  cw.tasks(chunk / 16, [&](Value bi, Value c, Value h, Value tile) {
     Value t0 = lb.muli(c, k.chunkSize);
     Value g = k.group(lb, h);
     Value al2 = log2eTimes(lb, lb.load(k.a, {h}));
     Value dH = k.d ? lb.load(k.d, {h}) : Value();
-    Value half = blk.prefixSums(bi, h, t0, dts, cum);
+    Value half = cw.prefixSums(bi, h, t0, dts, cum);
     // Loop bounds read from the sizes, not constants: fully unrolled loops
     // would hoist every load and run out of registers.
     Value kSteps = lb.divi(k.n, lb.index(8));
@@ -255,8 +255,8 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
       // Column tiles of C B^T at or below the diagonal: s < r0 + 16.
       Value causal = lb.muli(lb.addi(tile, lb.index(1)), lb.index(2));
       Value rows[2] = {lb.addi(r0, mma.aRow(0)), lb.addi(r0, mma.aRow(1))};
-      Value rowTime[2] = {blk.clampTime(lb.addi(t0, rows[0])),
-                          blk.clampTime(lb.addi(t0, rows[1]))};
+      Value rowTime[2] = {cw.clampTime(lb.addi(t0, rows[0])),
+                          cw.clampTime(lb.addi(t0, rows[1]))};
       // The lane's A fragment of C for states [j0, j0 + 8).
       auto rowsOfC = [&](Value j0) {
         SmallVector<Value> cv;
@@ -269,9 +269,9 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
       // The strip of C B^T at or below the diagonal, one 16 x 8 tile at a
       // time (few registers), masked to s <= t and weighted by the decay
       // from s to t and by dt_s, into shared memory.
-      blk.stride(lb.index(0), causal, 1, [&](Value st) {
+      cw.stride(lb.index(0), causal, 1, [&](Value st) {
         Value s0 = lb.muli(st, lb.index(8));
-        Value time = blk.clampTime(lb.addi(t0, lb.addi(s0, mma.bCol())));
+        Value time = cw.clampTime(lb.addi(t0, lb.addi(s0, mma.bCol())));
         SmallVector<Value> cb = lb.loop(
             lb.index(0), kSteps, zeros(lb, 4), [&](Value kk, ValueRange it) {
               Value j0 = lb.muli(kk, lb.index(8));
@@ -285,19 +285,19 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
           Value s = lb.addi(s0, mma.cCol(i));
           Value row = lb.addi(r0, mma.cRow(i));
           Value weight =
-              lb.mul(blk.decay(al2, lb.sub(cumRow[i / 2], lb.load(cum, {wp, half, s}))),
+              lb.mul(cw.decay(al2, lb.sub(cumRow[i / 2], lb.load(cum, {wp, half, s}))),
                      lb.load(dts, {wp, s}));
-          Value below = arith::CmpIOp::create(b, blk.loc, arith::CmpIPredicate::ule, s, row);
-          Value m = arith::SelectOp::create(b, blk.loc, below, lb.mul(cb[i], weight),
+          Value below = arith::CmpIOp::create(b, cw.loc, arith::CmpIPredicate::ule, s, row);
+          Value m = arith::SelectOp::create(b, cw.loc, below, lb.mul(cb[i], weight),
                                             lb.f32(0.0));
           lb.store(m, strip, {mma.warp, mma.cRow(i), s});
         }
       });
-      blk.warpSync();
-      Value rowDecay[2] = {blk.decay(al2, cumRow[0]), blk.decay(al2, cumRow[1])};
+      cw.warpSync();
+      Value rowDecay[2] = {cw.decay(al2, cumRow[0]), cw.decay(al2, cumRow[1])};
       // y for `groupTiles` tiles of 8 p at a time (a bounded number of
       // accumulators and loads in flight).
-      blk.stride(lb.index(0), lb.index(pTiles / groupTiles), 1, [&](Value group) {
+      cw.stride(lb.index(0), lb.index(pTiles / groupTiles), 1, [&](Value group) {
         Value pBase = lb.muli(group, lb.index(8 * groupTiles));
         auto pOf = [&](int64_t pt, Value lanePart) {
           return lb.addi(pBase, lb.addi(lb.index(8 * pt), lanePart));
@@ -328,8 +328,8 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
               for (int64_t i = 0; i < 4; ++i)
                 mv.push_back(lb.load(strip, {mma.warp, mma.aRow(i), lb.addi(s0, mma.aCol(i))}));
               WarpMma::Operand a = mma.operand(mv);
-              Value time[2] = {blk.clampTime(lb.addi(t0, lb.addi(s0, mma.bRow(0)))),
-                               blk.clampTime(lb.addi(t0, lb.addi(s0, mma.bRow(1))))};
+              Value time[2] = {cw.clampTime(lb.addi(t0, lb.addi(s0, mma.bRow(0)))),
+                               cw.clampTime(lb.addi(t0, lb.addi(s0, mma.bRow(1))))};
               SmallVector<Value> next;
               for (int64_t pt = 0; pt < groupTiles; ++pt) {
                 Value p = pOf(pt, mma.bCol());
@@ -342,7 +342,7 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
         for (int64_t pt = 0; pt < groupTiles; ++pt)
           for (int64_t i = 0; i < 4; ++i) {
             Value time = lb.addi(t0, lb.addi(r0, mma.cRow(i)));
-            blk.when(blk.lessThan(time, k.len), [&] {
+            cw.when(cw.lessThan(time, k.len), [&] {
               Value p = pOf(pt, mma.cCol(i));
               Value xv = lb.load(k.x, {bi, time, h, p});
               cpu::emitScanOutput(lb, yAcc[4 * pt + i], dH, xv, k.z, out, {bi, time, h, p});

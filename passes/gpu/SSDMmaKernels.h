@@ -2,8 +2,10 @@
 #define SSMC_PASSES_GPU_SSDMMAKERNELS_H
 
 // The chunked SSD's two heavy kernels on the tensor cores (passes/gpu/
-// WarpMma.h): the matrix form of Mamba-2's recurrence within a chunk. A block
-// of 4 warps takes (batch, chunk, head) tasks with a grid stride. With
+// WarpMma.h): the matrix form of Mamba-2's recurrence within a chunk. Each
+// warp takes (batch, chunk, head, tile) tasks with a grid stride (a tile is
+// 16 states of `_states`, 16 steps of `_outputs`) and never waits for the
+// other warps of its block. With
 // cum_t = dt_0 + ... + dt_t over the chunk (dt after bias, softplus, clamp;
 // 0 past L):
 //   `name`_states:  S[n, p] = sum_s B[s, n] exp(A (cum_last - cum_s)) dt_s
@@ -14,7 +16,7 @@
 //                   then the D skip and z gate. C B^T and C S_in share the
 //                   loads of C; the masked, decayed C B^T goes through
 //                   shared memory (the accumulator and operand layouts
-//                   differ) one 16-row strip per warp; tiles above the
+//                   differ), one 16-row strip per warp; tiles above the
 //                   diagonal are skipped.
 // Their arguments and scratch are those of the scalar kernels
 // (passes/gpu/SSDChunkKernels.h), which keep the `_carry` kernel between them.
