@@ -106,6 +106,13 @@ SmallVector<Value> LoopBuilder::loopLoadingAhead(
   return loop(rest, ub, carried, [&](Value iv, ValueRange it) { return body(iv, load(iv), it); });
 }
 
+void LoopBuilder::when(Value cond, llvm::function_ref<void()> then) {
+  auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  then();
+}
+
 Value LoopBuilder::reduce(Value lb, Value ub, Value init,
                           llvm::function_ref<Value(Value, Value)> body) {
   return loop(lb, ub, ValueRange{init}, [&](Value iv, ValueRange acc) {
@@ -216,3 +223,6 @@ Value LoopBuilder::muli(Value x, Value y) { return arith::MulIOp::create(b, loc,
 Value LoopBuilder::divi(Value x, Value y) { return arith::DivUIOp::create(b, loc, x, y); }
 Value LoopBuilder::maxi(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
 Value LoopBuilder::remi(Value x, Value y) { return arith::RemUIOp::create(b, loc, x, y); }
+Value LoopBuilder::cmpi(arith::CmpIPredicate pred, Value x, Value y) {
+  return arith::CmpIOp::create(b, loc, pred, x, y);
+}

@@ -61,6 +61,8 @@ public:
   loopLoadingAhead(Value lb, Value ub, int64_t unroll, ValueRange inits,
                    llvm::function_ref<SmallVector<Value>(Value)> load,
                    llvm::function_ref<SmallVector<Value>(Value, ArrayRef<Value>, ValueRange)> body);
+  // `then` where `cond` holds (an scf.if without results).
+  void when(Value cond, llvm::function_ref<void()> then);
   // A single f32 accumulator carried through [lb, ub).
   Value reduce(Value lb, Value ub, Value init,
                llvm::function_ref<Value(Value, Value)> body);
@@ -115,6 +117,7 @@ public:
   Value divi(Value x, Value y);
   Value maxi(Value x, Value y);
   Value remi(Value x, Value y);
+  Value cmpi(arith::CmpIPredicate pred, Value x, Value y);
 
 private:
   OpBuilder &b;

@@ -60,17 +60,12 @@ public:
     memref::StoreOp::create(b, loc, v, scratch, ValueRange{tid});
     gpu::BarrierOp::create(b, loc);
     for (int64_t half = kNormBlockSize / 2; half > 0; half /= 2) {
-      Value active = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, tid,
-                                           lb.index(half));
-      auto ifOp = scf::IfOp::create(b, loc, active, /*withElseRegion=*/false);
-      {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      lb.when(lb.cmpi(arith::CmpIPredicate::ult, tid, lb.index(half)), [&] {
         Value mine = memref::LoadOp::create(b, loc, scratch, ValueRange{tid});
         Value other = memref::LoadOp::create(b, loc, scratch,
                                              ValueRange{lb.addi(tid, lb.index(half))});
         memref::StoreOp::create(b, loc, lb.add(mine, other), scratch, ValueRange{tid});
-      }
+      });
       gpu::BarrierOp::create(b, loc);
     }
     Value total = memref::LoadOp::create(b, loc, scratch, ValueRange{lb.index(0)});

@@ -49,7 +49,7 @@ Value RowLanes::groups(Value rows) {
 
 std::pair<Value, Value> RowLanes::rowIn(Value group, Value rows) {
   Value mine = lb.addi(lb.muli(group, lb.index(rowsPerWarp())), row);
-  Value real = cmp(arith::CmpIPredicate::ult, mine, rows);
+  Value real = lb.cmpi(arith::CmpIPredicate::ult, mine, rows);
   auto clamped = arith::MinUIOp::create(lb.builder(), lb.location(), mine,
                                         lb.subi(rows, lb.index(1)));
   return {clamped, real};
@@ -89,7 +89,7 @@ Value RowLanes::rowDot(ValueRange st, ValueRange cRow) {
 }
 
 void RowLanes::storeRow(Value real, ValueRange values, Value m, ValueRange lead) {
-  when(real, [&] {
+  lb.when(real, [&] {
     for (int64_t i = 0; i < k; ++i) {
       SmallVector<Value> at(lead);
       at.push_back(n(i));
@@ -99,18 +99,7 @@ void RowLanes::storeRow(Value real, ValueRange values, Value m, ValueRange lead)
 }
 
 void RowLanes::onRowLeader(Value real, llvm::function_ref<void()> then) {
-  Value first = cmp(arith::CmpIPredicate::eq, slot, lb.index(0));
-  when(arith::AndIOp::create(lb.builder(), lb.location(), real, first), then);
+  Value first = lb.cmpi(arith::CmpIPredicate::eq, slot, lb.index(0));
+  lb.when(arith::AndIOp::create(lb.builder(), lb.location(), real, first), then);
 }
 
-void RowLanes::when(Value cond, llvm::function_ref<void()> then) {
-  OpBuilder &b = lb.builder();
-  auto ifOp = scf::IfOp::create(b, lb.location(), cond, /*withElseRegion=*/false);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-  then();
-}
-
-Value RowLanes::cmp(arith::CmpIPredicate pred, Value x, Value y) {
-  return arith::CmpIOp::create(lb.builder(), lb.location(), pred, x, y);
-}

@@ -58,9 +58,6 @@ public:
 
   /// `then` on the row's first lane of a real row only.
   void onRowLeader(Value real, llvm::function_ref<void()> then);
-  /// `then` where `cond` holds.
-  void when(Value cond, llvm::function_ref<void()> then);
-  Value cmp(arith::CmpIPredicate pred, Value x, Value y);
 
   cpu::LoopBuilder &lb;
   const int64_t s, k;

@@ -98,9 +98,9 @@ LogicalResult ssm::buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module,
       lanes.storeRow(real, ValueRange(last).drop_back(), k.extra[0], {bi, c, h, pc});
       // Every row of a head has the same sum; lane 0 of row group 0 writes it.
       Value first = arith::AndIOp::create(
-          b, loc, lanes.cmp(arith::CmpIPredicate::eq, iv[3], lb.index(0)),
-          lanes.cmp(arith::CmpIPredicate::eq, lanes.lane, lb.index(0)));
-      lanes.when(first, [&] { lb.store(last.back(), k.extra[1], {bi, c, h}); });
+          b, loc, lb.cmpi(arith::CmpIPredicate::eq, iv[3], lb.index(0)),
+          lb.cmpi(arith::CmpIPredicate::eq, lanes.lane, lb.index(0)));
+      lb.when(first, [&] { lb.store(last.back(), k.extra[1], {bi, c, h}); });
     });
     k.finish(b);
   }

@@ -26,7 +26,7 @@ int64_t staticDim(Value v, int64_t i) { return cast<ShapedType>(v.getType()).get
 class ChunkWarp {
 public:
   ChunkWarp(OpBuilder &b, SSDKernel &k, LoopBuilder &lb, WarpMma &mma)
-      : b(b), k(k), lb(lb), mma(mma), loc(lb.location()), t(k.chunk) {}
+      : b(b), k(k), lb(lb), mma(mma), loc(lb.location()) {}
 
   // A buffer of `shape` for each warp of the block.
   Value shared(ArrayRef<int64_t> shape) {
@@ -58,9 +58,9 @@ public:
 
   // body(s) for each step s < T of the chunk, s = slot * 32 + lane.
   void eachStep(llvm::function_ref<void(Value)> body) {
-    for (int64_t slot = 0; slot * 32 < t; ++slot) {
+    for (int64_t slot = 0; slot * 32 < k.chunk; ++slot) {
       Value s = lb.addi(lb.index(slot * 32), mma.lane);
-      when(lessThan(s, lb.index(t)), [&] { body(s); });
+      lb.when(lessThan(s, lb.index(k.chunk)), [&] { body(s); });
     }
   }
 
@@ -78,7 +78,7 @@ public:
     });
     warpSync();
     int64_t src = 0;
-    for (int64_t off = 1; off < t; off *= 2, src = 1 - src) {
+    for (int64_t off = 1; off < k.chunk; off *= 2, src = 1 - src) {
       eachStep([&](Value s) {
         Value reaches = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, s,
                                               lb.index(off));
@@ -99,21 +99,6 @@ public:
     return arith::MinUIOp::create(b, loc, time, lb.subi(k.len, lb.index(1)));
   }
 
-  // for i in [lo, hi) step `step`, no carried values.
-  void stride(Value lo, Value hi, int64_t step, llvm::function_ref<void(Value)> body) {
-    auto loop = scf::ForOp::create(b, loc, lo, hi, lb.index(step));
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(loop.getBody()->getTerminator());
-    body(loop.getInductionVar());
-  }
-
-  void when(Value cond, llvm::function_ref<void()> then) {
-    auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    then();
-  }
-
   // `then()`'s values where `cond` holds, else `otherwise`.
   SmallVector<Value> select(Value cond, ValueRange otherwise,
                             llvm::function_ref<SmallVector<Value>()> then) {
@@ -128,9 +113,7 @@ public:
     return SmallVector<Value>(ifOp.getResults());
   }
 
-  Value lessThan(Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
-  }
+  Value lessThan(Value x, Value y) { return lb.cmpi(arith::CmpIPredicate::ult, x, y); }
   void warpSync() {
     NVVM::SyncWarpOp::create(b, loc,
                              arith::ConstantIntOp::create(b, loc, b.getI32Type(), -1));
@@ -144,7 +127,6 @@ public:
   LoopBuilder &lb;
   WarpMma &mma;
   Location loc;
-  const int64_t t; // the chunk length
 };
 
 Value log2eTimes(LoopBuilder &lb, Value a) { return lb.mul(a, lb.f32(M_LOG2E)); }
@@ -183,40 +165,38 @@ void buildStates(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name
     });
     Value first = arith::AndIOp::create(
         b, cw.loc, cw.lessThan(tile, lb.index(1)), cw.lessThan(mma.lane, lb.index(1)));
-    cw.when(first, [&] { lb.store(total, sums, {bi, c, h}); });
+    lb.when(first, [&] { lb.store(total, sums, {bi, c, h}); });
     cw.warpSync();
     // The chunk's steps in tiles of 8 (a bound read from the sizes: a
     // constant trip count would be unrolled, hoisting every load).
     Value steps = lb.divi(lb.addi(lb.subi(std::get<1>(k.bounds(lb, c)), t0), lb.index(7)),
                           lb.index(8));
-    {
-      Value n0 = lb.muli(tile, lb.index(16));
-      SmallVector<Value> acc = lb.loop(
-          lb.index(0), steps, zeros(lb, 4 * pTiles),
-          [&](Value kk, ValueRange it) {
-            Value s0 = lb.muli(kk, lb.index(8));
-            Value s[2] = {lb.addi(s0, mma.bRow(0)), lb.addi(s0, mma.bRow(1))};
-            Value time[2] = {cw.clampTime(lb.addi(t0, s[0])), cw.clampTime(lb.addi(t0, s[1]))};
-            Value ws[2] = {lb.load(w, {wp, s[0]}), lb.load(w, {wp, s[1]})};
-            SmallVector<Value> av;
-            for (int64_t i = 0; i < 4; ++i)
-              av.push_back(lb.mul(lb.load(k.bm, {bi, time[i / 2], g, lb.addi(n0, mma.aRow(i))}),
-                                  ws[i / 2]));
-            WarpMma::Operand a = mma.operand(av);
-            SmallVector<Value> next;
-            for (int64_t pt = 0; pt < pTiles; ++pt) {
-              Value p = lb.addi(lb.index(8 * pt), mma.bCol());
-              WarpMma::Operand bx = mma.operand(
-                  {lb.load(k.x, {bi, time[0], h, p}), lb.load(k.x, {bi, time[1], h, p})});
-              llvm::append_range(next, mma.mma(a, bx, it.slice(4 * pt, 4)));
-            }
-            return next;
-          });
-      for (int64_t pt = 0; pt < pTiles; ++pt)
-        for (int64_t i = 0; i < 4; ++i)
-          lb.store(acc[4 * pt + i], states,
-                   {bi, c, h, lb.addi(lb.index(8 * pt), mma.cCol(i)), lb.addi(n0, mma.cRow(i))});
-    }
+    Value n0 = lb.muli(tile, lb.index(16));
+    SmallVector<Value> acc = lb.loop(
+        lb.index(0), steps, zeros(lb, 4 * pTiles),
+        [&](Value kk, ValueRange it) {
+          Value s0 = lb.muli(kk, lb.index(8));
+          Value s[2] = {lb.addi(s0, mma.bRow(0)), lb.addi(s0, mma.bRow(1))};
+          Value time[2] = {cw.clampTime(lb.addi(t0, s[0])), cw.clampTime(lb.addi(t0, s[1]))};
+          Value ws[2] = {lb.load(w, {wp, s[0]}), lb.load(w, {wp, s[1]})};
+          SmallVector<Value> av;
+          for (int64_t i = 0; i < 4; ++i)
+            av.push_back(lb.mul(lb.load(k.bm, {bi, time[i / 2], g, lb.addi(n0, mma.aRow(i))}),
+                                ws[i / 2]));
+          WarpMma::Operand a = mma.operand(av);
+          SmallVector<Value> next;
+          for (int64_t pt = 0; pt < pTiles; ++pt) {
+            Value p = lb.addi(lb.index(8 * pt), mma.bCol());
+            WarpMma::Operand bx = mma.operand(
+                {lb.load(k.x, {bi, time[0], h, p}), lb.load(k.x, {bi, time[1], h, p})});
+            llvm::append_range(next, mma.mma(a, bx, it.slice(4 * pt, 4)));
+          }
+          return next;
+        });
+    for (int64_t pt = 0; pt < pTiles; ++pt)
+      for (int64_t i = 0; i < 4; ++i)
+        lb.store(acc[4 * pt + i], states,
+                 {bi, c, h, lb.addi(lb.index(8 * pt), mma.cCol(i)), lb.addi(n0, mma.cRow(i))});
   });
   k.finish(b);
 }
@@ -250,106 +230,104 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
     // Loop bounds read from the sizes, not constants: fully unrolled loops
     // would hoist every load and run out of registers.
     Value kSteps = lb.divi(k.n, lb.index(8));
-    {
-      Value r0 = lb.muli(tile, lb.index(16));
-      // Column tiles of C B^T at or below the diagonal: s < r0 + 16.
-      Value causal = lb.muli(lb.addi(tile, lb.index(1)), lb.index(2));
-      Value rows[2] = {lb.addi(r0, mma.aRow(0)), lb.addi(r0, mma.aRow(1))};
-      Value rowTime[2] = {cw.clampTime(lb.addi(t0, rows[0])),
-                          cw.clampTime(lb.addi(t0, rows[1]))};
-      // The lane's A fragment of C for states [j0, j0 + 8).
-      auto rowsOfC = [&](Value j0) {
-        SmallVector<Value> cv;
-        for (int64_t i = 0; i < 4; ++i)
-          cv.push_back(lb.load(k.cm, {bi, rowTime[i % 2], g, lb.addi(j0, mma.aCol(i))}));
-        return cv;
+    Value r0 = lb.muli(tile, lb.index(16));
+    // Column tiles of C B^T at or below the diagonal: s < r0 + 16.
+    Value causal = lb.muli(lb.addi(tile, lb.index(1)), lb.index(2));
+    Value rows[2] = {lb.addi(r0, mma.aRow(0)), lb.addi(r0, mma.aRow(1))};
+    Value rowTime[2] = {cw.clampTime(lb.addi(t0, rows[0])),
+                        cw.clampTime(lb.addi(t0, rows[1]))};
+    // The lane's A fragment of C for states [j0, j0 + 8).
+    auto rowsOfC = [&](Value j0) {
+      SmallVector<Value> cv;
+      for (int64_t i = 0; i < 4; ++i)
+        cv.push_back(lb.load(k.cm, {bi, rowTime[i % 2], g, lb.addi(j0, mma.aCol(i))}));
+      return cv;
+    };
+    Value cumRow[2] = {lb.load(cum, {wp, half, lb.addi(r0, mma.cRow(0))}),
+                       lb.load(cum, {wp, half, lb.addi(r0, mma.cRow(2))})};
+    // The strip of C B^T at or below the diagonal, one 16 x 8 tile at a
+    // time (few registers), masked to s <= t and weighted by the decay
+    // from s to t and by dt_s, into shared memory.
+    lb.loop(lb.index(0), causal, [&](Value st) {
+      Value s0 = lb.muli(st, lb.index(8));
+      Value time = cw.clampTime(lb.addi(t0, lb.addi(s0, mma.bCol())));
+      SmallVector<Value> cb = lb.loop(
+          lb.index(0), kSteps, zeros(lb, 4), [&](Value kk, ValueRange it) {
+            Value j0 = lb.muli(kk, lb.index(8));
+            WarpMma::Operand a = mma.operand(rowsOfC(j0));
+            WarpMma::Operand bb =
+                mma.operand({lb.load(k.bm, {bi, time, g, lb.addi(j0, mma.bRow(0))}),
+                             lb.load(k.bm, {bi, time, g, lb.addi(j0, mma.bRow(1))})});
+            return mma.mma(a, bb, it);
+          });
+      for (int64_t i = 0; i < 4; ++i) {
+        Value s = lb.addi(s0, mma.cCol(i));
+        Value row = lb.addi(r0, mma.cRow(i));
+        Value weight =
+            lb.mul(cw.decay(al2, lb.sub(cumRow[i / 2], lb.load(cum, {wp, half, s}))),
+                   lb.load(dts, {wp, s}));
+        Value below = arith::CmpIOp::create(b, cw.loc, arith::CmpIPredicate::ule, s, row);
+        Value m = arith::SelectOp::create(b, cw.loc, below, lb.mul(cb[i], weight),
+                                          lb.f32(0.0));
+        lb.store(m, strip, {mma.warp, mma.cRow(i), s});
+      }
+    });
+    cw.warpSync();
+    Value rowDecay[2] = {cw.decay(al2, cumRow[0]), cw.decay(al2, cumRow[1])};
+    // y for `groupTiles` tiles of 8 p at a time (a bounded number of
+    // accumulators and loads in flight).
+    lb.loop(lb.index(0), lb.index(pTiles / groupTiles), [&](Value group) {
+      Value pBase = lb.muli(group, lb.index(8 * groupTiles));
+      auto pOf = [&](int64_t pt, Value lanePart) {
+        return lb.addi(pBase, lb.addi(lb.index(8 * pt), lanePart));
       };
-      Value cumRow[2] = {lb.load(cum, {wp, half, lb.addi(r0, mma.cRow(0))}),
-                         lb.load(cum, {wp, half, lb.addi(r0, mma.cRow(2))})};
-      // The strip of C B^T at or below the diagonal, one 16 x 8 tile at a
-      // time (few registers), masked to s <= t and weighted by the decay
-      // from s to t and by dt_s, into shared memory.
-      cw.stride(lb.index(0), causal, 1, [&](Value st) {
-        Value s0 = lb.muli(st, lb.index(8));
-        Value time = cw.clampTime(lb.addi(t0, lb.addi(s0, mma.bCol())));
-        SmallVector<Value> cb = lb.loop(
-            lb.index(0), kSteps, zeros(lb, 4), [&](Value kk, ValueRange it) {
-              Value j0 = lb.muli(kk, lb.index(8));
-              WarpMma::Operand a = mma.operand(rowsOfC(j0));
-              WarpMma::Operand bb =
-                  mma.operand({lb.load(k.bm, {bi, time, g, lb.addi(j0, mma.bRow(0))}),
-                               lb.load(k.bm, {bi, time, g, lb.addi(j0, mma.bRow(1))})});
-              return mma.mma(a, bb, it);
-            });
+      // y starts as C S_in, each row decayed from the chunk's start.
+      SmallVector<Value> inter = lb.loop(
+          lb.index(0), kSteps, zeros(lb, 4 * groupTiles), [&](Value kk, ValueRange it) {
+            Value j0 = lb.muli(kk, lb.index(8));
+            WarpMma::Operand a = mma.operand(rowsOfC(j0));
+            Value j[2] = {lb.addi(j0, mma.bRow(0)), lb.addi(j0, mma.bRow(1))};
+            SmallVector<Value> next;
+            for (int64_t pt = 0; pt < groupTiles; ++pt) {
+              Value p = pOf(pt, mma.bCol());
+              WarpMma::Operand bs = mma.operand({lb.load(states, {bi, c, h, p, j[0]}),
+                                                 lb.load(states, {bi, c, h, p, j[1]})});
+              llvm::append_range(next, mma.mma(a, bs, it.slice(4 * pt, 4)));
+            }
+            return next;
+          });
+      SmallVector<Value> yInit;
+      for (int64_t i = 0; i < 4 * groupTiles; ++i)
+        yInit.push_back(lb.mul(inter[i], rowDecay[(i % 4) / 2]));
+      // y += strip x over the steps at or below the diagonal.
+      SmallVector<Value> yAcc =
+          lb.loop(lb.index(0), causal, yInit, [&](Value kk, ValueRange it) {
+            Value s0 = lb.muli(kk, lb.index(8));
+            SmallVector<Value> mv;
+            for (int64_t i = 0; i < 4; ++i)
+              mv.push_back(lb.load(strip, {mma.warp, mma.aRow(i), lb.addi(s0, mma.aCol(i))}));
+            WarpMma::Operand a = mma.operand(mv);
+            Value time[2] = {cw.clampTime(lb.addi(t0, lb.addi(s0, mma.bRow(0)))),
+                             cw.clampTime(lb.addi(t0, lb.addi(s0, mma.bRow(1))))};
+            SmallVector<Value> next;
+            for (int64_t pt = 0; pt < groupTiles; ++pt) {
+              Value p = pOf(pt, mma.bCol());
+              WarpMma::Operand bx = mma.operand(
+                  {lb.load(k.x, {bi, time[0], h, p}), lb.load(k.x, {bi, time[1], h, p})});
+              llvm::append_range(next, mma.mma(a, bx, it.slice(4 * pt, 4)));
+            }
+            return next;
+          });
+      for (int64_t pt = 0; pt < groupTiles; ++pt)
         for (int64_t i = 0; i < 4; ++i) {
-          Value s = lb.addi(s0, mma.cCol(i));
-          Value row = lb.addi(r0, mma.cRow(i));
-          Value weight =
-              lb.mul(cw.decay(al2, lb.sub(cumRow[i / 2], lb.load(cum, {wp, half, s}))),
-                     lb.load(dts, {wp, s}));
-          Value below = arith::CmpIOp::create(b, cw.loc, arith::CmpIPredicate::ule, s, row);
-          Value m = arith::SelectOp::create(b, cw.loc, below, lb.mul(cb[i], weight),
-                                            lb.f32(0.0));
-          lb.store(m, strip, {mma.warp, mma.cRow(i), s});
+          Value time = lb.addi(t0, lb.addi(r0, mma.cRow(i)));
+          lb.when(cw.lessThan(time, k.len), [&] {
+            Value p = pOf(pt, mma.cCol(i));
+            Value xv = lb.load(k.x, {bi, time, h, p});
+            cpu::emitScanOutput(lb, yAcc[4 * pt + i], dH, xv, k.z, out, {bi, time, h, p});
+          });
         }
-      });
-      cw.warpSync();
-      Value rowDecay[2] = {cw.decay(al2, cumRow[0]), cw.decay(al2, cumRow[1])};
-      // y for `groupTiles` tiles of 8 p at a time (a bounded number of
-      // accumulators and loads in flight).
-      cw.stride(lb.index(0), lb.index(pTiles / groupTiles), 1, [&](Value group) {
-        Value pBase = lb.muli(group, lb.index(8 * groupTiles));
-        auto pOf = [&](int64_t pt, Value lanePart) {
-          return lb.addi(pBase, lb.addi(lb.index(8 * pt), lanePart));
-        };
-        // y starts as C S_in, each row decayed from the chunk's start.
-        SmallVector<Value> inter = lb.loop(
-            lb.index(0), kSteps, zeros(lb, 4 * groupTiles), [&](Value kk, ValueRange it) {
-              Value j0 = lb.muli(kk, lb.index(8));
-              WarpMma::Operand a = mma.operand(rowsOfC(j0));
-              Value j[2] = {lb.addi(j0, mma.bRow(0)), lb.addi(j0, mma.bRow(1))};
-              SmallVector<Value> next;
-              for (int64_t pt = 0; pt < groupTiles; ++pt) {
-                Value p = pOf(pt, mma.bCol());
-                WarpMma::Operand bs = mma.operand({lb.load(states, {bi, c, h, p, j[0]}),
-                                                   lb.load(states, {bi, c, h, p, j[1]})});
-                llvm::append_range(next, mma.mma(a, bs, it.slice(4 * pt, 4)));
-              }
-              return next;
-            });
-        SmallVector<Value> yInit;
-        for (int64_t i = 0; i < 4 * groupTiles; ++i)
-          yInit.push_back(lb.mul(inter[i], rowDecay[(i % 4) / 2]));
-        // y += strip x over the steps at or below the diagonal.
-        SmallVector<Value> yAcc =
-            lb.loop(lb.index(0), causal, yInit, [&](Value kk, ValueRange it) {
-              Value s0 = lb.muli(kk, lb.index(8));
-              SmallVector<Value> mv;
-              for (int64_t i = 0; i < 4; ++i)
-                mv.push_back(lb.load(strip, {mma.warp, mma.aRow(i), lb.addi(s0, mma.aCol(i))}));
-              WarpMma::Operand a = mma.operand(mv);
-              Value time[2] = {cw.clampTime(lb.addi(t0, lb.addi(s0, mma.bRow(0)))),
-                               cw.clampTime(lb.addi(t0, lb.addi(s0, mma.bRow(1))))};
-              SmallVector<Value> next;
-              for (int64_t pt = 0; pt < groupTiles; ++pt) {
-                Value p = pOf(pt, mma.bCol());
-                WarpMma::Operand bx = mma.operand(
-                    {lb.load(k.x, {bi, time[0], h, p}), lb.load(k.x, {bi, time[1], h, p})});
-                llvm::append_range(next, mma.mma(a, bx, it.slice(4 * pt, 4)));
-              }
-              return next;
-            });
-        for (int64_t pt = 0; pt < groupTiles; ++pt)
-          for (int64_t i = 0; i < 4; ++i) {
-            Value time = lb.addi(t0, lb.addi(r0, mma.cRow(i)));
-            cw.when(cw.lessThan(time, k.len), [&] {
-              Value p = pOf(pt, mma.cCol(i));
-              Value xv = lb.load(k.x, {bi, time, h, p});
-              cpu::emitScanOutput(lb, yAcc[4 * pt + i], dH, xv, k.z, out, {bi, time, h, p});
-            });
-          }
-      });
-    }
+    });
   });
   k.finish(b);
 }
