@@ -88,6 +88,11 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
        spread over the grid in a grid-stride loop (block 256) and scan states
        in per-thread arrays of the static state size.
 
+    With `sampler`, the module also gets `ssmc_sample_candidates`, the
+    device half of token sampling (one block per row of logits: penalty,
+    maximum, probability mass and a complete set of the top candidates; see
+    passes/gpu/SamplerKernel.h); its launch is recorded like a step's.
+
     The expanded state [b, L, e, N] is never stored. How the runtime launches
     each step (stages, block, each grid dimension as a product of argument
     sizes over a divisor, scratch buffers) is recorded on the gpu.module as
@@ -113,7 +118,10 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
     Option<"ssdMath", "ssd-math", "std::string", /*default=*/"\"scalar\"",
            "The chunked SSD's products: scalar (f32 on the CUDA cores), tf32x3 "
            "(tensor cores, three tf32 products per tile: near-f32 accuracy) or "
-           "tf32 (tensor cores, one product)">
+           "tf32 (tensor cores, one product)">,
+    Option<"sampler", "sampler", "bool", /*default=*/"false",
+           "Also add the token sampler's kernel (ssmc_sample_candidates, "
+           "passes/gpu/SamplerKernel.h): the runtime samples on the device">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::NVVM::NVVMDialect",
                            "mlir::memref::MemRefDialect",

@@ -7,6 +7,7 @@
 #include "passes/gpu/GpuLaunch.h"
 #include "passes/gpu/NormKernel.h"
 #include "passes/gpu/SSDChunkKernels.h"
+#include "passes/gpu/SamplerKernel.h"
 #include "passes/gpu/ScanKernel.h"
 #include "passes/gpu/StateUpdateKernel.h"
 
@@ -91,6 +92,14 @@ struct SSMOutlineGpuKernelsPass
         continue; // an earlier run made it
       if (failed(buildKernel(b, gpuModule, op, name.getValue())))
         return signalPassFailure();
+    }
+    if (sampler && !gpuModule.lookupSymbol(kSamplerKernelName)) {
+      buildSamplerKernel(b, gpuModule, module.getLoc());
+      // A block per row of logits (the first argument's rows).
+      GpuStage stage;
+      stage.block = {kSamplerBlockSize, 1, 1};
+      stage.grid[0].product = {{0, 0}};
+      setLaunch(gpuModule, kSamplerKernelName, GpuLaunch{{stage}, {}});
     }
   }
 

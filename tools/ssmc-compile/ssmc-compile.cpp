@@ -12,6 +12,7 @@
 #include "passes/Passes.h"
 #include "passes/cpu/HostCodegen.h"
 #include "passes/gpu/DeviceCodegen.h"
+#include "passes/gpu/SamplerKernel.h"
 #include "ssmc/artifact.h"
 
 #include "mlir/IR/Verifier.h"
@@ -316,9 +317,18 @@ json cudaKernels(const ssm::DeviceImage &image, const std::vector<std::string> &
     symbols.push_back(s);
     launches.push_back(launchJson(s, image.launches[i]));
   }
-  return {{"section", "cuda.cubin"}, {"ptx_section", "cuda.ptx"},
-          {"symbols", symbols}, {"launch", launches},
-          {"gemm_math", cudaGemmMath == GemmMath::TF32 ? "tf32" : "f32"}};
+  json kernels{{"section", "cuda.cubin"}, {"ptx_section", "cuda.ptx"},
+               {"symbols", symbols}, {"launch", launches},
+               {"gemm_math", cudaGemmMath == GemmMath::TF32 ? "tf32" : "f32"}};
+  // The token sampler's device half: not a step, launched by the runtime.
+  auto sampler = std::find(image.symbols.begin(), image.symbols.end(),
+                           ssm::kSamplerKernelName.str());
+  if (sampler != image.symbols.end()) {
+    json launch = stageJson(image.launches[sampler - image.symbols.begin()].stages.front());
+    launch["function"] = ssm::kSamplerKernelName.str();
+    kernels["sampler"] = launch;
+  }
+  return kernels;
 }
 
 int run() {
@@ -399,6 +409,7 @@ int run() {
     gpuOptions.scanUnroll = scanUnroll;
     gpuOptions.ssdUnroll = ssdUnroll;
     gpuOptions.ssdMath = cudaSSDMath;
+    gpuOptions.sampler = true;
     pm.addPass(ssm::createSSMOutlineGpuKernels(gpuOptions));
   }
   pm.addPass(ssm::createSSMBuildCpuSchedule());
