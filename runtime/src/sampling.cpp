@@ -1,5 +1,6 @@
 // The sampling pipeline for one row of logits, in this order:
-//   NaN -> -inf; repetition penalty on seen ids (l > 0: l / p, else l * p);
+//   NaN -> -inf; repetition penalty on seen ids (l > 0: l / p, else l * p,
+//   in f32 as on the device);
 //   temperature <= 0: argmax (ties -> lowest id), no RNG draw;
 //   otherwise softmax(l / T) over the top-k ids, then the smallest prefix of
 //   mass >= top_p, then ids with p >= min_p * p_max, renormalized after each
@@ -9,6 +10,7 @@
 #include "ssmc/error.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -17,6 +19,8 @@ namespace ssmc {
 
 namespace {
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+std::atomic<uint64_t> nextUid{1};
 
 [[noreturn]] void bad(const std::string &msg) {
   throw RuntimeError(ErrorCode::InvalidArgument, "sampler: " + msg);
@@ -37,7 +41,8 @@ void validate(const SamplerParams &p) {
         std::to_string(p.repetitionPenalty));
 }
 
-Sampler::Sampler(int64_t batch, SamplerParams params) : params_(std::move(params)) {
+Sampler::Sampler(int64_t batch, SamplerParams params)
+    : params_(std::move(params)), uid_(nextUid++) {
   if (batch < 1)
     bad("batch must be at least 1, got " + std::to_string(batch));
   validate(params_);
@@ -46,6 +51,8 @@ Sampler::Sampler(int64_t batch, SamplerParams params) : params_(std::move(params
         std::to_string(batch));
   rngs_.resize(static_cast<size_t>(batch));
   seen_.resize(static_cast<size_t>(batch));
+  seenOrder_.resize(static_cast<size_t>(batch));
+  seenClears_.resize(static_cast<size_t>(batch), 0);
   reset();
 }
 
@@ -55,7 +62,14 @@ void Sampler::reset() {
     // exactly like each sequence alone with that seed.
     rngs_[b].reseed(params_.seeds.empty() ? params_.seed + b : params_.seeds[b]);
     seen_[b].clear();
+    seenOrder_[b].clear();
+    ++seenClears_[b];
   }
+}
+
+void Sampler::see(int64_t b, int32_t id) {
+  if (seen_[size_t(b)].insert(id).second)
+    seenOrder_[size_t(b)].push_back(id);
 }
 
 void Sampler::restartSequence(int64_t b, uint64_t seed, const int32_t *tokens,
@@ -65,10 +79,12 @@ void Sampler::restartSequence(int64_t b, uint64_t seed, const int32_t *tokens,
   if (length < 0 || (!tokens && length > 0))
     bad("restart: bad token array");
   rngs_[static_cast<size_t>(b)].reseed(seed);
-  auto &seen = seen_[static_cast<size_t>(b)];
-  seen.clear();
+  seen_[size_t(b)].clear();
+  seenOrder_[size_t(b)].clear();
+  ++seenClears_[size_t(b)];
   if (params_.repetitionPenalty != 1.0)
-    seen.insert(tokens, tokens + length);
+    for (int64_t i = 0; i < length; ++i)
+      see(b, tokens[i]);
 }
 
 void Sampler::observe(const int32_t *tokens, int64_t length) {
@@ -76,9 +92,9 @@ void Sampler::observe(const int32_t *tokens, int64_t length) {
     bad("observe: bad token array");
   if (params_.repetitionPenalty == 1.0)
     return;
-  for (size_t b = 0; b < seen_.size(); ++b)
+  for (int64_t b = 0; b < batch(); ++b)
     for (int64_t i = 0; i < length; ++i)
-      seen_[b].insert(tokens[static_cast<int64_t>(b) * length + i]);
+      see(b, tokens[b * length + i]);
 }
 
 void Sampler::sample(const float *logits, int64_t rowStride, int64_t vocab, int32_t *out) {
@@ -93,26 +109,39 @@ void Sampler::sample(const float *logits, int64_t rowStride, int64_t vocab, int3
 }
 
 int32_t Sampler::sampleRow(const float *row, int64_t vocab, int64_t b) {
+  loadRow(row, vocab, b);
+  int32_t greedy = filterLoaded(vocab, b);
+  return greedy >= 0 ? greedy : pick(rngs_[static_cast<size_t>(b)].uniform());
+}
+
+void Sampler::loadRow(const float *row, int64_t vocab, int64_t b) {
   logit_.resize(static_cast<size_t>(vocab));
   for (int64_t i = 0; i < vocab; ++i)
     logit_[i] = std::isnan(row[i]) ? kNegInf : static_cast<double>(row[i]);
-  const double pen = params_.repetitionPenalty;
-  if (pen != 1.0)
+  const float pen = static_cast<float>(params_.repetitionPenalty);
+  if (pen != 1.0f)
     for (int32_t t : seen_[static_cast<size_t>(b)])
       if (t >= 0 && t < vocab) {
-        double &l = logit_[static_cast<size_t>(t)];
-        l = l > 0 ? l / pen : l * pen;
+        float l = static_cast<float>(logit_[static_cast<size_t>(t)]);
+        logit_[static_cast<size_t>(t)] = l > 0 ? l / pen : l * pen;
       }
+}
 
+namespace {
+[[noreturn]] void nothingLive(int64_t b, int64_t vocab) {
+  throw RuntimeError(ErrorCode::Runtime, "sampler: sequence " + std::to_string(b) +
+                                             ": every logit in [0, " + std::to_string(vocab) +
+                                             ") is NaN or -inf; nothing to sample");
+}
+} // namespace
+
+int32_t Sampler::filterLoaded(int64_t vocab, int64_t b) {
   int64_t best = 0;
   for (int64_t i = 1; i < vocab; ++i)
     if (logit_[i] > logit_[best])
       best = i;
   if (logit_[best] == kNegInf)
-    throw RuntimeError(ErrorCode::Runtime,
-                       "sampler: sequence " + std::to_string(b) +
-                           ": every logit in [0, " + std::to_string(vocab) +
-                           ") is NaN or -inf; nothing to sample");
+    nothingLive(b, vocab);
   if (params_.temperature <= 0.0)
     return static_cast<int32_t>(best);
 
@@ -132,44 +161,166 @@ int32_t Sampler::sampleRow(const float *row, int64_t vocab, int64_t b) {
   } else {
     std::sort(order_.begin(), order_.end(), before);
   }
+  weigh(n, top);
+  partial_ = false;
+  cut();
+  return -1;
+}
 
+void Sampler::weigh(size_t n, double top) {
   prob_.resize(n);
-  double total = 0;
+  total_ = 0;
   for (size_t i = 0; i < n; ++i) {
     // +inf logits (all equal here) share the mass evenly.
     double l = logit_[order_[i]];
     prob_[i] = top == INFINITY ? 1.0 : std::exp((l - top) / params_.temperature);
-    total += prob_[i];
+    total_ += prob_[i];
   }
+  n_ = n;
+}
+
+void Sampler::cut() {
+  auto keepFirst = [&](size_t keep) {
+    n_ = keep;
+    total_ = 0;
+    for (size_t i = 0; i < n_; ++i)
+      total_ += prob_[i];
+  };
   if (params_.topP < 1.0) {
     double cum = 0;
     size_t keep = 0;
-    while (keep < n && cum < params_.topP * total)
+    while (keep < n_ && cum < params_.topP * total_)
       cum += prob_[keep++];
-    n = std::max<size_t>(keep, 1);
-    total = 0;
-    for (size_t i = 0; i < n; ++i)
-      total += prob_[i];
+    keepFirst(std::max<size_t>(keep, 1));
   }
   if (params_.minP > 0.0) {
     const double floor = params_.minP * prob_[0]; // prob_[0] is the largest
     size_t keep = 1;
-    while (keep < n && prob_[keep] >= floor)
+    while (keep < n_ && prob_[keep] >= floor)
       ++keep;
-    n = keep;
-    total = 0;
-    for (size_t i = 0; i < n; ++i)
-      total += prob_[i];
+    keepFirst(keep);
   }
+}
 
-  const double u = rngs_[static_cast<size_t>(b)].uniform() * total;
+int32_t Sampler::pick(double u) const {
+  const double target = u * total_;
   double cum = 0;
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < n_; ++i) {
     cum += prob_[i];
-    if (u < cum)
+    if (target < cum)
       return order_[i];
   }
-  return order_[n - 1]; // u landed on the rounding edge of the last bucket
+  // u landed on the rounding edge of the last bucket, or past the
+  // candidates of an incomplete row.
+  return partial_ ? -1 : order_[n_ - 1];
+}
+
+bool Sampler::filterCandidates(const CandidateRow &c) {
+  const double top = c.max;
+  const bool complete = c.count == c.live;
+  if (c.count < 1 || (top == INFINITY && !complete))
+    return false;
+  order_.clear();
+  for (int64_t i = 0; i < c.count; ++i) {
+    int32_t id = c.ids[i];
+    logit_[static_cast<size_t>(id)] = c.logits[i];
+    if (c.logits[i] > kNegInf && (top != INFINITY || c.logits[i] == INFINITY))
+      order_.push_back(id);
+  }
+  auto before = [&](int32_t x, int32_t y) {
+    return logit_[x] > logit_[y] || (logit_[x] == logit_[y] && x < y);
+  };
+  std::sort(order_.begin(), order_.end(), before);
+  const size_t n = order_.size();
+  const bool topK = params_.topK > 0 && params_.topK < c.live;
+  partial_ = false;
+  if (complete || (topK && static_cast<size_t>(params_.topK) <= n)) {
+    // Every id the filters can keep is here: the host pipeline as is.
+    weigh(topK ? std::min(static_cast<size_t>(params_.topK), n) : n, top);
+    cut();
+    return true;
+  }
+  if (topK)
+    return false; // the top-k reach past the candidates
+  // The rest of the row only adds mass (all of it below every candidate).
+  weigh(n, top);
+  total_ = c.mass;
+  if (params_.topP < 1.0) {
+    double cum = 0;
+    size_t keep = 0;
+    while (keep < n && cum < params_.topP * total_)
+      cum += prob_[keep++];
+    if (cum < params_.topP * total_)
+      return false;
+    n_ = keep;
+    total_ = 0;
+    for (size_t i = 0; i < n_; ++i)
+      total_ += prob_[i];
+    if (params_.minP > 0.0) {
+      const double floor = params_.minP * prob_[0];
+      size_t k = 1;
+      while (k < n_ && prob_[k] >= floor)
+        ++k;
+      n_ = k;
+      total_ = 0;
+      for (size_t i = 0; i < n_; ++i)
+        total_ += prob_[i];
+    }
+    return true;
+  }
+  if (params_.minP > 0.0) {
+    const double floor = params_.minP * prob_[0];
+    size_t keep = 1;
+    while (keep < n && prob_[keep] >= floor)
+      ++keep;
+    if (keep == n && std::exp((c.excludedMax - top) / params_.temperature) >= floor)
+      return false; // the floor reaches past the candidates
+    n_ = keep;
+    total_ = 0;
+    for (size_t i = 0; i < n_; ++i)
+      total_ += prob_[i];
+    return true;
+  }
+  partial_ = true;
+  return true;
+}
+
+void Sampler::sampleCandidates(const CandidateRow *rows, int64_t vocab,
+                               const RowFetcher &fetchRow, int32_t *out) {
+  if (!rows || !out || vocab < 1)
+    bad("sampleCandidates: bad arguments");
+  logit_.resize(static_cast<size_t>(vocab));
+  std::vector<float> row;
+  auto fromRow = [&](int64_t b) {
+    fetchRow(b, row);
+    loadRow(row.data(), vocab, b);
+    filterLoaded(vocab, b);
+  };
+  for (int64_t b = 0; b < batch(); ++b) {
+    const CandidateRow &c = rows[b];
+    for (int64_t i = 0; i < c.count; ++i)
+      if (c.ids[i] < 0 || c.ids[i] >= vocab)
+        throw RuntimeError(ErrorCode::Runtime,
+                           "sampler: the device returned candidate id " +
+                               std::to_string(c.ids[i]) + " outside [0, " +
+                               std::to_string(vocab) + ")");
+    if (c.live == 0)
+      nothingLive(b, vocab);
+    if (params_.temperature <= 0.0) {
+      out[b] = static_cast<int32_t>(c.argmax);
+      continue;
+    }
+    if (!filterCandidates(c))
+      fromRow(b);
+    const double u = rngs_[static_cast<size_t>(b)].uniform();
+    int32_t id = pick(u);
+    if (id < 0) {
+      fromRow(b);
+      id = pick(u);
+    }
+    out[b] = id;
+  }
+  observe(out, 1);
 }
 
 } // namespace ssmc

@@ -7,6 +7,7 @@
 #include "rng.h"
 
 #include <cstdint>
+#include <functional>
 #include <unordered_set>
 #include <vector>
 
@@ -25,6 +26,21 @@ struct SamplerParams {
 // Throws RuntimeError(InvalidArgument) naming the bad field.
 void validate(const SamplerParams &p);
 
+// What the device sampler (passes/gpu/SamplerKernel.h) leaves for one row:
+// `count` candidates (any order) that are every live logit above all the
+// others, and a summary of the whole row. Logits are as sampled (NaN ->
+// -inf, penalty applied).
+struct CandidateRow {
+  const int32_t *ids = nullptr;
+  const float *logits = nullptr;
+  int64_t count = 0;
+  int64_t argmax = -1;       // lowest id of the maximum; -1: no live logit
+  double max = 0;            // the maximum
+  double excludedMax = 0;    // the largest live logit not among the candidates
+  int64_t live = 0;          // logits > -inf in the row
+  double mass = 0;           // sum of exp((l - max) / T) over the live logits
+};
+
 class Sampler {
 public:
   Sampler(int64_t batch, SamplerParams params);
@@ -36,22 +52,59 @@ public:
   // One id per sequence from rows logits + b * rowStride (first `vocab`
   // entries only); observes the ids it returns.
   void sample(const float *logits, int64_t rowStride, int64_t vocab, int32_t *out);
+  // The same from each row's candidates; `fetchRow(b, row)` fills `row`
+  // (vocab floats) with b's whole row, called only when the candidates
+  // cannot decide b's token. Tokens and RNG draws are those of `sample` on
+  // the same rows, up to the rounding of `mass`.
+  using RowFetcher = std::function<void(int64_t, std::vector<float> &)>;
+  void sampleCandidates(const CandidateRow *rows, int64_t vocab, const RowFetcher &fetchRow,
+                        int32_t *out);
   // Restarts the RNG streams and forgets the seen tokens.
   void reset();
   // Sequence b starts over (a new sequence in its slot): its stream from
   // `seed`, its seen tokens only `tokens` [length] (its prompt).
   void restartSequence(int64_t b, uint64_t seed, const int32_t *tokens, int64_t length);
 
+  // For a device copy of the seen sets: this sampler's unique id, and per
+  // sequence the seen ids in the order first seen and a count of the times
+  // the set was cleared.
+  uint64_t uid() const { return uid_; }
+  const std::vector<int32_t> &seenInOrder(int64_t b) const { return seenOrder_[size_t(b)]; }
+  uint64_t seenClears(int64_t b) const { return seenClears_[size_t(b)]; }
+
 private:
   int32_t sampleRow(const float *row, int64_t vocab, int64_t b);
+  // logit_ := the row as sampled: NaN -> -inf, the penalty (in f32) on seen ids.
+  void loadRow(const float *row, int64_t vocab, int64_t b);
+  // The greedy id (temperature <= 0), else -1 with the kept ids in order_
+  // and their weights in prob_ (n_ of them, total_ their sum).
+  int32_t filterLoaded(int64_t vocab, int64_t b);
+  // The same from candidates; false when they cannot decide the filters.
+  bool filterCandidates(const CandidateRow &c);
+  // Probabilities of order_[0, n) (best first), total_ their sum.
+  void weigh(size_t n, double top);
+  // The top-p and min-p filters over order_/prob_ (n_, total_).
+  void cut();
+  // The id that the draw u in [0, 1) picks; -1 when it falls past the kept
+  // candidates of an incomplete row (partial_).
+  int32_t pick(double u) const;
+  void see(int64_t b, int32_t id);
 
   SamplerParams params_;
   std::vector<Rng> rngs_;
   std::vector<std::unordered_set<int32_t>> seen_;
+  std::vector<std::vector<int32_t>> seenOrder_;
+  std::vector<uint64_t> seenClears_;
+  uint64_t uid_;
   // Scratch reused across calls (no allocation per token after warm-up).
   std::vector<double> logit_;
   std::vector<int32_t> order_;
   std::vector<double> prob_;
+  size_t n_ = 0;
+  double total_ = 0;
+  // The kept candidates are a strict prefix of the row's (no filter ended
+  // inside them): a draw past them needs the whole row.
+  bool partial_ = false;
 };
 
 } // namespace ssmc
