@@ -68,6 +68,9 @@ public:
   virtual std::unique_ptr<PreparedKernel>
   prepareKernel(int symbolIndex, std::vector<Descriptor> descriptors) = 0;
   virtual void launch(PreparedKernel &kernel) = 0;
+  // The prepareKernel index of the image's sampler kernel
+  // (KernelImage::sampler), or -1 when it has none.
+  virtual int samplerKernel() const { return -1; }
   virtual void gemm(const GemmCall &call) = 0;
 
   // Zero-filled, at least 256-byte aligned; throws RuntimeError when out of

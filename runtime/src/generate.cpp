@@ -13,6 +13,8 @@ void sampleFromSession(const Session &s, Sampler &sampler, int32_t *out) {
     throw RuntimeError(ErrorCode::InvalidArgument,
                        "sampler was made for a batch of " + std::to_string(sampler.batch()) +
                            ", the session has " + std::to_string(s.batch()));
+  if (s.sampleOnDevice(sampler, out))
+    return;
   std::vector<int64_t> shape;
   const float *data = s.logits(shape);
   if (!data)

@@ -144,6 +144,9 @@ struct KernelImage {
   std::vector<std::string> symbols;
   std::vector<KernelLaunch> launches; // cuda: one per symbol
   GemmMath gemmMath = GemmMath::F32;
+  // cuda: the token sampler's kernel (launched by the runtime, not a step;
+  // its grid and block refer to the sampler's own arguments).
+  std::optional<LaunchDesc> sampler;
 };
 
 // "tokenizer": how text maps to token ids (docs/artifact-format.md).

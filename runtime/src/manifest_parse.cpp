@@ -347,6 +347,15 @@ void Parser::parseKernels(const json &j) {
         fail(w + ".gemm_math", "\"" + m + "\" is not a GEMM mode of this target (expected " +
                                    (it.key() == "cuda" ? "f32 or tf32)" : "f32)"));
     }
+    if (const json *sampler = optional(o, "sampler")) {
+      if (it.key() != "cuda")
+        fail(w + ".sampler", "only the cuda image has a sampler kernel");
+      LaunchDesc l = parseLaunch(*sampler, w + ".sampler");
+      l.function = str(member(*sampler, "function", w + ".sampler"), w + ".sampler.function");
+      if (l.function.empty())
+        fail(w + ".sampler.function", "empty kernel name");
+      img.sampler = std::move(l);
+    }
     // Steps name kernels by index, so every image lists the same symbols.
     if (first && *first != img.symbols)
       fail(w + ".symbols", "differs from kernels." + firstName + ".symbols");

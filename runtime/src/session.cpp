@@ -3,9 +3,11 @@
 #include "session.h"
 
 #include "bind.h"
+#include "device_sampler.h"
 
 #include "ssmc/error.h"
 
+#include <cstdlib>
 #include <cstring>
 
 namespace ssmc {
@@ -287,6 +289,32 @@ const float *Session::logits(std::vector<int64_t> &shape) const {
     logitsStale_ = false;
   }
   return hostLogits_.data();
+}
+
+bool Session::sampleOnDevice(Sampler &sampler, int32_t *out) const {
+  Backend &be = model_->backend();
+  if (be.hostAddressable() || be.samplerKernel() < 0 || rowsCurrent_ || !last_)
+    return false;
+  static const bool hostOnly = [] {
+    const char *v = std::getenv("SSMC_HOST_SAMPLING");
+    return v && std::string(v) == "1";
+  }();
+  if (hostOnly)
+    return false;
+  const ModelInfo &mi = model_->manifest().model;
+  const size_t idx = static_cast<size_t>(last_->ep->logits);
+  const std::vector<int64_t> &shape = last_->bound.bufferShapes[idx];
+  if (shape.size() < 2 || shape[0] != batch_ || shape.back() != mi.paddedVocabSize)
+    return false; // the host path names the problem
+  int64_t perSeq = 1;
+  for (size_t i = 1; i < shape.size(); ++i)
+    perSeq *= shape[i];
+  if (!deviceSampler_)
+    deviceSampler_ = std::make_unique<DeviceSampler>(be, batch_, mi.paddedVocabSize);
+  // Each sequence's last position.
+  const float *rows = static_cast<const float *>(last_->buffers[idx]) + perSeq - mi.paddedVocabSize;
+  deviceSampler_->sample(sampler, rows, perSeq, mi.vocabSize, out);
+  return true;
 }
 
 int Session::stateIndex(const std::string &name) const {

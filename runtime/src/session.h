@@ -13,6 +13,9 @@
 
 namespace ssmc {
 
+class DeviceSampler;
+class Sampler;
+
 // One step of a profiled run (the entry point's steps, in order): a kernel or
 // a GEMM, with the bytes of its operands (each read or written once) and its
 // device time.
@@ -61,6 +64,11 @@ public:
   // call), or the [B, padded_vocab] rows after prefillSequence; nullptr
   // before any call.
   const float *logits(std::vector<int64_t> &shape) const;
+  // Samples every sequence's next token from the last prefill/decode on the
+  // device (device_sampler.h); false, doing nothing, when the logits are not
+  // on a device with the artifact's sampler kernel (or SSMC_HOST_SAMPLING=1),
+  // and the caller samples from logits().
+  bool sampleOnDevice(Sampler &sampler, int32_t *out) const;
 
   size_t stateBytes(const std::string &name) const;
   void readState(const std::string &name, void *dst, size_t bytes) const;
@@ -101,6 +109,7 @@ private:
   mutable bool logitsStale_ = true;
   // prefillSequence's helper session (batch 1) and the logits rows it left.
   std::unique_ptr<Session> single_;
+  mutable std::unique_ptr<DeviceSampler> deviceSampler_; // made on first use
   std::vector<float> rows_;
   bool rowsCurrent_ = false;
 };

@@ -127,7 +127,31 @@ def run_case(rt, directory, name, c, device):
     finally:
         sess.close()
     errs["varlen"] = varlen_error(rt, ref, os.path.join(directory, c["artifact"]), c, tokens, device)
+    errs["sampling"] = sampling_differences(rt, os.path.join(directory, c["artifact"]), c, prompt, device)
     return errs
+
+
+# Sampler settings for the device sampler check: greedy, sharp temperatures
+# (the candidates decide), flat ones and a top-k past the candidate buffer
+# (rows fetched), each filter and the repetition penalty.
+SAMPLING = [{"temperature": 0.0}, {"temperature": 0.05, "seed": 3},
+            {"temperature": 1.0, "top_k": 20, "seed": 4},
+            {"temperature": 0.1, "top_p": 0.9, "seed": 5},
+            {"temperature": 0.1, "min_p": 0.2, "seed": 6},
+            {"temperature": 0.08, "top_k": 300, "repetition_penalty": 1.3, "seed": 7},
+            {"temperature": 1.0, "seed": 8}]
+
+
+def sampling_differences(rt, artifact, c, prompt, device):
+    """Tokens that ssmc_sample (on the device) and the host sampler on the
+    same logits picked differently, over a few steps of each setting."""
+    from ssmc_runtime_py import Session
+    from ssmc_generate_py import sampling_mismatches
+    sess = Session(rt, artifact, c["batch"], device=device)
+    try:
+        return float(sampling_mismatches(sess, prompt, c["vocab"], SAMPLING, 4))
+    finally:
+        sess.close()
 
 
 def varlen_error(rt, ref, artifact, c, tokens, device):
@@ -164,8 +188,8 @@ def run(a):
         index = json.load(f)
     rt = Runtime(a.runtime_lib)
     failed = 0
-    print(f"{'case':30} {'prefill':>10} {'states':>10} {'decode':>10} {'varlen':>10}"
-          f"  (rel err, bar {BAR:g})")
+    print(f"{'case':30} {'prefill':>10} {'states':>10} {'decode':>10} {'varlen':>10} {'sampled':>8}"
+          f"  (rel err, bar {BAR:g}; sampled: tokens differing from host sampling)")
     for name, c in index.items():
         try:
             errs = run_case(rt, a.dir, name, c, a.device)
@@ -176,7 +200,7 @@ def run(a):
         ok = all(v <= bar_of(name) for v in errs.values())
         failed += not ok
         print(f"{name:30} {errs['prefill']:10.2e} {errs['states']:10.2e} {errs['decode']:10.2e}"
-              f" {errs['varlen']:10.2e}"
+              f" {errs['varlen']:10.2e} {errs['sampling']:8.0f}"
               f"  {'ok' if ok else 'OVER THE BAR'}{'' if bar_of(name) == BAR else f' (bar {bar_of(name):g})'}")
     print(f"{len(index) - failed}/{len(index)} cases within the bar")
     return 1 if failed else 0

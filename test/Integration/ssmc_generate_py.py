@@ -95,3 +95,48 @@ def set_prefill_logits(sess, last):
     lib = sess.rt.lib
     lib.ssmc_session_set_prefill_logits.argtypes = [ctypes.c_void_p, ctypes.c_int32]
     sess.rt.check(lib.ssmc_session_set_prefill_logits(sess.session, 1 if last else 0))
+
+
+def sampling_mismatches(sess, prompt, vocab, settings, steps):
+    """Tokens sampled through the session (ssmc_sample: on the device where
+    the artifact has a sampler kernel) against the same sampler settings on
+    the host copy of the logits (ssmc_sample_logits), step after step from
+    `prompt` [batch, length]; returns how many tokens differed."""
+    lib = sess.rt.lib
+    vp, i32p = ctypes.c_void_p, ctypes.POINTER(ctypes.c_int32)
+    lib.ssmc_sampler_create.argtypes = [ctypes.POINTER(SamplerParams), ctypes.c_int64,
+                                        ctypes.POINTER(vp)]
+    lib.ssmc_sampler_free.argtypes = [vp]
+    lib.ssmc_sampler_observe.argtypes = [vp, i32p, ctypes.c_int64]
+    lib.ssmc_sample.argtypes = [vp, vp, i32p]
+    lib.ssmc_sample_logits.argtypes = [vp, ctypes.POINTER(ctypes.c_float), ctypes.c_int64,
+                                       ctypes.c_int64, i32p]
+    prompt = np.ascontiguousarray(prompt, dtype=np.int32)
+    batch, length = prompt.shape
+    differed = 0
+    for s in settings:
+        p = SamplerParams()
+        lib.ssmc_sampler_params_init(ctypes.byref(p))
+        for k, v in s.items():
+            setattr(p, k, v)
+        pair = [vp(), vp()]
+        for h in pair:
+            sess.rt.check(lib.ssmc_sampler_create(ctypes.byref(p), batch, ctypes.byref(h)))
+            sess.rt.check(lib.ssmc_sampler_observe(h, prompt.ctypes.data_as(i32p), length))
+        try:
+            sess.prefill(prompt)
+            for _ in range(steps):
+                logits = sess._logits()
+                rows = np.ascontiguousarray(logits.reshape(batch, -1, logits.shape[-1])[:, -1])
+                ours = np.empty(batch, dtype=np.int32)
+                host = np.empty(batch, dtype=np.int32)
+                sess.rt.check(lib.ssmc_sample(pair[0], sess.session, ours.ctypes.data_as(i32p)))
+                sess.rt.check(lib.ssmc_sample_logits(
+                    pair[1], rows.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), rows.shape[1],
+                    vocab, host.ctypes.data_as(i32p)))
+                differed += int(np.sum(ours != host))
+                sess.decode(ours)
+        finally:
+            for h in pair:
+                lib.ssmc_sampler_free(h)
+    return differed

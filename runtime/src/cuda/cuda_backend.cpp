@@ -217,9 +217,27 @@ public:
       }
       kernels.push_back(std::move(k));
     }
+    samplerIndex_ = -1;
+    if (image.sampler) {
+      LoadedKernel k;
+      k.symbol = image.sampler->function;
+      k.launch = *image.sampler;
+      CUfunction f = nullptr;
+      CUresult r = d_.cuModuleGetFunction(&f, module, k.symbol.c_str());
+      if (r == CUDA_ERROR_NOT_FOUND)
+        throw RuntimeError(ErrorCode::BadArtifact, where + ": the sampler kernel \"" +
+                                                       k.symbol +
+                                                       "\" is not defined in the kernel image");
+      check(r, "cuModuleGetFunction", where + ": kernel " + k.symbol);
+      k.functions.push_back(f);
+      samplerIndex_ = static_cast<int>(kernels.size());
+      kernels.push_back(std::move(k));
+    }
     kernels_ = std::move(kernels);
     gemmMath_ = image.gemmMath;
   }
+
+  int samplerKernel() const override { return samplerIndex_; }
 
   std::unique_ptr<PreparedKernel>
   prepareKernel(int symbolIndex, std::vector<Descriptor> descriptors) override {
@@ -932,6 +950,7 @@ private:
   bool capturing_ = false;
   std::vector<CUmodule> modules_;
   std::vector<LoadedKernel> kernels_;
+  int samplerIndex_ = -1; // kernels_ index of the sampler kernel
   std::map<GemmKey, GemmPlan> gemmPlans_;
   GemmMath gemmMath_ = GemmMath::F32; // the loaded image's
   std::unordered_set<CUdeviceptr> live_; // allocate()d, not yet released
