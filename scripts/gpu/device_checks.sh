@@ -7,13 +7,14 @@
 #
 #   device: scripts/gpu/device_checks.sh OUT_DIR unit models ...  # some sections
 #
-# Sections: unit, models, sanitizer, bench, scan and ssd (chunk lengths), and
+# Sections: unit, models, sanitizer, bench, scan and ssd (chunk lengths), sampling
+# (host vs device sampling in generation), and
 # ncu (Nsight Compute, see below); all but ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
 # (OUT_DIR: default $OUT or /tmp), the benchmark JSON to OUT_DIR/bench.jsonl.
 set -uo pipefail
 out=${1:-${OUT:-/tmp}}
 shift || true
-sections=" ${*:-unit models sanitizer bench scan ssd} "
+sections=" ${*:-unit models sanitizer bench scan ssd sampling} "
 want() { [[ $sections == *" $1 "* ]]; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
 carry=$root/.device-carry
@@ -78,7 +79,7 @@ fi
 # torch versions differ in the last bits of some derived weights (dt bias),
 # so the regenerated files miss the checksums: timing does not depend on
 # the values, hence --no-verify.
-want bench || want scan || want ssd || want ncu || exit 0
+want bench || want scan || want ssd || want ncu || want sampling || exit 0
 note "== 130m-size models (random weights regenerated here; external weights)"
 for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256"; do
   python3 "$root/scripts/ref/make_checkpoint.py" ${spec#*:} --layout hf --d-model 768 --n-layer 24 \
@@ -140,6 +141,22 @@ fi
 if want ssd; then
   note "== Mamba-2 130m, the SSD's chunk length and unrolling (default: m2-130)"
   tilings m2-130 ssd
+fi
+
+# Generation steps with host and device sampling (scripts/gpu/time_sampling.py).
+if want sampling; then
+  note "== Mamba 130m generation steps, host vs device sampling"
+  for mode in 1 0; do
+    SSMC_HOST_SAMPLING=$mode python3 "$root/scripts/gpu/time_sampling.py" bench/m130.ssmc \
+      --runtime-lib lib/libssmc_runtime.so --batches 1,16 > /tmp/sampling.json 2>&1
+    cat /tmp/sampling.json >> "$bench"
+    python3 -c 'import json,sys
+for l in sys.stdin:
+    try: j = json.loads(l)
+    except ValueError: print(l.rstrip()); continue
+    print("%s b%d %-24s %.3f ms/step" % (j["sampling"], j["batch"], j["setting"], j["ms_per_step"]))' \
+      < /tmp/sampling.json | tee -a "$log"
+  done
 fi
 
 # Nsight Compute on one prefill (b1 x 2048) of NCU_ARTIFACT (default

@@ -29,13 +29,20 @@ def _bind(lib):
 
 def generate(sess, prompt, max_new_tokens, temperature=0.0, seed=0):
     """Greedy (temperature 0) or sampled generation; returns a list of id lists."""
+    return generate_with(sess, prompt, max_new_tokens, {"temperature": temperature, "seed": seed})
+
+
+def generate_with(sess, prompt, max_new_tokens, settings):
+    """Generation with the sampler settings `settings` (SamplerParams fields)."""
     lib = sess.rt.lib
     _bind(lib)
     prompt = np.ascontiguousarray(prompt, dtype=np.int32)
     batch, length = prompt.shape
     p = SamplerParams()
     lib.ssmc_sampler_params_init(ctypes.byref(p))
-    p.temperature, p.seed, p.max_new_tokens = temperature, seed, max_new_tokens
+    for k, v in settings.items():
+        setattr(p, k, v)
+    p.max_new_tokens = max_new_tokens
     out = np.empty(batch * max_new_tokens, dtype=np.int32)
     counts = np.empty(batch, dtype=np.int64)
     sess.rt.check(lib.ssmc_generate(sess.session, prompt.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
