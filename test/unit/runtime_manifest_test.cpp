@@ -192,6 +192,18 @@ const Case kCases[] = {
      },
      SSMC_ERROR_BAD_ARTIFACT,
      "kernels.cuda.gemm_math: \"fp8\" is not a GEMM mode of this target (expected f32 or tf32)"},
+    {"sampler kernel on the cpu",
+     [](json &m) {
+       m["kernels"] = {{"cpu", {{"section", "weights"}, {"symbols", {"k0"}},
+                                {"sampler", cudaLaunch(1)}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cpu.sampler: only the cuda image has a sampler kernel"},
+    {"sampler kernel without a name",
+     [](json &m) {
+       m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}},
+                                 {"launch", {cudaLaunch(1)}}, {"sampler", cudaLaunch(1)}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.sampler: missing required key \"function\""},
     {"target without its kernel image",
      [](json &m) {
        m["targets"] = {"cpu", "cuda"};
