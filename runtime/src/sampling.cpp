@@ -151,9 +151,7 @@ int32_t Sampler::filterLoaded(int64_t vocab, int64_t b) {
   for (int64_t i = 0; i < vocab; ++i)
     if (logit_[i] != kNegInf && (top != INFINITY || logit_[i] == INFINITY))
       order_.push_back(static_cast<int32_t>(i));
-  auto before = [&](int32_t x, int32_t y) {
-    return logit_[x] > logit_[y] || (logit_[x] == logit_[y] && x < y);
-  };
+  auto before = [&](int32_t x, int32_t y) { return ranksBefore(x, y); };
   size_t n = order_.size();
   if (params_.topK > 0 && static_cast<size_t>(params_.topK) < n) {
     n = static_cast<size_t>(params_.topK);
@@ -162,8 +160,7 @@ int32_t Sampler::filterLoaded(int64_t vocab, int64_t b) {
     std::sort(order_.begin(), order_.end(), before);
   }
   weigh(n, top);
-  partial_ = false;
-  cut();
+  cut(nullptr);
   return -1;
 }
 
@@ -179,27 +176,39 @@ void Sampler::weigh(size_t n, double top) {
   n_ = n;
 }
 
-void Sampler::cut() {
+bool Sampler::cut(const CandidateRow *rest) {
   auto keepFirst = [&](size_t keep) {
     n_ = keep;
     total_ = 0;
     for (size_t i = 0; i < n_; ++i)
       total_ += prob_[i];
   };
+  // With `rest`, order_ is a strict top part of the row and total_ the mass
+  // of all of it, until a filter ends inside the candidates.
+  bool partial = rest != nullptr;
   if (params_.topP < 1.0) {
     double cum = 0;
     size_t keep = 0;
     while (keep < n_ && cum < params_.topP * total_)
       cum += prob_[keep++];
+    if (partial && cum < params_.topP * total_)
+      return false; // the mass reaches past the candidates
     keepFirst(std::max<size_t>(keep, 1));
+    partial = false;
   }
   if (params_.minP > 0.0) {
     const double floor = params_.minP * prob_[0]; // prob_[0] is the largest
     size_t keep = 1;
     while (keep < n_ && prob_[keep] >= floor)
       ++keep;
+    if (partial && keep == n_ &&
+        std::exp((rest->excludedMax - rest->max) / params_.temperature) >= floor)
+      return false; // the floor reaches past the candidates
     keepFirst(keep);
+    partial = false;
   }
+  partial_ = partial;
+  return true;
 }
 
 int32_t Sampler::pick(double u) const {
@@ -227,62 +236,21 @@ bool Sampler::filterCandidates(const CandidateRow &c) {
     if (c.logits[i] > kNegInf && (top != INFINITY || c.logits[i] == INFINITY))
       order_.push_back(id);
   }
-  auto before = [&](int32_t x, int32_t y) {
-    return logit_[x] > logit_[y] || (logit_[x] == logit_[y] && x < y);
-  };
+  auto before = [&](int32_t x, int32_t y) { return ranksBefore(x, y); };
   std::sort(order_.begin(), order_.end(), before);
   const size_t n = order_.size();
   const bool topK = params_.topK > 0 && params_.topK < c.live;
-  partial_ = false;
   if (complete || (topK && static_cast<size_t>(params_.topK) <= n)) {
     // Every id the filters can keep is here: the host pipeline as is.
     weigh(topK ? std::min(static_cast<size_t>(params_.topK), n) : n, top);
-    cut();
-    return true;
+    return cut(nullptr);
   }
   if (topK)
     return false; // the top-k reach past the candidates
   // The rest of the row only adds mass (all of it below every candidate).
   weigh(n, top);
   total_ = c.mass;
-  if (params_.topP < 1.0) {
-    double cum = 0;
-    size_t keep = 0;
-    while (keep < n && cum < params_.topP * total_)
-      cum += prob_[keep++];
-    if (cum < params_.topP * total_)
-      return false;
-    n_ = keep;
-    total_ = 0;
-    for (size_t i = 0; i < n_; ++i)
-      total_ += prob_[i];
-    if (params_.minP > 0.0) {
-      const double floor = params_.minP * prob_[0];
-      size_t k = 1;
-      while (k < n_ && prob_[k] >= floor)
-        ++k;
-      n_ = k;
-      total_ = 0;
-      for (size_t i = 0; i < n_; ++i)
-        total_ += prob_[i];
-    }
-    return true;
-  }
-  if (params_.minP > 0.0) {
-    const double floor = params_.minP * prob_[0];
-    size_t keep = 1;
-    while (keep < n && prob_[keep] >= floor)
-      ++keep;
-    if (keep == n && std::exp((c.excludedMax - top) / params_.temperature) >= floor)
-      return false; // the floor reaches past the candidates
-    n_ = keep;
-    total_ = 0;
-    for (size_t i = 0; i < n_; ++i)
-      total_ += prob_[i];
-    return true;
-  }
-  partial_ = true;
-  return true;
+  return cut(&c);
 }
 
 void Sampler::sampleCandidates(const CandidateRow *rows, int64_t vocab,

@@ -81,10 +81,17 @@ private:
   int32_t filterLoaded(int64_t vocab, int64_t b);
   // The same from candidates; false when they cannot decide the filters.
   bool filterCandidates(const CandidateRow &c);
+  // Candidate order: higher logit_ first, ties to the lower id (deterministic).
+  bool ranksBefore(int32_t x, int32_t y) const {
+    return logit_[x] > logit_[y] || (logit_[x] == logit_[y] && x < y);
+  }
   // Probabilities of order_[0, n) (best first), total_ their sum.
   void weigh(size_t n, double top);
-  // The top-p and min-p filters over order_/prob_ (n_, total_).
-  void cut();
+  // The top-p and min-p filters over order_/prob_ (n_, total_). With
+  // `rest`, order_ holds only the row's candidates and total_ the whole
+  // row's mass: false when a filter reaches past them, and partial_ when
+  // none ended inside them.
+  bool cut(const CandidateRow *rest);
   // The id that the draw u in [0, 1) picks; -1 when it falls past the kept
   // candidates of an incomplete row (partial_).
   int32_t pick(double u) const;
