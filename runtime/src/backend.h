@@ -38,6 +38,18 @@ struct GemmCall {
 // {allocated, aligned, offset, sizes[rank], strides[rank]}.
 using Descriptor = std::vector<int64_t>;
 
+// The descriptor of a view of `base` (offset, sizes and strides in elements).
+static_assert(sizeof(void *) == sizeof(int64_t), "descriptor layout assumes 64-bit pointers");
+inline Descriptor memrefDescriptor(const void *base, int64_t offset,
+                                   const std::vector<int64_t> &sizes,
+                                   const std::vector<int64_t> &strides) {
+  const int64_t p = static_cast<int64_t>(reinterpret_cast<uintptr_t>(base));
+  Descriptor d{p, p, offset};
+  d.insert(d.end(), sizes.begin(), sizes.end());
+  d.insert(d.end(), strides.begin(), strides.end());
+  return d;
+}
+
 // A kernel step with its arguments bound, ready to launch any number of
 // times (built once per plan; the descriptors never change afterwards).
 class PreparedKernel {

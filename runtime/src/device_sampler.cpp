@@ -12,9 +12,9 @@ namespace {
 // The summary's f64 words per row (passes/gpu/SamplerKernel.h).
 constexpr int64_t kSummaryWords = 8;
 
-Descriptor view2d(const void *base, int64_t rows, int64_t cols, int64_t rowStride) {
-  int64_t p = static_cast<int64_t>(reinterpret_cast<uintptr_t>(base));
-  return {p, p, 0, rows, cols, rowStride, 1};
+// A contiguous [rows, cols] view.
+Descriptor rowsOf(const void *base, int64_t rows, int64_t cols) {
+  return memrefDescriptor(base, 0, {rows, cols}, {cols, 1});
 }
 
 int32_t bitsOf(float f) {
@@ -29,7 +29,9 @@ DeviceSampler::DeviceSampler(Backend &backend, int64_t batch, int64_t paddedVoca
     : be_(backend), batch_(batch), paddedVocab_(paddedVocab),
       maskClears_(static_cast<size_t>(batch), 0), maskSeen_(static_cast<size_t>(batch), 0) {
   mask_ = be_.allocate(static_cast<size_t>(batch * paddedVocab));
-  hostResults_.resize(static_cast<size_t>(batch * (kSummaryWords * 8 + kCandidates * 8)));
+  // Summaries, then candidate ids, then candidate logits (see sample()).
+  hostResults_.resize(size_t(batch) * (kSummaryWords * sizeof(double) +
+                                       kCandidates * (sizeof(int32_t) + sizeof(float))));
   results_ = be_.allocate(hostResults_.size());
   reserveControl(static_cast<size_t>(3 + 2 * batch + 1024));
 }
@@ -83,26 +85,21 @@ std::vector<int32_t> DeviceSampler::controlFor(const Sampler &sampler) {
 
 void DeviceSampler::sample(Sampler &sampler, const float *logits, int64_t rowStride,
                            int64_t vocab, int32_t *out) {
-  if (sampler.batch() != batch_)
-    throw RuntimeError(ErrorCode::InvalidArgument,
-                       "sampler was made for a batch of " + std::to_string(sampler.batch()) +
-                           ", the session has " + std::to_string(batch_));
   std::vector<int32_t> control = controlFor(sampler);
   reserveControl(control.size());
   be_.copyToDevice(control_, control.data(), control.size() * sizeof(int32_t));
 
+  // The results' layout, the same on the device and in hostResults_.
+  const size_t idsAt = size_t(batch_ * kSummaryWords) * sizeof(double);
+  const size_t valsAt = idsAt + size_t(batch_ * kCandidates) * sizeof(int32_t);
   uint8_t *base = static_cast<uint8_t *>(results_);
-  double *summary = reinterpret_cast<double *>(base);
-  int32_t *ids = reinterpret_cast<int32_t *>(base + batch_ * kSummaryWords * 8);
-  float *vals = reinterpret_cast<float *>(base + batch_ * (kSummaryWords * 8 + kCandidates * 4));
   if (!kernel_ || kernelLogits_ != logits || kernelStride_ != rowStride || kernelVocab_ != vocab) {
-    int64_t c = static_cast<int64_t>(reinterpret_cast<uintptr_t>(control_));
-    std::vector<Descriptor> args{view2d(logits, batch_, vocab, rowStride),
-                                 view2d(mask_, batch_, paddedVocab_, paddedVocab_),
-                                 {c, c, 0, static_cast<int64_t>(controlWords_), 1},
-                                 view2d(ids, batch_, kCandidates, kCandidates),
-                                 view2d(vals, batch_, kCandidates, kCandidates),
-                                 view2d(summary, batch_, kSummaryWords, kSummaryWords)};
+    std::vector<Descriptor> args{
+        memrefDescriptor(logits, 0, {batch_, vocab}, {rowStride, 1}),
+        rowsOf(mask_, batch_, paddedVocab_),
+        memrefDescriptor(control_, 0, {static_cast<int64_t>(controlWords_)}, {1}),
+        rowsOf(base + idsAt, batch_, kCandidates), rowsOf(base + valsAt, batch_, kCandidates),
+        rowsOf(base, batch_, kSummaryWords)};
     kernel_ = be_.prepareKernel(be_.samplerKernel(), std::move(args));
     kernelLogits_ = logits, kernelStride_ = rowStride, kernelVocab_ = vocab;
   }
@@ -110,15 +107,15 @@ void DeviceSampler::sample(Sampler &sampler, const float *logits, int64_t rowStr
   be_.copyToHost(hostResults_.data(), results_, hostResults_.size());
 
   const uint8_t *h = hostResults_.data();
-  const double *hs = reinterpret_cast<const double *>(h);
-  const int32_t *hi = reinterpret_cast<const int32_t *>(h + batch_ * kSummaryWords * 8);
-  const float *hv = reinterpret_cast<const float *>(h + batch_ * (kSummaryWords * 8 + kCandidates * 4));
+  const double *summary = reinterpret_cast<const double *>(h);
+  const int32_t *ids = reinterpret_cast<const int32_t *>(h + idsAt);
+  const float *vals = reinterpret_cast<const float *>(h + valsAt);
   std::vector<CandidateRow> rows(static_cast<size_t>(batch_));
   for (int64_t b = 0; b < batch_; ++b) {
-    const double *w = hs + b * kSummaryWords;
+    const double *w = summary + b * kSummaryWords;
     CandidateRow &r = rows[size_t(b)];
-    r.ids = hi + b * kCandidates;
-    r.logits = hv + b * kCandidates;
+    r.ids = ids + b * kCandidates;
+    r.logits = vals + b * kCandidates;
     r.count = static_cast<int64_t>(w[0]);
     r.argmax = static_cast<int64_t>(w[1]);
     r.max = w[2];

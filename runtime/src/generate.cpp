@@ -13,10 +13,11 @@ void sampleFromSession(const Session &s, Sampler &sampler, int32_t *out) {
     throw RuntimeError(ErrorCode::InvalidArgument,
                        "sampler was made for a batch of " + std::to_string(sampler.batch()) +
                            ", the session has " + std::to_string(s.batch()));
-  if (s.sampleOnDevice(sampler, out))
-    return;
   std::vector<int64_t> shape;
-  const float *data = s.logits(shape);
+  const float *data = s.deviceLogits(shape);
+  const bool onDevice = data != nullptr;
+  if (!onDevice)
+    data = s.logits(shape);
   if (!data)
     throw RuntimeError(ErrorCode::InvalidArgument,
                        "no logits yet: call ssmc_prefill or ssmc_decode first");
@@ -28,7 +29,11 @@ void sampleFromSession(const Session &s, Sampler &sampler, int32_t *out) {
   for (size_t i = 1; i < shape.size(); ++i)
     perSeq *= shape[i];
   // The last position of sequence 0; sequence b's is perSeq floats further.
-  sampler.sample(data + perSeq - mi.paddedVocabSize, perSeq, mi.vocabSize, out);
+  const float *rows = data + perSeq - mi.paddedVocabSize;
+  if (onDevice)
+    s.sampleOnDevice(sampler, rows, perSeq, mi.vocabSize, out);
+  else
+    sampler.sample(rows, perSeq, mi.vocabSize, out);
 }
 
 void generate(Session &s, Sampler &sampler, const int32_t *prompt, int64_t length,

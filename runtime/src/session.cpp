@@ -8,14 +8,12 @@
 #include "ssmc/error.h"
 
 #include <cstdlib>
-#include <cstring>
 
 namespace ssmc {
 
 namespace {
 // How many (entry point, L) plans to keep; each holds its temp buffers.
 constexpr size_t kMaxCachedPlans = 4;
-static_assert(sizeof(void *) == sizeof(int64_t), "descriptor layout assumes 64-bit pointers");
 } // namespace
 
 struct Session::Plan {
@@ -114,20 +112,9 @@ Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length) {
   };
   for (const BoundStep &s : plan->bound.steps) {
     if (s.desc->op == StepDesc::Op::Kernel) {
-      // MLIR memref descriptor: allocated, aligned, offset, sizes, strides.
       std::vector<Descriptor> descs;
-      for (const BoundView &v : s.args) {
-        Descriptor d(3 + 2 * v.shape.size());
-        void *p = base(v);
-        std::memcpy(&d[0], &p, sizeof p);
-        std::memcpy(&d[1], &p, sizeof p);
-        d[2] = v.offset;
-        for (size_t r = 0; r < v.shape.size(); ++r) {
-          d[3 + r] = v.shape[r];
-          d[3 + v.shape.size() + r] = v.strides[r];
-        }
-        descs.push_back(std::move(d));
-      }
+      for (const BoundView &v : s.args)
+        descs.push_back(memrefDescriptor(base(v), v.offset, v.shape, v.strides));
       plan->kernels.push_back(be.prepareKernel(s.desc->symbolIndex, std::move(descs)));
     } else {
       GemmCall g;
@@ -291,30 +278,28 @@ const float *Session::logits(std::vector<int64_t> &shape) const {
   return hostLogits_.data();
 }
 
-bool Session::sampleOnDevice(Sampler &sampler, int32_t *out) const {
+const float *Session::deviceLogits(std::vector<int64_t> &shape) const {
+  shape.clear();
   Backend &be = model_->backend();
   if (be.hostAddressable() || be.samplerKernel() < 0 || rowsCurrent_ || !last_)
-    return false;
+    return nullptr;
   static const bool hostOnly = [] {
     const char *v = std::getenv("SSMC_HOST_SAMPLING");
     return v && std::string(v) == "1";
   }();
   if (hostOnly)
-    return false;
-  const ModelInfo &mi = model_->manifest().model;
+    return nullptr;
   const size_t idx = static_cast<size_t>(last_->ep->logits);
-  const std::vector<int64_t> &shape = last_->bound.bufferShapes[idx];
-  if (shape.size() < 2 || shape[0] != batch_ || shape.back() != mi.paddedVocabSize)
-    return false; // the host path names the problem
-  int64_t perSeq = 1;
-  for (size_t i = 1; i < shape.size(); ++i)
-    perSeq *= shape[i];
+  shape = last_->bound.bufferShapes[idx];
+  return static_cast<const float *>(last_->buffers[idx]);
+}
+
+void Session::sampleOnDevice(Sampler &sampler, const float *rows, int64_t rowStride,
+                             int64_t vocab, int32_t *out) const {
   if (!deviceSampler_)
-    deviceSampler_ = std::make_unique<DeviceSampler>(be, batch_, mi.paddedVocabSize);
-  // Each sequence's last position.
-  const float *rows = static_cast<const float *>(last_->buffers[idx]) + perSeq - mi.paddedVocabSize;
-  deviceSampler_->sample(sampler, rows, perSeq, mi.vocabSize, out);
-  return true;
+    deviceSampler_ = std::make_unique<DeviceSampler>(model_->backend(), batch_,
+                                                      model_->manifest().model.paddedVocabSize);
+  deviceSampler_->sample(sampler, rows, rowStride, vocab, out);
 }
 
 int Session::stateIndex(const std::string &name) const {

@@ -64,11 +64,14 @@ public:
   // call), or the [B, padded_vocab] rows after prefillSequence; nullptr
   // before any call.
   const float *logits(std::vector<int64_t> &shape) const;
-  // Samples every sequence's next token from the last prefill/decode on the
-  // device (device_sampler.h); false, doing nothing, when the logits are not
-  // on a device with the artifact's sampler kernel (or SSMC_HOST_SAMPLING=1),
-  // and the caller samples from logits().
-  bool sampleOnDevice(Sampler &sampler, int32_t *out) const;
+  // The last prefill/decode's logits where they lie on the device, when the
+  // artifact can sample them there (its sampler kernel; not with
+  // SSMC_HOST_SAMPLING=1); else nullptr, and logits() is the way.
+  const float *deviceLogits(std::vector<int64_t> &shape) const;
+  // Every sequence's next token from rows of deviceLogits() (row b at
+  // rows + b * rowStride) on the device (device_sampler.h).
+  void sampleOnDevice(Sampler &sampler, const float *rows, int64_t rowStride, int64_t vocab,
+                      int32_t *out) const;
 
   size_t stateBytes(const std::string &name) const;
   void readState(const std::string &name, void *dst, size_t bytes) const;

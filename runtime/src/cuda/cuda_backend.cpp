@@ -199,11 +199,11 @@ public:
     CUmodule module = loadModule(*cubin, ptx, path);
     modules_.push_back(module); // unloaded with the backend, whatever follows
 
-    std::vector<LoadedKernel> kernels;
-    for (size_t i = 0; i < image.symbols.size(); ++i) {
+    // A symbol's kernel, each of its stages' functions resolved.
+    auto load = [&](const std::string &symbol, const KernelLaunch &launch) {
       LoadedKernel k;
-      k.symbol = image.symbols[i];
-      k.launch = image.launches[i];
+      k.symbol = symbol;
+      k.launch = launch;
       for (const LaunchDesc &stage : k.launch.stages) {
         const std::string &name = stage.function.empty() ? k.symbol : stage.function;
         CUfunction f = nullptr;
@@ -215,23 +215,15 @@ public:
         check(r, "cuModuleGetFunction", where + ": kernel " + name);
         k.functions.push_back(f);
       }
-      kernels.push_back(std::move(k));
-    }
+      return k;
+    };
+    std::vector<LoadedKernel> kernels;
+    for (size_t i = 0; i < image.symbols.size(); ++i)
+      kernels.push_back(load(image.symbols[i], image.launches[i]));
     samplerIndex_ = -1;
     if (image.sampler) {
-      LoadedKernel k;
-      k.symbol = image.sampler->function;
-      k.launch = *image.sampler;
-      CUfunction f = nullptr;
-      CUresult r = d_.cuModuleGetFunction(&f, module, k.symbol.c_str());
-      if (r == CUDA_ERROR_NOT_FOUND)
-        throw RuntimeError(ErrorCode::BadArtifact, where + ": the sampler kernel \"" +
-                                                       k.symbol +
-                                                       "\" is not defined in the kernel image");
-      check(r, "cuModuleGetFunction", where + ": kernel " + k.symbol);
-      k.functions.push_back(f);
       samplerIndex_ = static_cast<int>(kernels.size());
-      kernels.push_back(std::move(k));
+      kernels.push_back(load(image.sampler->function, *image.sampler));
     }
     kernels_ = std::move(kernels);
     gemmMath_ = image.gemmMath;
