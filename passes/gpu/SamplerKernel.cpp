@@ -28,9 +28,7 @@ struct Scalars {
   Value negInf() { return lb.f32(-std::numeric_limits<double>::infinity()); }
   Value toIndex(Value i) { return arith::IndexCastOp::create(b, loc, b.getIndexType(), i); }
   Value toI32(Value i) { return arith::IndexCastOp::create(b, loc, b.getI32Type(), i); }
-  Value toF64(Value x) {
-    if (x.getType().isIndex())
-      x = arith::IndexCastOp::create(b, loc, b.getI64Type(), x);
+  Value toF64(Value x) { // from i32 or f32
     if (x.getType().isInteger())
       return arith::SIToFPOp::create(b, loc, b.getF64Type(), x);
     return arith::ExtFOp::create(b, loc, b.getF64Type(), x);
@@ -42,7 +40,7 @@ struct Scalars {
   Value andi(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
   Value ori(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
   Value addi32(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  // An f32 value computed only where `cond` holds (else `otherwise`).
+  // A value computed only where `cond` holds (else `otherwise`).
   Value ifElse(Value cond, llvm::function_ref<Value()> then, Value otherwise) {
     auto op = scf::IfOp::create(b, loc, TypeRange{otherwise.getType()}, cond, true);
     OpBuilder::InsertionGuard guard(b);
@@ -203,7 +201,8 @@ gpu::GPUFuncOp ssm::buildSamplerKernel(OpBuilder &b, gpu::GPUModuleOp module, Lo
                                 [&](Value j, ValueRange acc) {
     Value l = logitAt(j);
     Value liveHere = isLive(l);
-    Value pick = s.andi(liveHere, s.cmpi(CmpIPredicate::sle, binOf(l), lastBin));
+    Value bin = binOf(l);
+    Value pick = s.andi(liveHere, s.cmpi(CmpIPredicate::sle, bin, lastBin));
     lb.when(pick, [&] {
       Value slot = memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addi, s.i32(1),
                                                picks, ValueRange{lb.index(1)});
@@ -213,7 +212,7 @@ gpu::GPUFuncOp ssm::buildSamplerKernel(OpBuilder &b, gpu::GPUModuleOp module, Lo
         lb.storeRaw(l, vals, {row, s.toIndex(slot)});
       });
     });
-    Value left = s.andi(liveHere, s.cmpi(CmpIPredicate::sgt, binOf(l), lastBin));
+    Value left = s.andi(liveHere, s.cmpi(CmpIPredicate::sgt, bin, lastBin));
     return SmallVector<Value>{s.select(left, lb.max(acc[0], l), acc[0])};
   })[0];
   SmallVector<Value> rest = block.reduce(
