@@ -25,6 +25,14 @@ def _bind(lib):
     lib.ssmc_snapshot_load.argtypes = [vp, ctypes.c_int64, vp, ctypes.c_size_t]
     lib.ssmc_snapshot_fork.argtypes = [vp, vp, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int64),
                                        ctypes.c_int64]
+    i32p = ctypes.POINTER(ctypes.c_int32)
+    lib.ssmc_sampler_create.argtypes = [ctypes.POINTER(SamplerParams), ctypes.c_int64,
+                                        ctypes.POINTER(vp)]
+    lib.ssmc_sampler_free.argtypes = [vp]
+    lib.ssmc_sampler_observe.argtypes = [vp, i32p, ctypes.c_int64]
+    lib.ssmc_sample.argtypes = [vp, vp, i32p]
+    lib.ssmc_sample_logits.argtypes = [vp, ctypes.POINTER(ctypes.c_float), ctypes.c_int64,
+                                       ctypes.c_int64, i32p]
 
 
 def generate(sess, prompt, max_new_tokens, temperature=0.0, seed=0):
@@ -110,14 +118,8 @@ def sampling_mismatches(sess, prompt, vocab, settings, steps):
     the host copy of the logits (ssmc_sample_logits), step after step from
     `prompt` [batch, length]; returns how many tokens differed."""
     lib = sess.rt.lib
+    _bind(lib)
     vp, i32p = ctypes.c_void_p, ctypes.POINTER(ctypes.c_int32)
-    lib.ssmc_sampler_create.argtypes = [ctypes.POINTER(SamplerParams), ctypes.c_int64,
-                                        ctypes.POINTER(vp)]
-    lib.ssmc_sampler_free.argtypes = [vp]
-    lib.ssmc_sampler_observe.argtypes = [vp, i32p, ctypes.c_int64]
-    lib.ssmc_sample.argtypes = [vp, vp, i32p]
-    lib.ssmc_sample_logits.argtypes = [vp, ctypes.POINTER(ctypes.c_float), ctypes.c_int64,
-                                       ctypes.c_int64, i32p]
     prompt = np.ascontiguousarray(prompt, dtype=np.int32)
     batch, length = prompt.shape
     differed = 0
