@@ -188,6 +188,17 @@ Value LoopBuilder::sub(Value x, Value y) { return arith::SubFOp::create(b, loc, 
 Value LoopBuilder::mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
 Value LoopBuilder::div(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }
 Value LoopBuilder::exp(Value x) { return math::ExpOp::create(b, loc, x); }
+Value LoopBuilder::when(Value cond, Value otherwise, llvm::function_ref<Value()> then) {
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange{otherwise.getType()}, cond,
+                                /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  scf::YieldOp::create(b, loc, then());
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  scf::YieldOp::create(b, loc, otherwise);
+  return ifOp.getResult(0);
+}
+
 Value LoopBuilder::exp2(Value x) { return math::Exp2Op::create(b, loc, x); }
 Value LoopBuilder::fma(Value x, Value y, Value acc) {
   if (onGpu())

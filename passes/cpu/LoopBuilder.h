@@ -63,6 +63,8 @@ public:
                    llvm::function_ref<SmallVector<Value>(Value, ArrayRef<Value>, ValueRange)> body);
   // `then` where `cond` holds (an scf.if without results).
   void when(Value cond, llvm::function_ref<void()> then);
+  // `then()`'s value, computed only where `cond` holds; else `otherwise`.
+  Value when(Value cond, Value otherwise, llvm::function_ref<Value()> then);
   // A single f32 accumulator carried through [lb, ub).
   Value reduce(Value lb, Value ub, Value init,
                llvm::function_ref<Value(Value, Value)> body);

@@ -66,8 +66,8 @@ SmallVector<Value> BlockRow::reduce(ValueRange values, ValueRange scratch, Combi
   return total;
 }
 
-Value BlockRow::sharedBuffer(gpu::GPUFuncOp func, Type type, int64_t size) {
+Value BlockRow::sharedBuffer(gpu::GPUFuncOp func, Type type, ArrayRef<int64_t> shape) {
   auto shared = gpu::AddressSpaceAttr::get(func.getContext(), gpu::AddressSpace::Workgroup);
   return func.addWorkgroupAttribution(
-      MemRefType::get({size}, type, MemRefLayoutAttrInterface(), shared), func.getLoc());
+      MemRefType::get(shape, type, MemRefLayoutAttrInterface(), shared), func.getLoc());
 }

@@ -34,8 +34,8 @@ public:
   using Combine = llvm::function_ref<SmallVector<Value>(ValueRange, ValueRange)>;
   SmallVector<Value> reduce(ValueRange values, ValueRange scratch, Combine combine);
 
-  // A shared buffer of `size` elements of `type` for `func`.
-  static Value sharedBuffer(gpu::GPUFuncOp func, Type type, int64_t size);
+  // A shared (workgroup) buffer of `shape` and `type` for `func`.
+  static Value sharedBuffer(gpu::GPUFuncOp func, Type type, ArrayRef<int64_t> shape);
 
 private:
   cpu::LoopBuilder &lb;

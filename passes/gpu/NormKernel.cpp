@@ -59,7 +59,7 @@ FailureOr<gpu::GPUFuncOp> ssm::buildRowNormKernel(OpBuilder &b, gpu::GPUModuleOp
   OpBuilder::InsertionGuard guard(b);
   Location loc = op->getLoc();
   auto func = createGpuKernel(b, module, loc, name, types, kNormBlockSize);
-  Value scratch = BlockRow::sharedBuffer(func, b.getF32Type(), kNormBlockSize);
+  Value scratch = BlockRow::sharedBuffer(func, b.getF32Type(), {kNormBlockSize});
   Block &entry = func.getBody().front();
 
   LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);

@@ -1,5 +1,6 @@
 #include "passes/gpu/SSDMmaKernels.h"
 
+#include "passes/gpu/BlockRow.h"
 #include "passes/gpu/SSDChunkKernels.h"
 #include "passes/gpu/SSDKernel.h"
 #include "passes/gpu/WarpMma.h"
@@ -30,11 +31,9 @@ public:
 
   // A buffer of `shape` for each warp of the block.
   Value shared(ArrayRef<int64_t> shape) {
-    auto space = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
     SmallVector<int64_t> perWarp{kWarps};
     perWarp.append(shape.begin(), shape.end());
-    return k.func.addWorkgroupAttribution(
-        MemRefType::get(perWarp, b.getF32Type(), MemRefLayoutAttrInterface(), space), loc);
+    return BlockRow::sharedBuffer(k.func, b.getF32Type(), perWarp);
   }
 
   // The (batch, chunk, head, tile < tiles) tasks, one warp at a time with a
@@ -97,20 +96,6 @@ public:
   // (their weight dt is 0).
   Value clampTime(Value time) {
     return arith::MinUIOp::create(b, loc, time, lb.subi(k.len, lb.index(1)));
-  }
-
-  // `then()`'s values where `cond` holds, else `otherwise`.
-  SmallVector<Value> select(Value cond, ValueRange otherwise,
-                            llvm::function_ref<SmallVector<Value>()> then) {
-    auto ifOp = scf::IfOp::create(b, loc, otherwise.getTypes(), cond, /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      scf::YieldOp::create(b, loc, then());
-      b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-      scf::YieldOp::create(b, loc, otherwise);
-    }
-    return SmallVector<Value>(ifOp.getResults());
   }
 
   Value lessThan(Value x, Value y) { return lb.cmpi(arith::CmpIPredicate::ult, x, y); }

@@ -35,21 +35,10 @@ struct Scalars {
   }
   Value asF32(Value bits) { return arith::BitcastOp::create(b, loc, b.getF32Type(), bits); }
   Value cmpf(CmpFPredicate p, Value x, Value y) { return arith::CmpFOp::create(b, loc, p, x, y); }
-  Value cmpi(CmpIPredicate p, Value x, Value y) { return arith::CmpIOp::create(b, loc, p, x, y); }
   Value select(Value c, Value x, Value y) { return arith::SelectOp::create(b, loc, c, x, y); }
   Value andi(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
   Value ori(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
   Value addi32(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  // A value computed only where `cond` holds (else `otherwise`).
-  Value ifElse(Value cond, llvm::function_ref<Value()> then, Value otherwise) {
-    auto op = scf::IfOp::create(b, loc, TypeRange{otherwise.getType()}, cond, true);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(op.thenBlock());
-    scf::YieldOp::create(b, loc, then());
-    b.setInsertionPointToStart(op.elseBlock());
-    scf::YieldOp::create(b, loc, otherwise);
-    return op.getResult(0);
-  }
 };
 
 } // namespace
@@ -62,13 +51,13 @@ gpu::GPUFuncOp ssm::buildSamplerKernel(OpBuilder &b, gpu::GPUModuleOp module, Lo
                           anyViewType(ctx, 2, f32), anyViewType(ctx, 2, f64)};
   OpBuilder::InsertionGuard guard(b);
   auto func = createGpuKernel(b, module, loc, kSamplerKernelName, types, kSamplerBlockSize);
-  Value maxScratch = BlockRow::sharedBuffer(func, f32, kSamplerBlockSize);
-  Value idScratch = BlockRow::sharedBuffer(func, i32, kSamplerBlockSize);
-  Value countScratch = BlockRow::sharedBuffer(func, i32, kSamplerBlockSize);
-  Value massScratch = BlockRow::sharedBuffer(func, f64, kSamplerBlockSize);
-  Value hist = BlockRow::sharedBuffer(func, i32, kSamplerBins);
+  Value maxScratch = BlockRow::sharedBuffer(func, f32, {kSamplerBlockSize});
+  Value idScratch = BlockRow::sharedBuffer(func, i32, {kSamplerBlockSize});
+  Value countScratch = BlockRow::sharedBuffer(func, i32, {kSamplerBlockSize});
+  Value massScratch = BlockRow::sharedBuffer(func, f64, {kSamplerBlockSize});
+  Value hist = BlockRow::sharedBuffer(func, i32, {kSamplerBins});
   // [0]: the last bin gathered (-1: none); [1]: candidates gathered so far.
-  Value picks = BlockRow::sharedBuffer(func, i32, 2);
+  Value picks = BlockRow::sharedBuffer(func, i32, {2});
   Block &entry = func.getBody().front();
   Value logits = entry.getArgument(0), mask = entry.getArgument(1),
         control = entry.getArgument(2), ids = entry.getArgument(3),
@@ -86,7 +75,7 @@ gpu::GPUFuncOp ssm::buildSamplerKernel(OpBuilder &b, gpu::GPUModuleOp module, Lo
   Value penalize = s.cmpf(CmpFPredicate::UNE, penalty, lb.f32(1.0));
   Value firstId = s.toIndex(word(lb.addi(row, lb.index(2))));
   Value endId = s.toIndex(word(lb.addi(row, lb.index(3))));
-  Value clear = s.cmpi(CmpIPredicate::ne,
+  Value clear = lb.cmpi(CmpIPredicate::ne,
                        word(lb.addi(row, lb.addi(batch, lb.index(3)))), s.i32(0));
   Value idsStart = lb.addi(lb.muli(batch, lb.index(2)), lb.index(3));
   auto onThread0 = [&](llvm::function_ref<void()> fn) {
@@ -103,8 +92,8 @@ gpu::GPUFuncOp ssm::buildSamplerKernel(OpBuilder &b, gpu::GPUModuleOp module, Lo
     });
     block.stride(firstId, endId, [&](Value i) {
       Value id = word(lb.addi(idsStart, i));
-      Value inside = s.andi(s.cmpi(CmpIPredicate::sge, id, s.i32(0)),
-                            s.cmpi(CmpIPredicate::slt, s.toIndex(id), maskWidth));
+      Value inside = s.andi(lb.cmpi(CmpIPredicate::sge, id, s.i32(0)),
+                            lb.cmpi(CmpIPredicate::slt, s.toIndex(id), maskWidth));
       // An id outside the mask is skipped (the host checks them).
       lb.when(inside, [&] { lb.storeRaw(s.i8(1), mask, {row, s.toIndex(id)}); });
     });
@@ -115,15 +104,12 @@ gpu::GPUFuncOp ssm::buildSamplerKernel(OpBuilder &b, gpu::GPUModuleOp module, Lo
   auto logitAt = [&](Value j) {
     Value l = lb.loadRaw(logits, {row, j});
     l = s.select(s.cmpf(CmpFPredicate::UNO, l, l), s.negInf(), l);
-    return s.ifElse(
-        penalize,
-        [&] {
-          Value seen = s.cmpi(CmpIPredicate::ne, lb.loadRaw(mask, {row, j}), s.i8(0));
-          Value lowered = s.select(s.cmpf(CmpFPredicate::OGT, l, lb.f32(0.0)),
-                                   lb.div(l, penalty), lb.mul(l, penalty));
-          return s.select(seen, lowered, l);
-        },
-        l);
+    return lb.when(penalize, l, [&] {
+      Value seen = lb.cmpi(CmpIPredicate::ne, lb.loadRaw(mask, {row, j}), s.i8(0));
+      Value lowered = s.select(s.cmpf(CmpFPredicate::OGT, l, lb.f32(0.0)), lb.div(l, penalty),
+                               lb.mul(l, penalty));
+      return s.select(seen, lowered, l);
+    });
   };
   auto isLive = [&](Value l) { return s.cmpf(CmpFPredicate::OGT, l, s.negInf()); };
 
@@ -145,7 +131,7 @@ gpu::GPUFuncOp ssm::buildSamplerKernel(OpBuilder &b, gpu::GPUModuleOp module, Lo
       mine, ValueRange{maxScratch, idScratch, countScratch}, [&](ValueRange x, ValueRange y) {
         Value yFirst = s.ori(s.cmpf(CmpFPredicate::OGT, y[0], x[0]),
                              s.andi(s.cmpf(CmpFPredicate::OEQ, y[0], x[0]),
-                                    s.cmpi(CmpIPredicate::slt, y[1], x[1])));
+                                    lb.cmpi(CmpIPredicate::slt, y[1], x[1])));
         return SmallVector<Value>{s.select(yFirst, y[0], x[0]), s.select(yFirst, y[1], x[1]),
                                   s.addi32(x[2], y[2])};
       });
@@ -185,8 +171,8 @@ gpu::GPUFuncOp ssm::buildSamplerKernel(OpBuilder &b, gpu::GPUModuleOp module, Lo
         lb.index(0), lb.index(kSamplerBins), ValueRange{s.i32(0), s.i32(-1), s.i8(1)},
         [&](Value i, ValueRange acc) {
           Value next = s.addi32(acc[0], lb.loadRaw(hist, {i}));
-          Value open = s.cmpi(CmpIPredicate::ne, acc[2], s.i8(0));
-          Value take = s.andi(open, s.cmpi(CmpIPredicate::sle, next, room));
+          Value open = lb.cmpi(CmpIPredicate::ne, acc[2], s.i8(0));
+          Value take = s.andi(open, lb.cmpi(CmpIPredicate::sle, next, room));
           return SmallVector<Value>{s.select(take, next, acc[0]),
                                     s.select(take, s.toI32(i), acc[1]),
                                     s.select(take, s.i8(1), s.i8(0))};
@@ -202,17 +188,17 @@ gpu::GPUFuncOp ssm::buildSamplerKernel(OpBuilder &b, gpu::GPUModuleOp module, Lo
     Value l = logitAt(j);
     Value liveHere = isLive(l);
     Value bin = binOf(l);
-    Value pick = s.andi(liveHere, s.cmpi(CmpIPredicate::sle, bin, lastBin));
+    Value pick = s.andi(liveHere, lb.cmpi(CmpIPredicate::sle, bin, lastBin));
     lb.when(pick, [&] {
       Value slot = memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addi, s.i32(1),
                                                picks, ValueRange{lb.index(1)});
       // Never past the buffer, whatever the arithmetic did.
-      lb.when(s.cmpi(CmpIPredicate::slt, slot, room), [&] {
+      lb.when(lb.cmpi(CmpIPredicate::slt, slot, room), [&] {
         lb.storeRaw(s.toI32(j), ids, {row, s.toIndex(slot)});
         lb.storeRaw(l, vals, {row, s.toIndex(slot)});
       });
     });
-    Value left = s.andi(liveHere, s.cmpi(CmpIPredicate::sgt, bin, lastBin));
+    Value left = s.andi(liveHere, lb.cmpi(CmpIPredicate::sgt, bin, lastBin));
     return SmallVector<Value>{s.select(left, lb.max(acc[0], l), acc[0])};
   })[0];
   SmallVector<Value> rest = block.reduce(
@@ -224,8 +210,8 @@ gpu::GPUFuncOp ssm::buildSamplerKernel(OpBuilder &b, gpu::GPUModuleOp module, Lo
 
   onThread0([&] {
     Value gathered = lb.loadRaw(picks, {lb.index(1)});
-    Value count = s.select(s.cmpi(CmpIPredicate::slt, gathered, room), gathered, room);
-    Value none = s.cmpi(CmpIPredicate::eq, live, s.i32(0));
+    Value count = s.select(lb.cmpi(CmpIPredicate::slt, gathered, room), gathered, room);
+    Value none = lb.cmpi(CmpIPredicate::eq, live, s.i32(0));
     Value words[kSamplerSummary] = {s.toF64(count),
                                     s.toF64(s.select(none, s.i32(-1), argmax)),
                                     s.toF64(max),
