@@ -121,13 +121,13 @@ struct MixerState {
   Value out, convState, ssmState;
 };
 
-// Mamba-1 mixer over [lead..., d]. With `states` it is a decode step.
-MixerState mamba1(BlockBuilder &bb, const LayerSpec &l, int64_t d, Value h,
-                  Value convIn = {}, Value ssmIn = {}) {
+// Mamba-1 mixer over [lead..., d], continuing from the states `convIn` and
+// `ssmIn`: a decode step, or a prefill over a sequence.
+MixerState mamba1(BlockBuilder &bb, const LayerSpec &l, int64_t d, Value h, bool decode,
+                  Value convIn, Value ssmIn) {
   OpBuilder &b = bb.b;
   const auto &w = l.weights;
   int64_t e = l.d_inner, n = l.d_state, r = l.dt_rank, width = l.d_conv;
-  bool decode = bool(convIn);
   Value xz = bb.linear(h, w.at("in_proj"), 2 * e, d,
                        bb.optionalWeight(l, "in_proj_bias", {2 * e}));
   Value x = bb.slice(xz, 0, e), z = bb.slice(xz, e, e);
@@ -144,7 +144,7 @@ MixerState mamba1(BlockBuilder &bb, const LayerSpec &l, int64_t d, Value h,
   } else {
     auto conv = ssm::CausalConv1dOp::create(
         b, bb.loc, x.getType(), RankedTensorType::get({kDyn, e, width}, b.getF32Type()),
-        x, convW, convB, Value(), b.getUnitAttr());
+        x, convW, convB, convIn, b.getUnitAttr());
     xc = conv.getOutput();
     s.convState = conv.getFinalState();
   }
@@ -167,7 +167,7 @@ MixerState mamba1(BlockBuilder &bb, const LayerSpec &l, int64_t d, Value h,
     s.ssmState = step.getNewState();
   } else {
     auto scan = ssm::SelectiveScanOp::create(b, bb.loc, xc.getType(), ssmType, xc, dt,
-                                               A, B, C, D, z, dtBias, Value(),
+                                               A, B, C, D, z, dtBias, ssmIn,
                                                b.getUnitAttr());
     y = scan.getY();
     s.ssmState = scan.getFinalState();
@@ -177,15 +177,14 @@ MixerState mamba1(BlockBuilder &bb, const LayerSpec &l, int64_t d, Value h,
   return s;
 }
 
-// Mamba-2 mixer over [lead..., d].
-MixerState mamba2(BlockBuilder &bb, const LayerSpec &l, int64_t d, Value h,
-                  Value convIn = {}, Value ssmIn = {}) {
+// Mamba-2 mixer over [lead..., d], as mamba1.
+MixerState mamba2(BlockBuilder &bb, const LayerSpec &l, int64_t d, Value h, bool decode,
+                  Value convIn, Value ssmIn) {
   OpBuilder &b = bb.b;
   const auto &w = l.weights;
   int64_t e = l.d_inner, n = l.d_state, g = l.n_groups, heads = l.n_heads,
           p = l.head_dim, width = l.d_conv;
   int64_t convDim = e + 2 * g * n;
-  bool decode = bool(convIn);
   Value zxbcdt = bb.linear(h, w.at("in_proj"), e + convDim + heads, d,
                            bb.optionalWeight(l, "in_proj_bias", {e + convDim + heads}));
   Value z = bb.slice(zxbcdt, 0, e);
@@ -204,7 +203,7 @@ MixerState mamba2(BlockBuilder &bb, const LayerSpec &l, int64_t d, Value h,
     s.convState = conv.getNewState();
   } else {
     auto conv = ssm::CausalConv1dOp::create(b, bb.loc, xBC.getType(), convStateType,
-                                              xBC, convW, convB, Value(),
+                                              xBC, convW, convB, convIn,
                                               b.getUnitAttr());
     xc = conv.getOutput();
     s.convState = conv.getFinalState();
@@ -225,7 +224,7 @@ MixerState mamba2(BlockBuilder &bb, const LayerSpec &l, int64_t d, Value h,
     s.ssmState = step.getNewState();
   } else {
     auto scan = ssm::SSDOp::create(b, 
-        bb.loc, x.getType(), ssmType, x, dt, A, B, C, D, Value(), dtBias, Value(),
+        bb.loc, x.getType(), ssmType, x, dt, A, B, C, D, Value(), dtBias, ssmIn,
         b.getI64IntegerAttr(l.chunk_size), b.getUnitAttr(),
         b.getF32FloatAttr(l.dt_min), b.getF32FloatAttr(l.dt_max));
     y = scan.getY();
@@ -253,13 +252,14 @@ SmallVector<int64_t> ssmStateShape(const LayerSpec &l) {
   return {kDyn, l.n_heads, l.head_dim, l.d_state};
 }
 
-// The residual stream shared by prefill and decode.
+// The residual stream shared by prefill and decode, each continuing from
+// the states `stateArgs` (conv, ssm per layer).
 struct Stack {
   Value logits;
   SmallVector<Value> states; // conv, ssm per layer
 };
 
-Stack buildStack(BlockBuilder &bb, const ModelGraph &g, Value tokens,
+Stack buildStack(BlockBuilder &bb, const ModelGraph &g, Value tokens, bool decode,
                  ArrayRef<Value> stateArgs) {
   OpBuilder &b = bb.b;
   int64_t d = g.d_model, vocab = g.padded_vocab_size;
@@ -270,11 +270,10 @@ Stack buildStack(BlockBuilder &bb, const ModelGraph &g, Value tokens,
   for (auto [i, layer] : llvm::enumerate(g.layers)) {
     residual = residual ? bb.add(residual, h) : h;
     Value normed = bb.rmsNorm(residual, layer.weights.at("norm"), d, layer.norm_eps);
-    Value convIn = stateArgs.empty() ? Value() : stateArgs[2 * i];
-    Value ssmIn = stateArgs.empty() ? Value() : stateArgs[2 * i + 1];
+    Value convIn = stateArgs[2 * i], ssmIn = stateArgs[2 * i + 1];
     MixerState s = layer.kind == MixerKind::Mamba1
-                       ? mamba1(bb, layer, d, normed, convIn, ssmIn)
-                       : mamba2(bb, layer, d, normed, convIn, ssmIn);
+                       ? mamba1(bb, layer, d, normed, decode, convIn, ssmIn)
+                       : mamba2(bb, layer, d, normed, decode, convIn, ssmIn);
     h = s.out;
     out.states.append({s.convState, s.ssmState});
   }
@@ -295,8 +294,9 @@ void buildEntry(OpBuilder &b, Location loc, const ModelGraph &g, bool decode) {
     stateTypes.push_back(RankedTensorType::get(convStateShape(l), b.getF32Type()));
     stateTypes.push_back(RankedTensorType::get(ssmStateShape(l), b.getF32Type()));
   }
-  if (decode)
-    argTypes.append(stateTypes);
+  // Both read the state: prefill continues a sequence from it (the runtime
+  // zeroes it for a fresh prompt), decode steps it.
+  argTypes.append(stateTypes);
   SmallVector<int64_t> logitsShape(tokenShape);
   logitsShape.push_back(g.padded_vocab_size);
   SmallVector<Type> resultTypes{RankedTensorType::get(logitsShape, b.getF32Type())};
@@ -310,9 +310,8 @@ void buildEntry(OpBuilder &b, Location loc, const ModelGraph &g, bool decode) {
   for (auto [i, name] : llvm::enumerate(names))
     func.setResultAttr(i, "ssm.name", b.getStringAttr(name));
   func.setArgAttr(0, "ssm.name", b.getStringAttr("tokens"));
-  if (decode)
-    for (size_t i = 1; i < names.size(); ++i)
-      func.setArgAttr(i, "ssm.name", b.getStringAttr(names[i]));
+  for (size_t i = 1; i < names.size(); ++i)
+    func.setArgAttr(i, "ssm.name", b.getStringAttr(names[i]));
 
   OpBuilder::InsertionGuard guard(b);
   Block *entry = func.addEntryBlock();
@@ -322,10 +321,8 @@ void buildEntry(OpBuilder &b, Location loc, const ModelGraph &g, bool decode) {
   for (int64_t i = 0; i < static_cast<int64_t>(tokenShape.size()); ++i)
     lead.push_back(tensor::DimOp::create(b, loc, tokens, i));
   BlockBuilder bb(b, loc, lead);
-  SmallVector<Value> stateArgs;
-  if (decode)
-    stateArgs.append(entry->args_begin() + 1, entry->args_end());
-  Stack stack = buildStack(bb, g, tokens, stateArgs);
+  SmallVector<Value> stateArgs(entry->args_begin() + 1, entry->args_end());
+  Stack stack = buildStack(bb, g, tokens, decode, stateArgs);
   SmallVector<Value> results{stack.logits};
   results.append(stack.states);
   func::ReturnOp::create(b, loc, results);

@@ -114,6 +114,9 @@ public:
 
     json entry;
     entry["symbols"] = prefill ? json{"B", "L"} : json{"B"};
+    // Whether the entry continues from the state it finds (decode always;
+    // prefill when the frontend passes the state in).
+    entry["reads_state"] = body.getNumArguments() > 1;
     entry["buffers"] = buffers;
     entry["steps"] = steps;
     return entry;

@@ -45,8 +45,8 @@ LogicalResult cpu::emitCausalConv1d(LoopBuilder &lb, CausalConv1dOp op,
     return success();
   // final[k] = x[L - W + k], which is initial_state[L + k] (or zero) before
   // the sequence start. Ascending k reads slot L + k >= k before slot k is
-  // written, so on the CPU the final state may even alias the initial state
-  // (not on the GPU, where the nest above may still be reading it).
+  // written, and this nest runs after the one above (on the GPU as a kernel
+  // of its own), so the final state may replace the initial state in place.
   Value split = lb.maxi(zero, lb.subi(width, len));
   lb.parallel({batch, ch}, [&](ValueRange ivs) {
     Value bi = ivs[0], c = ivs[1];

@@ -45,8 +45,10 @@ LogicalResult mlir::ssm::emitCpuKernelBody(OpBuilder &b, Operation *op,
 
 LogicalResult mlir::ssm::emitGpuKernelBody(
     OpBuilder &b, Operation *op, ValueRange inputs, ValueRange outputs,
-    SmallVectorImpl<SmallVector<Value>> &parallelBounds) {
+    SmallVectorImpl<SmallVector<Value>> &parallelBounds, std::optional<size_t> onlyNest) {
   LoopBuilder lb(b, op->getLoc(), LoopTarget::Gpu);
+  if (onlyNest)
+    lb.emitOnlyNest(*onlyNest);
   if (failed(emitKernelBody(lb, op, inputs, outputs)))
     return failure();
   parallelBounds.assign(lb.parallelBounds().begin(), lb.parallelBounds().end());

@@ -10,6 +10,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Operation.h"
 
+#include <optional>
+
 namespace mlir::ssm {
 
 /// memref<?x...x?xT, strided<[?, ...], offset: ?>>: any view of that rank
@@ -46,10 +48,12 @@ LogicalResult emitCpuKernelBody(OpBuilder &b, Operation *op, ValueRange inputs,
 /// nest becomes a grid-stride loop over the x dimension of the grid (any
 /// launch is correct), and scan states live in per-thread stack arrays of the
 /// op's static state size. `parallelBounds` receives each nest's bounds so
-/// the caller can size the launch.
+/// the caller can size the launch. With `onlyNest`, only that parallel nest's
+/// body is emitted (LoopBuilder::emitOnlyNest): one kernel per nest.
 LogicalResult emitGpuKernelBody(OpBuilder &b, Operation *op, ValueRange inputs,
                                 ValueRange outputs,
-                                SmallVectorImpl<SmallVector<Value>> &parallelBounds);
+                                SmallVectorImpl<SmallVector<Value>> &parallelBounds,
+                                std::optional<size_t> onlyNest = std::nullopt);
 
 } // namespace mlir::ssm
 

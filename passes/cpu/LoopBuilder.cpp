@@ -153,6 +153,8 @@ void LoopBuilder::nestLeading(Value memref, int64_t keep,
 void LoopBuilder::parallel(ValueRange ubs,
                            llvm::function_ref<void(ValueRange)> body) {
   bounds.emplace_back(ubs.begin(), ubs.end());
+  if (onlyNest && *onlyNest != bounds.size() - 1)
+    return;
   if (!onGpu())
     return nest(ubs, body);
   // i = block * blockDim + thread, step gridDim * blockDim, over the product

@@ -14,6 +14,7 @@
 #include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <functional>
+#include <optional>
 
 namespace mlir::ssm::cpu {
 
@@ -80,9 +81,12 @@ public:
   // own outputs, and no iteration reads what another writes). On the CPU it
   // is `nest`; on the GPU the flattened range is shared out to the threads
   // of the grid in a grid-stride loop (x dimension), so any grid is correct.
-  // Two parallel nests of one kernel may run at the same time on the GPU:
-  // they must not depend on each other either.
+  // Nests run in order on the CPU; on the GPU each becomes its own kernel
+  // (`emitOnlyNest`), so a later nest may read what an earlier one wrote.
   void parallel(ValueRange ubs, llvm::function_ref<void(ValueRange)> body);
+  // Emit the body of parallel nest `i` only (counting from 0 in emission
+  // order); the others record their bounds and emit nothing.
+  void emitOnlyNest(size_t i) { onlyNest = i; }
   // `parallel` over every dimension of `memref` but the last `keep`.
   void parallelLeading(Value memref, int64_t keep,
                        llvm::function_ref<void(ValueRange)> body);
@@ -127,6 +131,7 @@ private:
   LoopTarget target;
   Value zero, one;
   SmallVector<SmallVector<Value>> bounds;
+  std::optional<size_t> onlyNest;
 };
 
 } // namespace mlir::ssm::cpu

@@ -267,43 +267,50 @@ struct SSMOutlineGpuKernelsPass
     return success();
   }
 
-  // The CPU emitter's loops with parallel nests spread over the grid.
+  // The CPU emitter's loops, a kernel per parallel nest, launched in order:
+  // a nest may read what an earlier one wrote (the conv's final state may
+  // replace the initial state it reads), as on the CPU. The first kernel
+  // takes the step's symbol, the others `<symbol>_nest<i>`.
   LogicalResult buildLoopKernel(OpBuilder &b, gpu::GPUModuleOp gpuModule,
                                 Operation *op, StringRef name) {
     SmallVector<Type> types;
     for (Type t : llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes()))
       types.push_back(anyViewType(t));
     OpBuilder::InsertionGuard guard(b);
-    auto func = createGpuKernel(b, gpuModule, op->getLoc(), name, types, kBlockSize);
-    Block &entry = func.getBody().front();
-    ValueRange args = entry.getArguments();
     unsigned numInputs = op->getNumOperands();
-    SmallVector<SmallVector<Value>> bounds;
-    if (failed(emitGpuKernelBody(b, op, args.take_front(numInputs),
-                                 args.drop_front(numInputs), bounds))) {
-      func.erase();
-      return failure();
-    }
-    gpu::ReturnOp::create(b, op->getLoc());
+    GpuLaunch launch;
+    for (size_t nest = 0;; ++nest) {
+      std::string function = nest ? (name + "_nest" + Twine(nest)).str() : name.str();
+      auto func = createGpuKernel(b, gpuModule, op->getLoc(), function, types, kBlockSize);
+      Block &entry = func.getBody().front();
+      ValueRange args = entry.getArguments();
+      SmallVector<SmallVector<Value>> bounds;
+      if (failed(emitGpuKernelBody(b, op, args.take_front(numInputs),
+                                   args.drop_front(numInputs), bounds, nest))) {
+        func.erase();
+        return failure();
+      }
+      gpu::ReturnOp::create(b, op->getLoc());
 
-    // Size the grid for the nest with the most iterations we can name (the
-    // grid-stride loops are correct for any grid; this only avoids idle or
-    // missing threads). Prefer the nest with the most factors.
-    GpuStage stage;
-    stage.block = {kBlockSize, 1, 1};
-    stage.gridStride = true;
-    size_t best = 0;
-    for (const SmallVector<Value> &nest : bounds) {
-      SmallVector<GridFactor> factors;
-      for (Value bound : nest)
-        if (std::optional<GridFactor> f = asFactor(bound, entry))
-          factors.push_back(*f);
-      if (factors.size() > best) {
-        best = factors.size();
+      // Size the grid for the nest's iterations as far as we can name them
+      // (the grid-stride loops are correct for any grid; this only avoids
+      // idle or missing threads).
+      GpuStage stage;
+      stage.function = nest ? function : "";
+      stage.block = {kBlockSize, 1, 1};
+      stage.gridStride = true;
+      if (nest < bounds.size()) {
+        SmallVector<GridFactor> factors;
+        for (Value bound : bounds[nest])
+          if (std::optional<GridFactor> f = asFactor(bound, entry))
+            factors.push_back(*f);
         stage.grid[0] = {factors, kBlockSize};
       }
+      launch.stages.push_back(stage);
+      if (nest + 1 >= bounds.size())
+        break;
     }
-    setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
+    setLaunch(gpuModule, name, launch);
     return success();
   }
 };

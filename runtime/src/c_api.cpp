@@ -70,6 +70,7 @@ ssmc_status ssmc_model_info(const ssmc_model *model, ssmc_model_info_t *info) {
     info->has_decode = m.decode.has_value();
     info->device = model->model->target();
     info->max_batch = m.model.maxBatch;
+    info->prefill_continues = m.prefill && m.prefill->readsState;
   });
 }
 
@@ -111,6 +112,14 @@ ssmc_status ssmc_prefill(ssmc_session *session, const int32_t *tokens,
   });
 }
 
+ssmc_status ssmc_prefill_continue(ssmc_session *session, const int32_t *tokens,
+                                  int64_t length) {
+  return guard([&] {
+    require(session, "session");
+    session->session->prefill(tokens, length, ssmc::Session::From::State);
+  });
+}
+
 ssmc_status ssmc_session_set_prefill_logits(ssmc_session *session, int32_t mode) {
   return guard([&] {
     require(session, "session");
@@ -129,6 +138,14 @@ ssmc_status ssmc_prefill_sequence(ssmc_session *session, int64_t sequence,
   return guard([&] {
     require(session, "session");
     session->session->prefillSequence(sequence, tokens, length);
+  });
+}
+
+ssmc_status ssmc_prefill_sequence_continue(ssmc_session *session, int64_t sequence,
+                                           const int32_t *tokens, int64_t length) {
+  return guard([&] {
+    require(session, "session");
+    session->session->prefillSequence(sequence, tokens, length, ssmc::Session::From::State);
   });
 }
 

@@ -90,6 +90,9 @@ struct EntryPoint {
   std::vector<StepDesc> steps;
   int tokens = -1; // buffer index of the "tokens" input
   int logits = -1; // buffer index of the "logits" output
+  // The steps continue from the state they find (decode; prefill of
+  // artifacts that can continue a sequence) rather than only writing it.
+  bool readsState = false;
 };
 
 // One grid dimension of a cuda launch: the product of some argument sizes,

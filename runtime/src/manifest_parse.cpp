@@ -721,6 +721,12 @@ EntryPoint Parser::parseEntry(const json &j, const std::string &name) {
   if (name == "decode" && ep.symbols.L)
     fail(w + ".symbols", "decode has no sequence length: L is not allowed");
 
+  if (const json *rs = optional(j, "reads_state")) {
+    if (!rs->is_boolean())
+      fail(w + ".reads_state", "expected a boolean");
+    ep.readsState = rs->get<bool>();
+  }
+
   const json &bufs = array(member(j, "buffers", w), w + ".buffers");
   std::map<int64_t, int> bufferIndex;
   std::set<int> statesUsed;

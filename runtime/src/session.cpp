@@ -216,11 +216,24 @@ Session::Plan &Session::stage(const int32_t *tokens, int64_t length) {
   return plan;
 }
 
-void Session::prefill(const int32_t *tokens, int64_t length) {
+bool Session::canContinue() const {
+  const auto &prefill = model_->manifest().prefill;
+  return prefill && prefill->readsState;
+}
+
+void Session::prefill(const int32_t *tokens, int64_t length, From from) {
   if (length < 1)
     throw RuntimeError(ErrorCode::InvalidArgument,
                        "sequence length must be at least 1, got " + std::to_string(length));
-  execute(stage(tokens, length));
+  if (from == From::State && !canContinue())
+    throw RuntimeError(ErrorCode::Unsupported,
+                       model_->path() + ": this artifact's prefill cannot continue a sequence "
+                                        "(its prefill only writes the state); compile it "
+                                        "again with this ssmc-compile");
+  Plan &plan = stage(tokens, length); // checks the tokens before the state changes
+  if (from == From::Empty)
+    resetState();
+  execute(plan);
 }
 
 void Session::decode(const int32_t *tokens) { execute(stage(tokens, 0)); }

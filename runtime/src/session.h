@@ -42,8 +42,14 @@ public:
   int64_t batch() const { return batch_; }
   void setPrefillLogits(PrefillLogits mode) { prefillLogits_ = mode; }
   PrefillLogits prefillLogits() const { return prefillLogits_; }
-  // tokens: [B, L] row-major. Checks every id first.
-  void prefill(const int32_t *tokens, int64_t length);
+  // How a prefill treats the state it finds.
+  enum class From { Empty, State };
+  // tokens: [B, L] row-major. Checks every id first. From::Empty starts
+  // every sequence afresh; From::State continues each from its state, as if
+  // its earlier tokens and these were one prompt (Unsupported for artifacts
+  // whose prefill only writes the state: canContinue()).
+  void prefill(const int32_t *tokens, int64_t length, From from = From::Empty);
+  bool canContinue() const;
   // tokens: [B]. Updates the state in place.
   void decode(const int32_t *tokens);
   // Runs one prefill (length >= 1, tokens [B, L]) or decode step (length 0,
@@ -56,7 +62,9 @@ public:
   // prefill, the others' as they were. Prompts of different lengths thus
   // prefill without padding (varlen), and a new sequence can take the slot
   // of a finished one while the others keep decoding (continuous batching).
-  void prefillSequence(int64_t b, const int32_t *tokens, int64_t length);
+  // From::State continues sequence b from its state instead.
+  void prefillSequence(int64_t b, const int32_t *tokens, int64_t length,
+                       From from = From::Empty);
   // prefillSequence for every b from lengths[b] tokens, the prompts one
   // after another in `tokens`; every length and id is checked first.
   void prefillVarlen(const int32_t *tokens, const int64_t *lengths);

@@ -32,7 +32,7 @@ std::vector<float> Session::nextTokenLogits() const {
   return rows;
 }
 
-void Session::prefillSequence(int64_t b, const int32_t *tokens, int64_t length) {
+void Session::prefillSequence(int64_t b, const int32_t *tokens, int64_t length, From from) {
   if (b < 0 || b >= batch_)
     throw RuntimeError(ErrorCode::InvalidArgument,
                        "sequence " + std::to_string(b) + " is outside [0, " +
@@ -48,11 +48,13 @@ void Session::prefillSequence(int64_t b, const int32_t *tokens, int64_t length) 
     single_ = std::make_unique<Session>(model_, 1);
     single_->setPrefillLogits(PrefillLogits::Last);
   }
-  single_->resetState(); // a prefill that reads its state starts from zero
-  single_->prefill(tokens, length);
-
-  // Its state into slot b: a snapshot of sequence 0 there, loaded here.
+  // States move between the sessions as snapshots of one sequence.
   std::vector<uint8_t> snapshot(snapshotSize(*single_));
+  if (from == From::State) {
+    snapshotSave(*this, b, snapshot.data(), snapshot.size());
+    snapshotLoad(*single_, 0, snapshot.data(), snapshot.size());
+  }
+  single_->prefill(tokens, length, from);
   snapshotSave(*single_, 0, snapshot.data(), snapshot.size());
   snapshotLoad(*this, b, snapshot.data(), snapshot.size());
 

@@ -86,12 +86,30 @@ def make_case(name, flags, batch, length, steps):
                     e = rel_err(got, want)
                     self.assertLessEqual(e, STATE_BAR, f"layer {i} {kind} rel err {e}")
             # Decode continues exactly like a longer prefill.
-            full_logits, _ = ref.prefill(torch.from_numpy(tokens.astype(np.int64)))
+            full_logits, full_states = ref.prefill(torch.from_numpy(tokens.astype(np.int64)))
             for t in range(steps):
                 step_logits = sess.decode(tokens[:, length + t])
                 want = full_logits[:, length + t].numpy()
                 e = rel_err(step_logits, want)
                 self.assertLessEqual(e, LOGITS_BAR, f"decode step {t} rel err {e}")
+            # So does a prefill continuing from the state: the whole row in
+            # three pieces, the middle one a single token (shorter than the
+            # conv window), the last crossing SSD chunks where there are some.
+            total = tokens.shape[1]
+            cuts = [0, (total + 1) // 2, (total + 1) // 2 + 1, total]
+            for piece, (start, end) in enumerate(zip(cuts, cuts[1:])):
+                if end <= start:
+                    continue
+                got = sess.prefill(tokens[:, start:end], continuing=piece > 0)
+                e = rel_err(got, full_logits[:, start:end].numpy())
+                self.assertLessEqual(e, LOGITS_BAR, f"tokens [{start}, {end}) rel err {e}")
+            for i, st in enumerate(full_states):
+                for kind, key in (("conv_state", "conv"), ("ssm_state", "ssm")):
+                    want = st[key].numpy()
+                    e = rel_err(sess.state(f"layers.{i}.{kind}", want.shape), want)
+                    self.assertLessEqual(e, STATE_BAR, f"continued: layer {i} {kind} rel err {e}")
+            # A plain prefill starts afresh again, whatever the state was.
+            np.testing.assert_array_equal(sess.prefill(prompt), logits)
         finally:
             sess.close()
         del info_vocab
@@ -316,6 +334,38 @@ class GenerationTest(unittest.TestCase):
                 got = sess.decode(t)
                 np.testing.assert_array_equal(got[0], w0, err_msg=f"{name}: seq 0 disturbed")
                 self.assertLess(rel_err(got[1], w1), 1e-6, f"{name}: newcomer")
+            sess.close()
+
+    def test_one_sequence_continues_from_its_state(self):
+        """ssmc_prefill_sequence_continue: sequence 1 takes 5 more tokens
+        after its prompt and 2 decode steps; its next-token logits and states
+        are the reference's for the whole row, and sequence 0 keeps its
+        logits and state bit for bit."""
+        for name, ckpt in self.artifacts.items():
+            prompt = self.prompts(2, 6)
+            more = [8, 1, 500, 33, 7]
+            sess = Session(self.rt, ckpt + ".ssmc", 2)
+            sess.prefill(prompt)
+            before = sess.decode(np.array([4, 9]))
+            before = sess.decode(np.array([2, 6]))
+            state0 = {}
+            ref = mamba_ref.load(ckpt)
+            _, states = ref.prefill(torch.from_numpy(prompt[:1].astype(np.int64)))
+            for i, st in enumerate(states):
+                for kind, key in (("conv_state", "conv"), ("ssm_state", "ssm")):
+                    shape = (2,) + tuple(st[key].shape[1:])
+                    state0[i, kind] = sess.state(f"layers.{i}.{kind}", shape)[0]
+            rows = self.one_sequence(sess, 1, more, continuing=True)
+            np.testing.assert_array_equal(rows[0], before[0], err_msg=f"{name}: seq 0 logits kept")
+            seq1 = list(prompt[1]) + [9, 6] + more
+            logits, states = ref.prefill(torch.tensor([seq1], dtype=torch.int64))
+            self.assertLess(rel_err(rows[1], logits[0, -1].numpy()), 1e-4, name)
+            for i, st in enumerate(states):
+                for kind, key in (("conv_state", "conv"), ("ssm_state", "ssm")):
+                    want = st[key].numpy()
+                    mine = sess.state(f"layers.{i}.{kind}", (2,) + want.shape[1:])
+                    self.assertLess(rel_err(mine[1:2], want), 1e-4, f"{name} {kind} {i}")
+                    np.testing.assert_array_equal(mine[0], state0[i, kind], err_msg=f"{name}: seq 0")
             sess.close()
 
     def test_greedy_matches_reference_argmax(self):

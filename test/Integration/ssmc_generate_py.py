@@ -92,16 +92,16 @@ def prefill_varlen(sess, prompts):
     return sess._logits()
 
 
-def prefill_sequence(sess, sequence, prompt):
-    """Sequence `sequence` alone from `prompt` (a list of ids); returns the
-    [batch, padded_vocab] next-token logits of every sequence."""
+def prefill_sequence(sess, sequence, prompt, continuing=False):
+    """Sequence `sequence` alone from `prompt` (a list of ids), going on from
+    its state when `continuing`; returns the [batch, padded_vocab] next-token
+    logits of every sequence."""
     lib = sess.rt.lib
     tokens = np.ascontiguousarray(prompt, dtype=np.int32)
-    lib.ssmc_prefill_sequence.argtypes = [ctypes.c_void_p, ctypes.c_int64,
-                                          ctypes.POINTER(ctypes.c_int32), ctypes.c_int64]
-    sess.rt.check(lib.ssmc_prefill_sequence(sess.session, sequence,
-                                            tokens.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
-                                            len(tokens)))
+    run = lib.ssmc_prefill_sequence_continue if continuing else lib.ssmc_prefill_sequence
+    run.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64]
+    sess.rt.check(run(sess.session, sequence, tokens.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
+                      len(tokens)))
     return sess._logits()
 
 

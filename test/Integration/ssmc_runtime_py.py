@@ -18,6 +18,7 @@ class Runtime:
         lib.ssmc_session_create.argtypes = [vp, ctypes.c_int64, ctypes.POINTER(vp)]
         lib.ssmc_session_free.argtypes = [vp]
         lib.ssmc_prefill.argtypes = [vp, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64]
+        lib.ssmc_prefill_continue.argtypes = lib.ssmc_prefill.argtypes
         lib.ssmc_decode.argtypes = [vp, ctypes.POINTER(ctypes.c_int32)]
         lib.ssmc_logits.argtypes = [vp, ctypes.POINTER(ctypes.POINTER(ctypes.c_float)),
                                     ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int32)]
@@ -65,10 +66,13 @@ class Session:
         shape = tuple(dims[i] for i in range(rank.value))
         return np.ctypeslib.as_array(data, shape=shape).copy()
 
-    def prefill(self, tokens):
+    def prefill(self, tokens, continuing=False):
+        """tokens [batch, L]; continuing: every sequence goes on from its
+        state (ssmc_prefill_continue) instead of starting afresh."""
         tokens = np.ascontiguousarray(tokens, dtype=np.int32)
         ptr = tokens.ctypes.data_as(ctypes.POINTER(ctypes.c_int32))
-        self.rt.check(self.rt.lib.ssmc_prefill(self.session, ptr, tokens.shape[1]))
+        run = self.rt.lib.ssmc_prefill_continue if continuing else self.rt.lib.ssmc_prefill
+        self.rt.check(run(self.session, ptr, tokens.shape[1]))
         return self._logits()
 
     def decode(self, tokens):

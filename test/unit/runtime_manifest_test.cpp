@@ -213,6 +213,8 @@ const Case kCases[] = {
      SSMC_ERROR_BAD_ARTIFACT,
      "entry_points.prefill.steps[1].symbol: kernel step but the artifact has no "
      "\"kernels\".\"cuda\" image"},
+    {"reads_state not a boolean", [](json &m) { prefill(m)["reads_state"] = "yes"; },
+     SSMC_ERROR_BAD_ARTIFACT, "entry_points.prefill.reads_state: expected a boolean"},
     {"manifest is an array", [](json &m) { m = json::array({1, 2}); }, SSMC_ERROR_BAD_ARTIFACT,
      "manifest: (root): expected an object"},
 };

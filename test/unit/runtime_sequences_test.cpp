@@ -110,6 +110,25 @@ TEST_F(RuntimeSequences, BadCallsChangeNothingAndSayWhy) {
   EXPECT_EQ(state(s, 1), h1);
 }
 
+// The toy artifact's prefill only writes its state (as artifacts compiled
+// before prefill could continue): continuing is refused, nothing changes.
+TEST_F(RuntimeSequences, ContinuingNeedsAPrefillThatReadsTheState) {
+  ssmc::Session s(*model_, 2);
+  s.prefill({1, 2, 3, 4}, 2);
+  auto h0 = state(s, 0), h1 = state(s, 1);
+  ssmc_model_info_t info;
+  ASSERT_EQ(ssmc_model_info(model_->get(), &info), SSMC_OK);
+  EXPECT_EQ(info.prefill_continues, 0);
+  int32_t tokens[] = {1, 2, 3, 4};
+  EXPECT_EQ(ssmc_prefill_continue(s.get(), tokens, 2), SSMC_ERROR_UNSUPPORTED);
+  EXPECT_NE(std::string(ssmc_last_error()).find("prefill cannot continue a sequence"),
+            std::string::npos)
+      << ssmc_last_error();
+  EXPECT_EQ(ssmc_prefill_sequence_continue(s.get(), 1, tokens, 2), SSMC_ERROR_UNSUPPORTED);
+  EXPECT_EQ(state(s, 0), h0);
+  EXPECT_EQ(state(s, 1), h1);
+}
+
 TEST_F(RuntimeSequences, LastPositionLogitsAreTheLastRows) {
   std::vector<int32_t> prompt{1, 2, 3, 4, 0, 1, 3, 2};
   ssmc::Session all(*model_, 2), last(*model_, 2);

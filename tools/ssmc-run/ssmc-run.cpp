@@ -325,9 +325,9 @@ int emitToken(ssmc_detokenizer *detok, int32_t id, bool first, std::string &erro
 
 // --interactive: one turn per stdin line. Turns share the session: a turn
 // feeds the previous turn's last (not yet decoded) token and its own tokens
-// through decode, so the model sees the whole conversation. Prefill cannot
-// continue a state (it writes the state afresh), so only the first turn (or
-// every turn with --reset-each-turn) uses it.
+// through a prefill that continues from the state, so the model sees the
+// whole conversation at prefill speed. Artifacts from before prefill could
+// continue take those tokens through decode steps instead.
 int runInteractive(const ssmc_run::Options &o, ssmc_model *model,
                    const ssmc_model_info_t &info) {
   Handles h;
@@ -397,6 +397,12 @@ int runInteractive(const ssmc_run::Options &o, ssmc_model *model,
     }
     if (fresh) {
       s = ssmc_prefill(h.session, ids.data(), int64_t(ids.size()));
+    } else if (info.prefill_continues) {
+      std::vector<int32_t> turn;
+      if (pending >= 0)
+        turn.push_back(pending);
+      turn.insert(turn.end(), ids.begin(), ids.end());
+      s = ssmc_prefill_continue(h.session, turn.data(), int64_t(turn.size()));
     } else {
       if (pending >= 0)
         s = ssmc_decode(h.session, &pending);

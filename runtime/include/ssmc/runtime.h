@@ -61,6 +61,8 @@ typedef struct ssmc_model_info_t {
   int32_t has_decode;
   const char *device;        /* where the model runs: "cpu" or "cuda"; owned by the model */
   int64_t max_batch;         /* most sequences per session (ssmc-compile --max-batch); 0: any */
+  int32_t prefill_continues; /* nonzero: ssmc_prefill_continue works (artifacts from before
+                                it existed only prefill from an empty state) */
 } ssmc_model_info_t;
 
 /* Fills *options with the defaults (verify checksums, default threads,
@@ -94,9 +96,18 @@ SSMC_API void ssmc_session_free(ssmc_session *session);
 SSMC_API ssmc_status ssmc_session_set_prefill_logits(ssmc_session *session, int32_t mode);
 
 /* tokens: batch * length ids, row-major [batch, length]. Every id is checked
- * against [0, vocab_size) before any step runs. */
+ * against [0, vocab_size) before any step runs. Every sequence starts from
+ * an empty state. */
 SSMC_API ssmc_status ssmc_prefill(ssmc_session *session, const int32_t *tokens,
                                   int64_t length);
+/* As ssmc_prefill, but every sequence continues from its state (after a
+ * prefill, decode steps or a loaded snapshot): the logits and the new state
+ * are those of one prefill over the earlier tokens followed by these. A chat
+ * turn or a long prompt in pieces thus runs as one prefill, not as token-by-
+ * token decode steps. SSMC_ERROR_UNSUPPORTED when the artifact predates it
+ * (ssmc_model_info_t.prefill_continues). */
+SSMC_API ssmc_status ssmc_prefill_continue(ssmc_session *session, const int32_t *tokens,
+                                           int64_t length);
 /* Prefills tokens[length] (length >= 1) as sequence `sequence` alone: its
  * state is replaced; every other sequence keeps its state and its next-token
  * logits. ssmc_logits then gives [batch, padded_vocab], each sequence's
@@ -107,6 +118,10 @@ SSMC_API ssmc_status ssmc_prefill(ssmc_session *session, const int32_t *tokens,
  * the session keeps for it. */
 SSMC_API ssmc_status ssmc_prefill_sequence(ssmc_session *session, int64_t sequence,
                                            const int32_t *tokens, int64_t length);
+/* As ssmc_prefill_sequence, but the sequence continues from its state
+ * (ssmc_prefill_continue for one sequence of the batch). */
+SSMC_API ssmc_status ssmc_prefill_sequence_continue(ssmc_session *session, int64_t sequence,
+                                                    const int32_t *tokens, int64_t length);
 /* Prefills sequence b from lengths[b] tokens (each >= 1); tokens holds the
  * prompts one after another. Every length and id is checked before any work;
  * then as ssmc_prefill_sequence for each b. */

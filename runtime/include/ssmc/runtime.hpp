@@ -70,6 +70,10 @@ public:
   void prefill(const std::vector<int32_t> &tokens, int64_t length) {
     check(ssmc_prefill(handle_.get(), tokens.data(), length));
   }
+  // Every sequence goes on from its state (ssmc_prefill_continue).
+  void prefillContinue(const std::vector<int32_t> &tokens, int64_t length) {
+    check(ssmc_prefill_continue(handle_.get(), tokens.data(), length));
+  }
   void decode(const std::vector<int32_t> &tokens) {
     check(ssmc_decode(handle_.get(), tokens.data()));
   }
@@ -80,6 +84,11 @@ public:
   void prefillSequence(int64_t sequence, const std::vector<int32_t> &tokens) {
     check(ssmc_prefill_sequence(handle_.get(), sequence, tokens.data(),
                                 static_cast<int64_t>(tokens.size())));
+  }
+  // One sequence goes on from its state (ssmc_prefill_sequence_continue).
+  void prefillSequenceContinue(int64_t sequence, const std::vector<int32_t> &tokens) {
+    check(ssmc_prefill_sequence_continue(handle_.get(), sequence, tokens.data(),
+                                         static_cast<int64_t>(tokens.size())));
   }
   // Every sequence from its own prompt (lengths may differ).
   void prefillVarlen(const std::vector<std::vector<int32_t>> &prompts) {

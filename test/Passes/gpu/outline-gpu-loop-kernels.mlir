@@ -12,10 +12,14 @@
 // CHECK: ssm.causal_conv1d {{.*}} ssm.kernel = @[[CONV:ssmc_k[0-9]+]]
 // CHECK: ssm.ssd {{.*}} ssm.kernel = @[[SSD:ssmc_k[0-9]+]]
 // Launches, by step symbol: the norm a block per row (grid x = dims 0 and 1
-// of argument 0); the loop kernels grid-stride, sized by their largest nest.
+// of argument 0); the loop kernels grid-stride, a kernel per parallel nest
+// launched in order, each sized by its nest: the convolution's outputs
+// (batch, t, channel), then its final state (batch, channel), which replaces
+// the initial state the first kernel reads.
 // CHECK: gpu.module @ssmc_gpu [#nvvm.target<O = 3, chip = "sm_90">] attributes {ssm.launches = {
 // CHECK-SAME: [[RMS]] = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_x = {div = 1 : i64, product = array<i64: 0, 0, 0, 1>}
 // CHECK-SAME: [[CONV]] = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 256 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
+// CHECK-SAME: {args = array<i64>, block = array<i64: 256, 1, 1>, function = "[[CONV]]_nest1", grid_stride, grid_x = {div = 256 : i64, product = array<i64: 0, 0, 0, 2>}
 // CHECK-SAME: [[SSD]] = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 256 : i64, product = array<i64: 0, 0, 0, 2, 0, 3>}
 
 // RMS norm: a block per row, whose threads stride over the row and sum in a
@@ -31,10 +35,17 @@
 // CHECK: math.sqrt
 // CHECK: gpu.return
 
-// The convolution: (batch, t, channel) for the outputs, then (batch,
-// channel) for the final state.
+// The convolution: (batch, t, channel) for the outputs, reading the initial
+// state, then (batch, channel) for the final state, each kernel one
+// grid-stride loop.
 // CHECK: gpu.func @[[CONV]](
-// CHECK-COUNT-2: gpu.grid_dim  x
+// CHECK: gpu.grid_dim  x
+// CHECK-NOT: gpu.grid_dim
+// CHECK: gpu.return
+// CHECK: gpu.func @[[CONV]]_nest1(
+// CHECK: gpu.grid_dim  x
+// CHECK-NOT: gpu.grid_dim
+// CHECK: gpu.return
 
 // SSD: a thread per (batch, head, p) with the 32-wide state in a
 // per-thread array of the static state size.
@@ -47,14 +58,15 @@
 // PTX: .shared .align {{[0-9]+}} .b8 {{.*}}[1024]
 // PTX: bar.sync
 // PTX: .visible .entry ssmc_k{{[0-9]+}}(
+// PTX: .visible .entry ssmc_k{{[0-9]+}}_nest1(
 // PTX: .visible .entry ssmc_k{{[0-9]+}}(
 // PTX: .local .align {{[0-9]+}} .b8 {{.*}}[128]
 
-func.func @layer(%h: tensor<2x7x64xf32>, %nw: tensor<64xf32>, %x: tensor<2x9x48xf32>, %cw: tensor<48x4xf32>,
+func.func @layer(%h: tensor<2x7x64xf32>, %nw: tensor<64xf32>, %x: tensor<2x9x48xf32>, %cw: tensor<48x4xf32>, %cs: tensor<2x48x4xf32>,
                  %hx: tensor<1x9x4x12xf32>, %hdt: tensor<1x9x4xf32>, %hA: tensor<4xf32>, %hB: tensor<1x9x2x32xf32>)
     -> (tensor<2x7x64xf32>, tensor<2x9x48xf32>, tensor<2x48x4xf32>, tensor<1x9x4x12xf32>) {
   %n = ssm.rms_norm %h, %nw : (tensor<2x7x64xf32>, tensor<64xf32>) -> tensor<2x7x64xf32>
-  %c, %cf = ssm.causal_conv1d %x, %cw {silu} : (tensor<2x9x48xf32>, tensor<48x4xf32>) -> (tensor<2x9x48xf32>, tensor<2x48x4xf32>)
+  %c, %cf = ssm.causal_conv1d %x, %cw init(%cs) {silu} : (tensor<2x9x48xf32>, tensor<48x4xf32>, tensor<2x48x4xf32>) -> (tensor<2x9x48xf32>, tensor<2x48x4xf32>)
   %y = ssm.ssd %hx, %hdt, %hA, %hB, %hB {dt_softplus} : (tensor<1x9x4x12xf32>, tensor<1x9x4xf32>, tensor<4xf32>, tensor<1x9x2x32xf32>, tensor<1x9x2x32xf32>) -> tensor<1x9x4x12xf32>
   return %n, %c, %cf, %y : tensor<2x7x64xf32>, tensor<2x9x48xf32>, tensor<2x48x4xf32>, tensor<1x9x4x12xf32>
 }
