@@ -71,6 +71,9 @@ ssmc_status ssmc_model_info(const ssmc_model *model, ssmc_model_info_t *info) {
     info->device = model->model->target();
     info->max_batch = m.model.maxBatch;
     info->prefill_continues = m.prefill && m.prefill->readsState;
+    auto image = m.kernels.find(info->device);
+    bool tf32 = image != m.kernels.end() && image->second.gemmMath == ssmc::GemmMath::TF32;
+    info->gemm_math = tf32 ? "tf32" : "f32";
   });
 }
 

@@ -95,6 +95,7 @@ void report(const KernelBenchOptions &o, const ssmc_model_info_t &info, const ch
                                   : (o.bandwidthGBs > 0 ? gbs / o.bandwidthGBs : -1);
     if (o.json) {
       nlohmann::json row{{"bench", "kernels"}, {"model", o.model}, {"device", info.device},
+                         {"gemm_math", info.gemm_math},
                          {"phase", phase}, {"batch", o.batch}, {"step", g->name},
                          {"calls", g->calls}, {"ms", ms}, {"share", all > 0 ? ms / all : 0},
                          {"bytes", g->bytes}, {"gb_per_s", gbs}};

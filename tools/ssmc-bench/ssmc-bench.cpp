@@ -227,7 +227,8 @@ int runGrid(const Options &o, ssmc_model *model, const ssmc_model_info_t &info) 
       double prefillTps = double(batch * length) / p.median, decodeTps = double(batch) / d.median;
       if (o.json) {
         nlohmann::json row{{"bench", "grid"}, {"model", o.model}, {"arch", info.arch},
-                           {"device", info.device}, {"batch", batch}, {"length", length},
+                           {"device", info.device}, {"gemm_math", info.gemm_math},
+                           {"batch", batch}, {"length", length},
                            {"decode_tokens", o.decodeTokens}, {"repeat", o.repeat},
                            {"prefill_ms", msStats(p)}, {"prefill_tokens_per_s", prefillTps},
                            {"decode_ms_per_step", msStats(d)},
@@ -410,7 +411,8 @@ int main(int argc, char **argv) {
   Stats p = summarize(prefill), d = summarize(decode);
   double tokens = double(o.batch * o.promptLen);
   nlohmann::json common{{"model", o.model}, {"arch", info.arch}, {"n_layer", info.n_layer},
-                        {"device", info.device}, {"cores", cores}, {"batch", o.batch},
+                        {"device", info.device}, {"gemm_math", info.gemm_math},
+                        {"cores", cores}, {"batch", o.batch},
                         {"weight_bytes", weightBytes}};
   nlohmann::json pre = common;
   pre.update({{"bench", "prefill"}, {"length", o.promptLen},
