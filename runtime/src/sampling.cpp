@@ -7,6 +7,7 @@
 //   filter; one uniform draw from the sequence's stream picks the token.
 #include "sampling.h"
 
+#include "rank_sort.h"
 #include "ssmc/error.h"
 
 #include <algorithm>
@@ -151,13 +152,13 @@ int32_t Sampler::filterLoaded(int64_t vocab, int64_t b) {
   for (int64_t i = 0; i < vocab; ++i)
     if (logit_[i] != kNegInf && (top != INFINITY || logit_[i] == INFINITY))
       order_.push_back(static_cast<int32_t>(i));
-  auto before = [&](int32_t x, int32_t y) { return ranksBefore(x, y); };
   size_t n = order_.size();
   if (params_.topK > 0 && static_cast<size_t>(params_.topK) < n) {
     n = static_cast<size_t>(params_.topK);
+    auto before = [&](int32_t x, int32_t y) { return ranksBefore(x, y); };
     std::partial_sort(order_.begin(), order_.begin() + static_cast<long>(n), order_.end(), before);
   } else {
-    std::sort(order_.begin(), order_.end(), before);
+    sortByRank(order_, logit_, keys_);
   }
   weigh(n, top);
   cut(nullptr);
@@ -236,8 +237,7 @@ bool Sampler::filterCandidates(const CandidateRow &c) {
     if (c.logits[i] > kNegInf && (top != INFINITY || c.logits[i] == INFINITY))
       order_.push_back(id);
   }
-  auto before = [&](int32_t x, int32_t y) { return ranksBefore(x, y); };
-  std::sort(order_.begin(), order_.end(), before);
+  sortByRank(order_, logit_, keys_);
   const size_t n = order_.size();
   const bool topK = params_.topK > 0 && params_.topK < c.live;
   if (complete || (topK && static_cast<size_t>(params_.topK) <= n)) {

@@ -81,7 +81,8 @@ private:
   int32_t filterLoaded(int64_t vocab, int64_t b);
   // The same from candidates; false when they cannot decide the filters.
   bool filterCandidates(const CandidateRow &c);
-  // Candidate order: higher logit_ first, ties to the lower id (deterministic).
+  // Candidate order: higher logit_ first, ties to the lower id (deterministic;
+  // sortByRank sorts whole sets this way).
   bool ranksBefore(int32_t x, int32_t y) const {
     return logit_[x] > logit_[y] || (logit_[x] == logit_[y] && x < y);
   }
@@ -106,6 +107,7 @@ private:
   // Scratch reused across calls (no allocation per token after warm-up).
   std::vector<double> logit_;
   std::vector<int32_t> order_;
+  std::vector<uint64_t> keys_; // sortByRank's scratch
   std::vector<double> prob_;
   size_t n_ = 0;
   double total_ = 0;
