@@ -106,8 +106,9 @@ public:
   }
 
   Value rmsNorm(Value x, const std::string &w, int64_t d, float eps) {
-    return ssm::RMSNormOp::create(b, loc, x.getType(), x, weight(w, {d}),
-                                    b.getF32FloatAttr(eps));
+    return ssm::RMSNormOp::create(b, loc, x.getType(), Type(), x, weight(w, {d}), Value(),
+                                  b.getF32FloatAttr(eps))
+        .getResult();
   }
 
   Value add(Value a, Value c) { return arith::AddFOp::create(b, loc, a, c); }

@@ -14,6 +14,19 @@ def SSMSimplify : Pass<"ssm-simplify"> {
   let dependentDialects = ["mlir::ssm::SSMDialect"];
 }
 
+def SSMFuse : Pass<"ssm-fuse"> {
+  let summary = "Fold neighbouring ops into one kernel";
+  let description = [{
+    A residual add (`arith.addf` of two tensors) whose sum an `ssm.rms_norm`
+    normalizes becomes that norm's `residual` operand: the norm computes and
+    returns the sum as its second result, which replaces the add everywhere.
+    One kernel instead of two per Mamba block (a launch fewer per layer in
+    each decode step, and one pass less over the residual stream in
+    prefill). The add's other users must come after the norm.
+  }];
+  let dependentDialects = ["mlir::ssm::SSMDialect", "mlir::arith::ArithDialect"];
+}
+
 def SSMBuildCpuSchedule : Pass<"ssm-build-cpu-schedule", "::mlir::ModuleOp"> {
   let summary = "Plan buffers and steps of each entry point for the CPU runtime";
   let description = [{

@@ -212,6 +212,13 @@ LogicalResult RMSNormOp::verify() {
     return emitOpError() << "operand 'input' must have rank >= 1, got " << input;
   if (!(getEps().convertToFloat() > 0.0f)) // also rejects NaN
     return emitOpError() << "attribute 'eps' must be positive";
+  if (bool(getResidual()) != bool(getSum()))
+    return emitOpError() << (getSum() ? "has a 'sum' result but no 'residual' operand"
+                                      : "has a 'residual' operand but no 'sum' result");
+  if (getResidual() && (getResidual().getType() != input || getSum().getType() != input))
+    return emitOpError() << "'residual' and 'sum' must have the input's type " << input
+                         << ", got " << getResidual().getType() << " and "
+                         << getSum().getType();
   return success(succeeded(c.activation(getInput(), "input")) &&
                  succeeded(c.shape(getWeight(), "weight",
                                    {input.getShape().back()}, "[d]")) &&

@@ -71,11 +71,17 @@ def SSM_RMSNormOp : SSM_Op<"rms_norm", [Pure]> {
     `out = x / sqrt(mean(x^2 over the last dim) + eps) * weight`, weight [d],
     computed in f32. The result has the shape of `x`; its element type may
     differ (e.g. an f32 residual normalized into a bf16 activation).
+
+    With `residual` r (x's type), the op first adds it: `sum = x + r` is the
+    second result and `out` normalizes `sum` (the pre-norm residual stream of
+    a Mamba block in one kernel; `ssm-fuse` forms it from an `arith.addf`).
   }];
-  let arguments = (ins Tensor:$input, Tensor:$weight,
+  let arguments = (ins Tensor:$input, Tensor:$weight, OptTensor:$residual,
                        DefaultValuedAttr<F32Attr, "1.0e-5">:$eps);
-  let results = (outs Tensor:$result);
-  let assemblyFormat = "$input `,` $weight attr-dict `:` functional-type(operands, results)";
+  let results = (outs Tensor:$result, Optional<AnyRankedTensor>:$sum);
+  let assemblyFormat = [{
+    $input `,` $weight (`residual` `(` $residual^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
   let hasVerifier = 1;
 }
 

@@ -17,7 +17,9 @@ LogicalResult cpu::emitRMSNorm(LoopBuilder &lb, RMSNormOp op, ValueRange inputs,
                                ValueRange outputs) {
   Value x = argOf(inputs, op.getInputMutable());
   Value w = argOf(inputs, op.getWeightMutable());
-  Value out = outputs[0];
+  Value residual = argOf(inputs, op.getResidualMutable());
+  Value out = resultOf(outputs, op.getResult());
+  Value sum = resultOf(outputs, op.getSum());
   float eps = op.getEps().convertToFloat();
   Value d = lb.dim(x, -1);
   Value dF = arith::UIToFPOp::create(
@@ -25,13 +27,21 @@ LogicalResult cpu::emitRMSNorm(LoopBuilder &lb, RMSNormOp op, ValueRange inputs,
       arith::IndexCastUIOp::create(lb.builder(), lb.location(),
                                    lb.builder().getI64Type(), d));
   lb.parallelLeading(x, 1, [&](ValueRange pos) {
+    // The first pass adds the residual and stores the sum, which the second
+    // pass reads back.
     Value sumSq = lb.reduce(lb.index(0), d, lb.f32(0.0), [&](Value j, Value acc) {
       Value v = lb.load(x, withLast(pos, j));
+      if (residual) {
+        v = lb.add(v, lb.load(residual, withLast(pos, j)));
+        lb.store(v, sum, withLast(pos, j));
+        if (!cast<MemRefType>(sum.getType()).getElementType().isF32())
+          v = lb.load(sum, withLast(pos, j)); // normalize the sum as stored
+      }
       return lb.fma(v, v, acc);
     });
     Value scale = lb.rsqrt(lb.add(lb.div(sumSq, dF), lb.f32(eps)));
     lb.loop(lb.index(0), d, [&](Value j) {
-      Value v = lb.load(x, withLast(pos, j));
+      Value v = lb.load(residual ? sum : x, withLast(pos, j));
       lb.store(lb.mul(lb.mul(v, scale), lb.load(w, {j})), out, withLast(pos, j));
     });
   });

@@ -1,6 +1,7 @@
 #include "passes/gpu/NormKernel.h"
 
 #include "dialects/SSM/SSMOps.h"
+#include "passes/cpu/Emitters.h"
 #include "passes/cpu/KernelEmitters.h"
 #include "passes/cpu/LoopBuilder.h"
 #include "passes/gpu/BlockRow.h"
@@ -64,25 +65,38 @@ FailureOr<gpu::GPUFuncOp> ssm::buildRowNormKernel(OpBuilder &b, gpu::GPUModuleOp
 
   LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
   BlockRow block(lb, kNormBlockSize);
-  Value x = entry.getArgument(0);
-  Value z = gated ? entry.getArgument(1) : Value();
-  Value w = entry.getArgument(gated ? 2 : 1);
-  Value out = entry.getArgument(gated ? 3 : 2);
+  ValueRange args = entry.getArguments();
+  ValueRange inputs = args.take_front(op->getNumOperands());
+  ValueRange outputs = args.drop_front(op->getNumOperands());
+  Value x = inputs[0];
   SmallVector<Value> pos = block.position(x);
   Value d = lb.dim(x, -1);
 
   if (plain) {
+    Value w = cpu::argOf(inputs, plain.getWeightMutable());
+    Value residual = cpu::argOf(inputs, plain.getResidualMutable());
+    Value out = cpu::resultOf(outputs, plain.getResult());
+    Value rowSum = cpu::resultOf(outputs, plain.getSum());
     float eps = plain.getEps().convertToFloat();
-    Value sum = strideSum(lb, block, lb.index(0), d, [&](Value j) {
+    // With a residual, each thread stores x + r where the second pass (the
+    // same thread, the same elements) reads it back.
+    Value sumSq = strideSum(lb, block, lb.index(0), d, [&](Value j) {
       Value v = lb.load(x, withLast(pos, j));
+      if (residual) {
+        v = lb.add(v, lb.load(residual, withLast(pos, j)));
+        lb.store(v, rowSum, withLast(pos, j));
+        if (!cast<MemRefType>(rowSum.getType()).getElementType().isF32())
+          v = lb.load(rowSum, withLast(pos, j)); // normalize the sum as stored
+      }
       return lb.mul(v, v);
     });
-    Value scale = scaleOf(lb, blockSum(lb, block, scratch, sum), asF32(lb, d), eps);
+    Value scale = scaleOf(lb, blockSum(lb, block, scratch, sumSq), asF32(lb, d), eps);
     block.stride(lb.index(0), d, [&](Value j) {
-      Value v = lb.load(x, withLast(pos, j));
+      Value v = lb.load(residual ? rowSum : x, withLast(pos, j));
       lb.store(lb.mul(lb.mul(v, scale), lb.load(w, {j})), out, withLast(pos, j));
     });
   } else {
+    Value z = inputs[1], w = inputs[2], out = outputs[0];
     float eps = gated.getEps().convertToFloat();
     bool normFirst = gated.getNormBeforeGate();
     Value gs = lb.index(gated.getGroupSize());

@@ -400,6 +400,7 @@ int run() {
   if (failed(applyPassManagerCLOptions(pm)))
     return fail(input, "bad pass manager options");
   pm.addPass(ssm::createSSMSimplify());
+  pm.addPass(ssm::createSSMFuse());
   pm.addPass(ssm::createSSMOutlineCpuKernels());
   if (cuda) {
     ssm::SSMOutlineGpuKernelsOptions gpuOptions;

@@ -215,6 +215,30 @@ func.func @rms_norm_scalar(%x: tensor<f32>, %w: tensor<1xf32>) {
 
 // -----
 
+func.func @rms_norm_residual_without_sum(%x: tensor<2x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{has a 'residual' operand but no 'sum' result}}
+  %y = ssm.rms_norm %x, %w residual(%x) : (tensor<2x64xf32>, tensor<64xf32>, tensor<2x64xf32>) -> tensor<2x64xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_sum_without_residual(%x: tensor<2x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{has a 'sum' result but no 'residual' operand}}
+  %y, %s = ssm.rms_norm %x, %w : (tensor<2x64xf32>, tensor<64xf32>) -> (tensor<2x64xf32>, tensor<2x64xf32>)
+  return
+}
+
+// -----
+
+func.func @rms_norm_residual_type(%x: tensor<2x64xf32>, %w: tensor<64xf32>, %r: tensor<2x64xbf16>) {
+  // expected-error @+1 {{'residual' and 'sum' must have the input's type 'tensor<2x64xf32>', got 'tensor<2x64xbf16>' and 'tensor<2x64xf32>'}}
+  %y, %s = ssm.rms_norm %x, %w residual(%r) : (tensor<2x64xf32>, tensor<64xf32>, tensor<2x64xbf16>) -> (tensor<2x64xf32>, tensor<2x64xf32>)
+  return
+}
+
+// -----
+
 func.func @rms_norm_zero_eps(%x: tensor<2x64xf32>, %w: tensor<64xf32>) {
   // expected-error @+1 {{attribute 'eps' must be positive}}
   %y = ssm.rms_norm %x, %w {eps = 0.0 : f32} : (tensor<2x64xf32>, tensor<64xf32>) -> tensor<2x64xf32>

@@ -16,6 +16,8 @@ func.func @glue(%tokens: tensor<2x7xi32>, %x: tensor<2x7x64xf32>) -> (tensor<2x7
   %nw = ssm.weight "norm.weight" : tensor<64xf32>
   // CHECK: ssm.rms_norm %{{.*}}, %{{.*}} {eps = 9.99999997E-7 : f32} : (tensor<2x7x64xf32>, tensor<64xf32>) -> tensor<2x7x64xf32>
   %n = ssm.rms_norm %x, %nw {eps = 1.0e-6 : f32} : (tensor<2x7x64xf32>, tensor<64xf32>) -> tensor<2x7x64xf32>
+  // CHECK: %{{.*}}, %{{.*}} = ssm.rms_norm %{{.*}}, %{{.*}} residual(%{{.*}}) : (tensor<2x7x64xf32>, tensor<64xf32>, tensor<2x7x64xf32>) -> (tensor<2x7x64xbf16>, tensor<2x7x64xf32>)
+  %nr, %sum = ssm.rms_norm %x, %nw residual(%n) : (tensor<2x7x64xf32>, tensor<64xf32>, tensor<2x7x64xf32>) -> (tensor<2x7x64xbf16>, tensor<2x7x64xf32>)
   // CHECK: ssm.gated_rms_norm %{{.*}}, %{{.*}}, %{{.*}} {group_size = 32 : i64} : (tensor<2x7x64xf32>, tensor<2x7x64xf32>, tensor<64xf32>) -> tensor<2x7x64xf32>
   %g = ssm.gated_rms_norm %x, %n, %nw {group_size = 32 : i64} : (tensor<2x7x64xf32>, tensor<2x7x64xf32>, tensor<64xf32>) -> tensor<2x7x64xf32>
   return %h, %y0, %y1, %n, %g : tensor<2x7x64xbf16>, tensor<2x7x96xf32>, tensor<2x7x96xf32>, tensor<2x7x64xf32>, tensor<2x7x64xf32>
