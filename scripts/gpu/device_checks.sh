@@ -8,13 +8,13 @@
 #   device: scripts/gpu/device_checks.sh OUT_DIR unit models ...  # some sections
 #
 # Sections: unit, models, sanitizer, bench, scan and ssd (chunk lengths), sampling
-# (host vs device sampling in generation), and
+# (host vs device sampling in generation), chat (a continuing prefill), and
 # ncu (Nsight Compute, see below); all but ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
 # (OUT_DIR: default $OUT or /tmp), the benchmark JSON to OUT_DIR/bench.jsonl.
 set -uo pipefail
 out=${1:-${OUT:-/tmp}}
 shift || true
-sections=" ${*:-unit models sanitizer bench scan ssd sampling} "
+sections=" ${*:-unit models sanitizer bench scan ssd sampling chat} "
 want() { [[ $sections == *" $1 "* ]]; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
 carry=$root/.device-carry
@@ -79,7 +79,7 @@ fi
 # torch versions differ in the last bits of some derived weights (dt bias),
 # so the regenerated files miss the checksums: timing does not depend on
 # the values, hence --no-verify.
-want bench || want scan || want ssd || want ncu || want sampling || exit 0
+want bench || want scan || want ssd || want ncu || want sampling || want chat || exit 0
 note "== 130m-size models (random weights regenerated here; external weights)"
 for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256"; do
   python3 "$root/scripts/ref/make_checkpoint.py" ${spec#*:} --layout hf --d-model 768 --n-layer 24 \
@@ -157,6 +157,15 @@ for l in sys.stdin:
     print("%s b%d %-24s %.3f ms/step" % (j["sampling"], j["batch"], j["setting"], j["ms_per_step"]))' \
       < /tmp/sampling.json | tee -a "$log"
   done
+fi
+
+# A chat turn: continuing prefill against decode steps (scripts/time_chat_turn.py).
+if want chat; then
+  note "== Mamba 130m, a 64-token turn after a 256-token prompt"
+  python3 "$root/scripts/time_chat_turn.py" bench/m130.ssmc --runtime-lib lib/libssmc_runtime.so \
+    --device cuda --repeat 3 > /tmp/chat.json 2>&1
+  cat /tmp/chat.json >> "$bench"
+  tee -a "$log" < /tmp/chat.json
 fi
 
 # Nsight Compute on one prefill (b1 x 2048) of NCU_ARTIFACT (default
