@@ -65,8 +65,11 @@ public:
   // From::State continues sequence b from its state instead.
   void prefillSequence(int64_t b, const int32_t *tokens, int64_t length,
                        From from = From::Empty);
-  // prefillSequence for every b from lengths[b] tokens, the prompts one
-  // after another in `tokens`; every length and id is checked first.
+  // Every sequence b from lengths[b] tokens, the prompts one after another
+  // in `tokens`; every length and id is checked first. The shortest length's
+  // worth of every prompt prefills as one batch, each longer prompt's rest
+  // then continues alone (prefillSequence, From::State); artifacts whose
+  // prefill cannot continue run every prompt alone.
   void prefillVarlen(const int32_t *tokens, const int64_t *lengths);
   // The logits of the last prefill/decode (host memory, valid until the next
   // call), or the [B, padded_vocab] rows after prefillSequence; nullptr

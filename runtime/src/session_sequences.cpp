@@ -90,9 +90,31 @@ void Session::prefillVarlen(const int32_t *tokens, const int64_t *lengths) {
                                ") is outside the vocabulary [0, " + std::to_string(vocab) + ")");
     offset += lengths[b];
   }
+  if (!canContinue()) { // each prompt alone
+    offset = 0;
+    for (int64_t b = 0; b < batch_; ++b) {
+      prefillSequence(b, tokens + offset, lengths[b]);
+      offset += lengths[b];
+    }
+    return;
+  }
+  // The first `common` tokens of every prompt (the shortest length) as one
+  // batched prefill, then each longer prompt's rest continuing alone: no
+  // padding anywhere, and most of the work batched when lengths are close.
+  const int64_t common = *std::min_element(lengths, lengths + batch_);
+  std::vector<int32_t> head(static_cast<size_t>(batch_ * common));
   offset = 0;
   for (int64_t b = 0; b < batch_; ++b) {
-    prefillSequence(b, tokens + offset, lengths[b]);
+    std::copy(tokens + offset, tokens + offset + common, head.begin() + b * common);
+    offset += lengths[b];
+  }
+  prefill(head.data(), common);
+  rows_ = nextTokenLogits(); // [B, padded_vocab] whatever the logits mode
+  rowsCurrent_ = true;
+  offset = 0;
+  for (int64_t b = 0; b < batch_; ++b) {
+    if (lengths[b] > common)
+      prefillSequence(b, tokens + offset + common, lengths[b] - common, From::State);
     offset += lengths[b];
   }
 }

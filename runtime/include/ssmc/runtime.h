@@ -125,8 +125,10 @@ SSMC_API ssmc_status ssmc_prefill_sequence(ssmc_session *session, int64_t sequen
 SSMC_API ssmc_status ssmc_prefill_sequence_continue(ssmc_session *session, int64_t sequence,
                                                     const int32_t *tokens, int64_t length);
 /* Prefills sequence b from lengths[b] tokens (each >= 1); tokens holds the
- * prompts one after another. Every length and id is checked before any work;
- * then as ssmc_prefill_sequence for each b. */
+ * prompts one after another. Every length and id is checked before any work.
+ * The result is as ssmc_prefill_sequence for each b; the work is one batched
+ * prefill of the shortest length's worth of every prompt, then each longer
+ * prompt's rest continuing alone (no padding anywhere). */
 SSMC_API ssmc_status ssmc_prefill_varlen(ssmc_session *session, const int32_t *tokens,
                                          const int64_t *lengths);
 /* tokens: batch ids, one per sequence; updates the state in place. */
