@@ -161,7 +161,7 @@ MixerState mamba1(BlockBuilder &bb, const LayerSpec &l, int64_t d, Value h, bool
   Value y;
   if (decode) {
     auto step = ssm::SelectiveStateUpdateOp::create(b, 
-        bb.loc, xc.getType(), ssmType, ssmIn, xc, dt, A, B, C, D, z, dtBias,
+        bb.loc, xc.getType(), ssmType, ssmIn, xc, dt, A, B, C, D, z, dtBias, Value(),
         b.getUnitAttr(), b.getF32FloatAttr(0.0f),
         b.getF32FloatAttr(std::numeric_limits<float>::infinity()));
     y = step.getY();
@@ -219,7 +219,7 @@ MixerState mamba2(BlockBuilder &bb, const LayerSpec &l, int64_t d, Value h, bool
   Value y;
   if (decode) {
     auto step = ssm::SelectiveStateUpdateOp::create(b, 
-        bb.loc, x.getType(), ssmType, ssmIn, x, dt, A, B, C, D, Value(), dtBias,
+        bb.loc, x.getType(), ssmType, ssmIn, x, dt, A, B, C, D, Value(), dtBias, Value(),
         b.getUnitAttr(), b.getF32FloatAttr(l.dt_min), b.getF32FloatAttr(l.dt_max));
     y = step.getY();
     s.ssmState = step.getNewState();

@@ -23,6 +23,11 @@ def SSMFuse : Pass<"ssm-fuse"> {
     One kernel instead of two per Mamba block (a launch fewer per layer in
     each decode step, and one pass less over the residual stream in
     prefill). The add's other users must come after the norm.
+
+    A decode step's dt projection (a bias-free `ssm.linear` of a [b, R] input
+    read only by an `ssm.selective_state_update`) becomes the step's
+    `dt_proj`: each channel's dt is a dot product of length R inside the step
+    kernel, one GEMM launch fewer per Mamba-1 layer.
   }];
   let dependentDialects = ["mlir::ssm::SSMDialect", "mlir::arith::ArithDialect"];
 }

@@ -42,10 +42,32 @@ struct AddIntoRMSNorm : OpRewritePattern<RMSNormOp> {
   }
 };
 
+// selective_state_update(dt = linear(u, W)) -> selective_state_update(dt = u,
+// dt_proj(W)): the decode step's dt projection inside the step kernel.
+struct DtProjIntoStateUpdate : OpRewritePattern<SelectiveStateUpdateOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(SelectiveStateUpdateOp step,
+                                PatternRewriter &rewriter) const override {
+    if (step.getDtProj())
+      return rewriter.notifyMatchFailure(step, "already projects dt");
+    auto proj = step.getDt().getDefiningOp<LinearOp>();
+    if (!proj || proj.getBias() || !proj->hasOneUse() ||
+        cast<RankedTensorType>(proj.getInput().getType()).getRank() != 2)
+      return rewriter.notifyMatchFailure(step, "dt is not a bias-free [b, R] projection");
+    rewriter.modifyOpInPlace(step, [&] {
+      step.getDtMutable().assign(proj.getInput());
+      step.getDtProjMutable().assign(proj.getWeight());
+    });
+    rewriter.eraseOp(proj);
+    return success();
+  }
+};
+
 struct SSMFusePass : ssm::impl::SSMFuseBase<SSMFusePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<AddIntoRMSNorm>(&getContext());
+    patterns.add<AddIntoRMSNorm, DtProjIntoStateUpdate>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

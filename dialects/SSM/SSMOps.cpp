@@ -429,8 +429,16 @@ LogicalResult SelectiveStateUpdateOp::verify() {
       failed(c.activation(getB(), "B")))
     return failure();
   int64_t g = c.dim(getB(), 1);
+  // With dt_proj, dt is the projection's low-rank input.
+  LogicalResult dtOk =
+      getDtProj()
+          ? success(succeeded(c.shape(getDt(), "dt", {b, kAny}, "[b, R]")) &&
+                    succeeded(c.shape(getDtProj(), "dt_proj", {ch, c.dim(getDt(), 1)},
+                                      mamba2 ? "[H, R]" : "[e, R]")) &&
+                    succeeded(c.activation(getDtProj(), "dt_proj")))
+          : c.shape(getDt(), "dt", {b, ch}, mamba2 ? "[b, H]" : "[b, e]");
   return success(
-      succeeded(c.shape(getDt(), "dt", {b, ch}, mamba2 ? "[b, H]" : "[b, e]")) &&
+      succeeded(dtOk) &&
       succeeded(c.activation(getDt(), "dt")) &&
       succeeded(c.shape(getC(), "C", {b, g, n}, "[b, G, N]")) &&
       succeeded(c.activation(getC(), "C")) &&

@@ -226,16 +226,21 @@ def SSM_SelectiveStateUpdateOp : SSM_Op<"selective_state_update",
     B and C are [b, G, N] in both. One step of the recurrence of
     `ssm.selective_scan` / `ssm.ssd` (same dt handling: bias, softplus, the
     dt_min/dt_max clamp), returning y (x's shape) and the new state (f32).
+
+    With `dt_proj` W [e, R] (or [H, R]), dt is the low-rank input [b, R] and
+    each channel's dt is `sum_r dt[b, r] * W[c, r]` before the bias: Mamba-1's
+    dt projection inside the step (`ssm-fuse` forms it from an `ssm.linear`).
   }];
   let arguments = (ins Tensor:$state, Tensor:$x, Tensor:$dt, Tensor:$A,
                        Tensor:$B, Tensor:$C, OptTensor:$D, OptTensor:$z,
-                       OptTensor:$dt_bias, UnitAttr:$dt_softplus,
+                       OptTensor:$dt_bias, OptTensor:$dt_proj, UnitAttr:$dt_softplus,
                        DefaultValuedAttr<F32Attr, "0.0">:$dt_min,
                        DefaultValuedAttr<F32Attr, "std::numeric_limits<float>::infinity()">:$dt_max);
   let results = (outs Tensor:$y, Tensor:$new_state);
   let assemblyFormat = [{
     $state `,` $x `,` $dt `,` $A `,` $B `,` $C
     (`skip` `(` $D^ `)`)? (`gate` `(` $z^ `)`)? (`dt_bias` `(` $dt_bias^ `)`)?
+    (`dt_proj` `(` $dt_proj^ `)`)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;

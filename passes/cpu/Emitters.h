@@ -66,6 +66,10 @@ void emitScanOutput(LoopBuilder &lb, Value acc, Value d, Value x, Value z, Value
 Value emitDelta(LoopBuilder &lb, Value dt, Value bias, bool softplus,
                 float dtMin, float dtMax);
 
+/// selective_state_update's dt of batch row `bi`, channel `c` before the bias:
+/// dt[bi, c], or with `dtProj` [C, R] the projection sum_r dt[bi, r] dtProj[c, r].
+Value emitStepDt(LoopBuilder &lb, Value dt, Value dtProj, Value bi, Value c);
+
 } // namespace mlir::ssm::cpu
 
 #endif

@@ -8,9 +8,17 @@ using namespace mlir;
 using namespace mlir::ssm;
 using namespace mlir::ssm::cpu;
 
+Value cpu::emitStepDt(LoopBuilder &lb, Value dt, Value dtProj, Value bi, Value c) {
+  if (!dtProj)
+    return lb.load(dt, {bi, c});
+  return lb.reduce(lb.index(0), lb.dim(dtProj, 1), lb.f32(0.0), [&](Value r, Value acc) {
+    return lb.fma(lb.load(dt, {bi, r}), lb.load(dtProj, {c, r}), acc);
+  });
+}
+
 namespace {
 struct StepArgs {
-  Value state, x, dt, a, bm, cm, d, z, dtBias, y, newState;
+  Value state, x, dt, dtProj, a, bm, cm, d, z, dtBias, y, newState;
   bool softplus;
   float dtMin, dtMax;
 };
@@ -50,6 +58,7 @@ LogicalResult cpu::emitSelectiveStateUpdate(LoopBuilder &lb,
   s.d = argOf(inputs, op.getDMutable());
   s.z = argOf(inputs, op.getZMutable());
   s.dtBias = argOf(inputs, op.getDtBiasMutable());
+  s.dtProj = argOf(inputs, op.getDtProjMutable());
   s.y = resultOf(outputs, op.getY());
   s.newState = resultOf(outputs, op.getNewState());
   s.softplus = op.getDtSoftplus();
@@ -69,7 +78,7 @@ LogicalResult cpu::emitSelectiveStateUpdate(LoopBuilder &lb,
     Value bi = at[0], c = at[1];
     Value g = lb.divi(c, perGroup);
     Value bias = s.dtBias ? lb.load(s.dtBias, {c}) : Value();
-    Value dt = emitDelta(lb, lb.load(s.dt, {bi, c}), bias, s.softplus,
+    Value dt = emitDelta(lb, emitStepDt(lb, s.dt, s.dtProj, bi, c), bias, s.softplus,
                          s.dtMin, s.dtMax);
     Value dParam = s.d ? lb.load(s.d, {c}) : Value();
     if (!mamba2) {

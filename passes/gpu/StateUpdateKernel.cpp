@@ -41,7 +41,7 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
   Value state = arg(op.getStateMutable()), x = arg(op.getXMutable());
   Value dt = arg(op.getDtMutable()), a = arg(op.getAMutable()), bm = arg(op.getBMutable());
   Value cm = arg(op.getCMutable()), d = arg(op.getDMutable()), z = arg(op.getZMutable());
-  Value dtBias = arg(op.getDtBiasMutable());
+  Value dtBias = arg(op.getDtBiasMutable()), dtProj = arg(op.getDtProjMutable());
   Value y = outputs[0], newState = outputs[1];
 
   LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
@@ -65,7 +65,10 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
       at.push_back(iv[1]);
     at.push_back(row);
     Value c = at[1], g = lb.divi(c, perGroup);
-    Value step = cpu::emitDelta(lb, lb.load(dt, {bi, c}), dtBias ? lb.load(dtBias, {c}) : Value(),
+    // Every lane of a row computes the row's dt (a dot product of length R
+    // with dt_proj): cheaper than sharing it through shuffles.
+    Value step = cpu::emitDelta(lb, cpu::emitStepDt(lb, dt, dtProj, bi, c),
+                                dtBias ? lb.load(dtBias, {c}) : Value(),
                                 op.getDtSoftplus(), op.getDtMin().convertToFloat(),
                                 op.getDtMax().convertToFloat());
     Value xv = lb.load(x, at);

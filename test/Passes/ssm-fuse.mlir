@@ -35,3 +35,29 @@ func.func @read_before(%r: tensor<4x64xf32>, %h: tensor<4x64xf32>, %w: tensor<64
   %p = ssm.rms_norm %m, %w : (tensor<4x64xf32>, tensor<64xf32>) -> tensor<4x64xf32>
   return %n, %m, %p : tensor<4x64xf32>, tensor<4x64xf32>, tensor<4x64xf32>
 }
+
+// -----
+
+// A decode step's dt projection (bias-free, read only by the step) moves
+// into the step: dt becomes the projection's [b, R] input, dt_proj its weight.
+// A projection with a bias, or read elsewhere too, stays a GEMM.
+// CHECK-LABEL: func.func @dt_proj
+// CHECK-SAME: (%[[S:[^:]*]]: tensor<2x8x4xf32>, %[[X:[^:]*]]: tensor<2x8xf32>, %[[U:[^:]*]]: tensor<2x3xf32>, %[[W:[^:]*]]: tensor<8x3xf32>
+// CHECK-NOT: ssm.linear
+// CHECK: ssm.selective_state_update %[[S]], %[[X]], %[[U]], {{.*}} dt_bias(%{{.*}}) dt_proj(%[[W]]) {dt_softplus}
+// CHECK: %[[L:.*]] = ssm.linear %[[U]], %[[W]] bias(
+// CHECK: ssm.selective_state_update %[[S]], %[[X]], %[[L]], {{.*}} dt_bias(%{{.*}}) {dt_softplus}
+// CHECK: %[[M:.*]] = ssm.linear %[[U]], %[[W]] :
+// CHECK: ssm.selective_state_update %[[S]], %[[X]], %[[M]], {{.*}} dt_bias(%{{.*}}) {dt_softplus}
+// CHECK: return
+func.func @dt_proj(%s: tensor<2x8x4xf32>, %x: tensor<2x8xf32>, %u: tensor<2x3xf32>, %w: tensor<8x3xf32>,
+                   %A: tensor<8x4xf32>, %B: tensor<2x1x4xf32>, %bias: tensor<8xf32>)
+    -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>) {
+  %dt = ssm.linear %u, %w : (tensor<2x3xf32>, tensor<8x3xf32>) -> tensor<2x8xf32>
+  %y, %n = ssm.selective_state_update %s, %x, %dt, %A, %B, %B dt_bias(%bias) {dt_softplus} : (tensor<2x8x4xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<8x4xf32>, tensor<2x1x4xf32>, tensor<2x1x4xf32>, tensor<8xf32>) -> (tensor<2x8xf32>, tensor<2x8x4xf32>)
+  %dtb = ssm.linear %u, %w bias(%bias) : (tensor<2x3xf32>, tensor<8x3xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+  %y2, %n2 = ssm.selective_state_update %s, %x, %dtb, %A, %B, %B dt_bias(%bias) {dt_softplus} : (tensor<2x8x4xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<8x4xf32>, tensor<2x1x4xf32>, tensor<2x1x4xf32>, tensor<8xf32>) -> (tensor<2x8xf32>, tensor<2x8x4xf32>)
+  %dt2 = ssm.linear %u, %w : (tensor<2x3xf32>, tensor<8x3xf32>) -> tensor<2x8xf32>
+  %y3, %n3 = ssm.selective_state_update %s, %x, %dt2, %A, %B, %B dt_bias(%bias) {dt_softplus} : (tensor<2x8x4xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<8x4xf32>, tensor<2x1x4xf32>, tensor<2x1x4xf32>, tensor<8xf32>) -> (tensor<2x8xf32>, tensor<2x8x4xf32>)
+  return %y, %y2, %y3, %dt2 : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>
+}

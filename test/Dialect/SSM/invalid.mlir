@@ -845,6 +845,15 @@ func.func @step_state_rank(%s: tensor<3x48xf32>, %x: tensor<3x48xf32>, %A: tenso
 
 // -----
 
+// With dt_proj, dt is [b, R] and dt_proj [e, R] with the same R.
+func.func @step_dt_proj_rank(%s: tensor<3x48x16xf32>, %x: tensor<3x48xf32>, %u: tensor<3x5xf32>, %A: tensor<48x16xf32>, %B: tensor<3x1x16xf32>, %w: tensor<48x6xf32>) {
+  // expected-error @+1 {{operand 'dt_proj' must have shape [e, R] = [48, 5], got 'tensor<48x6xf32>'}}
+  %y, %ns = ssm.selective_state_update %s, %x, %u, %A, %B, %B dt_proj(%w) : (tensor<3x48x16xf32>, tensor<3x48xf32>, tensor<3x5xf32>, tensor<48x16xf32>, tensor<3x1x16xf32>, tensor<3x1x16xf32>, tensor<48x6xf32>) -> (tensor<3x48xf32>, tensor<3x48x16xf32>)
+  return
+}
+
+// -----
+
 func.func @step_state_bf16(%s: tensor<3x48x16xbf16>, %x: tensor<3x48xbf16>, %A: tensor<48x16xf32>, %B: tensor<3x1x16xbf16>) {
   // expected-error @+1 {{operand 'state' must have f32 elements, got 'bf16'}}
   %y, %ns = ssm.selective_state_update %s, %x, %x, %A, %B, %B : (tensor<3x48x16xbf16>, tensor<3x48xbf16>, tensor<3x48xbf16>, tensor<48x16xf32>, tensor<3x1x16xbf16>, tensor<3x1x16xbf16>) -> (tensor<3x48xbf16>, tensor<3x48x16xf32>)

@@ -50,12 +50,15 @@ func.func @ssd(%x: tensor<1x300x8x16xf16>, %dt: tensor<1x300x8xf16>, %A: tensor<
 }
 
 // CHECK-LABEL: func @decode
-func.func @decode(%x: tensor<3x48xf32>, %cs: tensor<3x48x4xf32>, %w: tensor<48x4xf32>, %b: tensor<48xf32>, %s1: tensor<3x48x16xf32>, %A1: tensor<48x16xf32>, %B: tensor<3x1x16xf32>, %s2: tensor<3x6x8x16xf32>, %x2: tensor<3x6x8xf32>, %dt2: tensor<3x6xf32>, %A2: tensor<6xf32>) -> (tensor<3x48xf32>, tensor<3x48x4xf32>, tensor<3x48xf32>, tensor<3x48x16xf32>, tensor<3x6x8xf32>, tensor<3x6x8x16xf32>) {
+func.func @decode(%x: tensor<3x48xf32>, %cs: tensor<3x48x4xf32>, %w: tensor<48x4xf32>, %b: tensor<48xf32>, %s1: tensor<3x48x16xf32>, %A1: tensor<48x16xf32>, %B: tensor<3x1x16xf32>, %s2: tensor<3x6x8x16xf32>, %x2: tensor<3x6x8xf32>, %dt2: tensor<3x6xf32>, %A2: tensor<6xf32>, %B0: tensor<3x16xf32>) -> (tensor<3x48xf32>, tensor<3x48x4xf32>, tensor<3x48xf32>, tensor<3x48x16xf32>, tensor<3x6x8xf32>, tensor<3x6x8x16xf32>) {
   // CHECK: ssm.conv_state_update %{{.*}}, %{{.*}}, %{{.*}} bias(%{{.*}}) {silu} : (tensor<3x48xf32>, tensor<3x48x4xf32>, tensor<48x4xf32>, tensor<48xf32>) -> (tensor<3x48xf32>, tensor<3x48x4xf32>)
   %o, %ns = ssm.conv_state_update %x, %cs, %w bias(%b) {silu} : (tensor<3x48xf32>, tensor<3x48x4xf32>, tensor<48x4xf32>, tensor<48xf32>) -> (tensor<3x48xf32>, tensor<3x48x4xf32>)
   // CHECK: ssm.selective_state_update %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} skip(%{{.*}}) gate(%{{.*}}) dt_bias(%{{.*}}) {dt_softplus} : (tensor<3x48x16xf32>
   %y1, %n1 = ssm.selective_state_update %s1, %o, %x, %A1, %B, %B skip(%b) gate(%x) dt_bias(%b) {dt_softplus} : (tensor<3x48x16xf32>, tensor<3x48xf32>, tensor<3x48xf32>, tensor<48x16xf32>, tensor<3x1x16xf32>, tensor<3x1x16xf32>, tensor<48xf32>, tensor<3x48xf32>, tensor<48xf32>) -> (tensor<3x48xf32>, tensor<3x48x16xf32>)
   // CHECK: ssm.selective_state_update %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} skip(%{{.*}}) : (tensor<3x6x8x16xf32>
   %y2, %n2 = ssm.selective_state_update %s2, %x2, %dt2, %A2, %B, %B skip(%A2) : (tensor<3x6x8x16xf32>, tensor<3x6x8xf32>, tensor<3x6xf32>, tensor<6xf32>, tensor<3x1x16xf32>, tensor<3x1x16xf32>, tensor<6xf32>) -> (tensor<3x6x8xf32>, tensor<3x6x8x16xf32>)
+  // The dt projection inside the step: dt [b, R], dt_proj [e, R].
+  // CHECK: ssm.selective_state_update %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} dt_bias(%{{.*}}) dt_proj(%{{.*}}) {dt_softplus} : (tensor<3x48x16xf32>, tensor<3x48xf32>, tensor<3x16xf32>, tensor<48x16xf32>, tensor<3x1x16xf32>, tensor<3x1x16xf32>, tensor<48xf32>, tensor<48x16xf32>)
+  %y3, %n3 = ssm.selective_state_update %s1, %o, %B0, %A1, %B, %B dt_bias(%b) dt_proj(%A1) {dt_softplus} : (tensor<3x48x16xf32>, tensor<3x48xf32>, tensor<3x16xf32>, tensor<48x16xf32>, tensor<3x1x16xf32>, tensor<3x1x16xf32>, tensor<48xf32>, tensor<48x16xf32>) -> (tensor<3x48xf32>, tensor<3x48x16xf32>)
   return %o, %ns, %y1, %n1, %y2, %n2 : tensor<3x48xf32>, tensor<3x48x4xf32>, tensor<3x48xf32>, tensor<3x48x16xf32>, tensor<3x6x8xf32>, tensor<3x6x8x16xf32>
 }
