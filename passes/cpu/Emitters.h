@@ -67,7 +67,8 @@ Value emitDelta(LoopBuilder &lb, Value dt, Value bias, bool softplus,
                 float dtMin, float dtMax);
 
 /// selective_state_update's dt of batch row `bi`, channel `c` before the bias:
-/// dt[bi, c], or with `dtProj` [C, R] the projection sum_r dt[bi, r] dtProj[c, r].
+/// dt[bi, c], or with `dtProj` [C, R] the projection sum_r dt[bi, r] dtProj[c, r]
+/// (the GPU step kernel splits that sum over a row's lanes instead).
 Value emitStepDt(LoopBuilder &lb, Value dt, Value dtProj, Value bi, Value c);
 
 } // namespace mlir::ssm::cpu

@@ -80,12 +80,16 @@ Value RowLanes::rowDot(ValueRange st, ValueRange cRow) {
   Value acc = lb.f32(0.0);
   for (int64_t i = 0; i < k; ++i)
     acc = lb.fma(cRow[i], st[i], acc);
+  return rowSum(acc);
+}
+
+Value RowLanes::rowSum(Value part) {
   for (int64_t offset = s / 2; offset > 0; offset /= 2) {
-    auto shuffle = gpu::ShuffleOp::create(lb.builder(), lb.location(), acc, int32_t(offset),
+    auto shuffle = gpu::ShuffleOp::create(lb.builder(), lb.location(), part, int32_t(offset),
                                           int32_t(kWarp), gpu::ShuffleMode::XOR);
-    acc = lb.add(acc, shuffle.getShuffleResult());
+    part = lb.add(part, shuffle.getShuffleResult());
   }
-  return acc;
+  return part;
 }
 
 void RowLanes::storeRow(Value real, ValueRange values, Value m, ValueRange lead) {

@@ -48,9 +48,11 @@ public:
   /// ... or s_i = decays_i * s_i + dx * B_i (a decay per state, Mamba-1).
   SmallVector<Value> update(ValueRange st, ValueRange decays, Value dx, ValueRange bRow);
 
-  /// C . s over the whole row: this lane's part, then a butterfly over the
-  /// row's S lanes (every lane of the row ends with the sum).
+  /// C . s over the whole row: this lane's part, then rowSum.
   Value rowDot(ValueRange st, ValueRange cRow);
+  /// The sum of `part` over the row's S lanes, a butterfly of shuffles
+  /// (every lane of the row ends with the sum).
+  Value rowSum(Value part);
 
   /// The lane's registers `values` of a row, stored at m[lead..., n(i)]
   /// where the row is real.

@@ -7,6 +7,8 @@
 #include "passes/gpu/SSDChunkKernels.h"
 #include "passes/gpu/ScanKernel.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
 #include <cmath>
 
 using namespace mlir;
@@ -65,10 +67,25 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
       at.push_back(iv[1]);
     at.push_back(row);
     Value c = at[1], g = lb.divi(c, perGroup);
-    // Every lane of a row computes the row's dt (a dot product of length R
-    // with dt_proj): cheaper than sharing it through shuffles.
-    Value step = cpu::emitDelta(lb, cpu::emitStepDt(lb, dt, dtProj, bi, c),
-                                dtBias ? lb.load(dtBias, {c}) : Value(),
+    // With dt_proj the row's S lanes share the dot product of length R:
+    // each sums every S-th term, then a butterfly adds the parts.
+    Value rawDt;
+    if (dtProj) {
+      auto terms = scf::ForOp::create(b, op.getLoc(), lanes.slot, lb.dim(dtProj, 1),
+                                      lb.index(lanes.s), ValueRange{lb.f32(0.0)});
+      {
+        OpBuilder::InsertionGuard inLoop(b);
+        b.setInsertionPointToStart(terms.getBody());
+        Value r = terms.getInductionVar();
+        scf::YieldOp::create(b, op.getLoc(),
+                             ValueRange{lb.fma(lb.load(dt, {bi, r}), lb.load(dtProj, {c, r}),
+                                               terms.getRegionIterArgs()[0])});
+      }
+      rawDt = lanes.rowSum(terms.getResult(0));
+    } else {
+      rawDt = lb.load(dt, {bi, c});
+    }
+    Value step = cpu::emitDelta(lb, rawDt, dtBias ? lb.load(dtBias, {c}) : Value(),
                                 op.getDtSoftplus(), op.getDtMin().convertToFloat(),
                                 op.getDtMax().convertToFloat());
     Value xv = lb.load(x, at);

@@ -3,14 +3,17 @@
 // REQUIRES: cuda-toolkit
 
 // The decode step with its dt projection inside (dt_proj, formed by
-// ssm-fuse): each lane of a row computes the row's dt as a dot product of
-// the [b, R] input (argument 2) with the channel's row of dt_proj
-// (argument 8), then bias and softplus, then the usual state update.
+// ssm-fuse): the 4 lanes of a row share the row's dt, a dot product of the
+// [b, R] input (argument 2) with the channel's row of dt_proj (argument 8):
+// each lane sums every 4th term, two xor shuffles add the parts; then bias
+// and softplus, then the usual state update.
 // CHECK: gpu.func @[[K:ssmc_k[0-9]+]](
-// CHECK: %[[DT:.*]] = scf.for %{{.*}} = %c0 to %{{.*}} step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32) {
-// CHECK: %[[W:.*]] = memref.load %arg8[
-// CHECK: %[[U:.*]] = memref.load %arg2[
+// CHECK: %[[PART:.*]] = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c4{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32) {
+// CHECK-DAG: %[[U:.*]] = memref.load %arg2[
+// CHECK-DAG: %[[W:.*]] = memref.load %arg8[
 // CHECK: math.fma %[[U]], %[[W]], %[[ACC]]
+// CHECK: gpu.shuffle  xor %[[PART]], %c2_i32
+// CHECK: gpu.shuffle  xor
 // CHECK: math.log1p
 // CHECK: gpu.return
 // PTX: .visible .entry ssmc_k{{[0-9]+}}(
