@@ -76,7 +76,7 @@ FailureOr<gpu::GPUFuncOp> ssm::buildRowNormKernel(OpBuilder &b, gpu::GPUModuleOp
     Value w = cpu::argOf(inputs, plain.getWeightMutable());
     Value residual = cpu::argOf(inputs, plain.getResidualMutable());
     Value out = cpu::resultOf(outputs, plain.getResult());
-    Value rowSum = cpu::resultOf(outputs, plain.getSum());
+    Value sumOut = cpu::resultOf(outputs, plain.getSum());
     float eps = plain.getEps().convertToFloat();
     // With a residual, each thread stores x + r where the second pass (the
     // same thread, the same elements) reads it back.
@@ -84,15 +84,15 @@ FailureOr<gpu::GPUFuncOp> ssm::buildRowNormKernel(OpBuilder &b, gpu::GPUModuleOp
       Value v = lb.load(x, withLast(pos, j));
       if (residual) {
         v = lb.add(v, lb.load(residual, withLast(pos, j)));
-        lb.store(v, rowSum, withLast(pos, j));
-        if (!cast<MemRefType>(rowSum.getType()).getElementType().isF32())
-          v = lb.load(rowSum, withLast(pos, j)); // normalize the sum as stored
+        lb.store(v, sumOut, withLast(pos, j));
+        if (!cast<MemRefType>(sumOut.getType()).getElementType().isF32())
+          v = lb.load(sumOut, withLast(pos, j)); // normalize the sum as stored
       }
       return lb.mul(v, v);
     });
     Value scale = scaleOf(lb, blockSum(lb, block, scratch, sumSq), asF32(lb, d), eps);
     block.stride(lb.index(0), d, [&](Value j) {
-      Value v = lb.load(residual ? rowSum : x, withLast(pos, j));
+      Value v = lb.load(residual ? sumOut : x, withLast(pos, j));
       lb.store(lb.mul(lb.mul(v, scale), lb.load(w, {j})), out, withLast(pos, j));
     });
   } else {

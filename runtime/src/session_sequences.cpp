@@ -108,8 +108,17 @@ void Session::prefillVarlen(const int32_t *tokens, const int64_t *lengths) {
     std::copy(tokens + offset, tokens + offset + common, head.begin() + b * common);
     offset += lengths[b];
   }
-  prefill(head.data(), common);
-  rows_ = nextTokenLogits(); // [B, padded_vocab] whatever the logits mode
+  // Only the next-token rows are wanted: the lm_head on B rows, not B * L.
+  const PrefillLogits mode = prefillLogits_;
+  prefillLogits_ = PrefillLogits::Last;
+  try {
+    prefill(head.data(), common);
+  } catch (...) {
+    prefillLogits_ = mode;
+    throw;
+  }
+  prefillLogits_ = mode;
+  rows_ = nextTokenLogits(); // [B, padded_vocab]
   rowsCurrent_ = true;
   offset = 0;
   for (int64_t b = 0; b < batch_; ++b) {
