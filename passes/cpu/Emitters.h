@@ -66,6 +66,11 @@ void emitScanOutput(LoopBuilder &lb, Value acc, Value d, Value x, Value z, Value
 Value emitDelta(LoopBuilder &lb, Value dt, Value bias, bool softplus,
                 float dtMin, float dtMax);
 
+/// What an RMS norm normalizes at `at`: x, or with `residual` x + r, stored
+/// into `sum` (and read back from there when it is narrower than f32, so the
+/// norm sees the sum as stored). Its caller's second pass reads `sum`.
+Value emitNormInput(LoopBuilder &lb, Value x, Value residual, Value sum, ValueRange at);
+
 /// selective_state_update's dt of batch row `bi`, channel `c` before the bias:
 /// dt[bi, c], or with `dtProj` [C, R] the projection sum_r dt[bi, r] dtProj[c, r]
 /// (the GPU step kernel splits that sum over a row's lanes instead).

@@ -58,7 +58,13 @@ void LoopBuilder::store(Value v, Value memref, ValueRange ivs) {
 SmallVector<Value>
 LoopBuilder::loop(Value lb, Value ub, ValueRange inits,
                   llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body) {
-  auto forOp = scf::ForOp::create(b, loc, lb, ub, index(1), inits);
+  return loopBy(lb, ub, index(1), inits, body);
+}
+
+SmallVector<Value>
+LoopBuilder::loopBy(Value lb, Value ub, Value step, ValueRange inits,
+                    llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+  auto forOp = scf::ForOp::create(b, loc, lb, ub, step, inits);
   OpBuilder::InsertionGuard guard(b);
   Block *block = forOp.getBody();
   // Without loop-carried values the builder adds the scf.yield itself.

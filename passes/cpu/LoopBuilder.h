@@ -54,6 +54,10 @@ public:
   SmallVector<Value>
   loop(Value lb, Value ub, ValueRange inits,
        llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body);
+  // The same with iv stepping by `step` (strided loops over lanes or threads).
+  SmallVector<Value>
+  loopBy(Value lb, Value ub, Value step, ValueRange inits,
+         llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body);
   // The same, `unroll` iterations at a time: the loads of all of them
   // (`load(iv)`) are issued before any is used, so their latencies overlap,
   // then `body(iv, loaded, carried)` runs each in order and returns the new

@@ -13,6 +13,18 @@ static SmallVector<Value> withLast(ValueRange pos, Value last) {
   return idx;
 }
 
+Value cpu::emitNormInput(LoopBuilder &lb, Value x, Value residual, Value sum,
+                         ValueRange at) {
+  Value v = lb.load(x, at);
+  if (!residual)
+    return v;
+  v = lb.add(v, lb.load(residual, at));
+  lb.store(v, sum, at);
+  if (!cast<MemRefType>(sum.getType()).getElementType().isF32())
+    v = lb.load(sum, at);
+  return v;
+}
+
 LogicalResult cpu::emitRMSNorm(LoopBuilder &lb, RMSNormOp op, ValueRange inputs,
                                ValueRange outputs) {
   Value x = argOf(inputs, op.getInputMutable());
@@ -27,16 +39,8 @@ LogicalResult cpu::emitRMSNorm(LoopBuilder &lb, RMSNormOp op, ValueRange inputs,
       arith::IndexCastUIOp::create(lb.builder(), lb.location(),
                                    lb.builder().getI64Type(), d));
   lb.parallelLeading(x, 1, [&](ValueRange pos) {
-    // The first pass adds the residual and stores the sum, which the second
-    // pass reads back.
     Value sumSq = lb.reduce(lb.index(0), d, lb.f32(0.0), [&](Value j, Value acc) {
-      Value v = lb.load(x, withLast(pos, j));
-      if (residual) {
-        v = lb.add(v, lb.load(residual, withLast(pos, j)));
-        lb.store(v, sum, withLast(pos, j));
-        if (!cast<MemRefType>(sum.getType()).getElementType().isF32())
-          v = lb.load(sum, withLast(pos, j)); // normalize the sum as stored
-      }
+      Value v = emitNormInput(lb, x, residual, sum, withLast(pos, j));
       return lb.fma(v, v, acc);
     });
     Value scale = lb.rsqrt(lb.add(lb.div(sumSq, dF), lb.f32(eps)));

@@ -22,22 +22,16 @@ SmallVector<Value> BlockRow::position(Value x) {
 }
 
 void BlockRow::stride(Value lo, Value hi, llvm::function_ref<void(Value)> body) {
-  auto loop = scf::ForOp::create(b, lb.location(), lb.addi(lo, tid), hi, lb.index(blockSize));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(loop.getBody()->getTerminator());
-  body(loop.getInductionVar());
+  stride(lo, hi, ValueRange{}, [&](Value j, ValueRange) {
+    body(j);
+    return SmallVector<Value>{};
+  });
 }
 
 SmallVector<Value>
 BlockRow::stride(Value lo, Value hi, ValueRange inits,
                  llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body) {
-  auto loop =
-      scf::ForOp::create(b, lb.location(), lb.addi(lo, tid), hi, lb.index(blockSize), inits);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(loop.getBody());
-  scf::YieldOp::create(b, lb.location(),
-                       body(loop.getInductionVar(), loop.getRegionIterArgs()));
-  return loop.getResults();
+  return lb.loopBy(lb.addi(lo, tid), hi, lb.index(blockSize), inits, body);
 }
 
 SmallVector<Value> BlockRow::reduce(ValueRange values, ValueRange scratch, Combine combine) {

@@ -81,13 +81,7 @@ FailureOr<gpu::GPUFuncOp> ssm::buildRowNormKernel(OpBuilder &b, gpu::GPUModuleOp
     // With a residual, each thread stores x + r where the second pass (the
     // same thread, the same elements) reads it back.
     Value sumSq = strideSum(lb, block, lb.index(0), d, [&](Value j) {
-      Value v = lb.load(x, withLast(pos, j));
-      if (residual) {
-        v = lb.add(v, lb.load(residual, withLast(pos, j)));
-        lb.store(v, sumOut, withLast(pos, j));
-        if (!cast<MemRefType>(sumOut.getType()).getElementType().isF32())
-          v = lb.load(sumOut, withLast(pos, j)); // normalize the sum as stored
-      }
+      Value v = cpu::emitNormInput(lb, x, residual, sumOut, withLast(pos, j));
       return lb.mul(v, v);
     });
     Value scale = scaleOf(lb, blockSum(lb, block, scratch, sumSq), asF32(lb, d), eps);

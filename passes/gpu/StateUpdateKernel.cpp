@@ -7,8 +7,6 @@
 #include "passes/gpu/SSDChunkKernels.h"
 #include "passes/gpu/ScanKernel.h"
 
-#include "mlir/Dialect/SCF/IR/SCF.h"
-
 #include <cmath>
 
 using namespace mlir;
@@ -71,17 +69,12 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
     // each sums every S-th term, then a butterfly adds the parts.
     Value rawDt;
     if (dtProj) {
-      auto terms = scf::ForOp::create(b, op.getLoc(), lanes.slot, lb.dim(dtProj, 1),
-                                      lb.index(lanes.s), ValueRange{lb.f32(0.0)});
-      {
-        OpBuilder::InsertionGuard inLoop(b);
-        b.setInsertionPointToStart(terms.getBody());
-        Value r = terms.getInductionVar();
-        scf::YieldOp::create(b, op.getLoc(),
-                             ValueRange{lb.fma(lb.load(dt, {bi, r}), lb.load(dtProj, {c, r}),
-                                               terms.getRegionIterArgs()[0])});
-      }
-      rawDt = lanes.rowSum(terms.getResult(0));
+      Value part = lb.loopBy(lanes.slot, lb.dim(dtProj, 1), lb.index(lanes.s), {lb.f32(0.0)},
+                             [&](Value r, ValueRange acc) {
+                               return SmallVector<Value>{lb.fma(
+                                   lb.load(dt, {bi, r}), lb.load(dtProj, {c, r}), acc[0])};
+                             })[0];
+      rawDt = lanes.rowSum(part);
     } else {
       rawDt = lb.load(dt, {bi, c});
     }
