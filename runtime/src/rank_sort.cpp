@@ -27,9 +27,8 @@ void sortByRank(std::vector<int32_t> &ids, const std::vector<double> &logit,
                 std::vector<uint64_t> &keys) {
   const size_t n = ids.size();
   if (n < 1024) { // small sets: a comparison sort is cheaper than the passes
-    std::sort(ids.begin(), ids.end(), [&](int32_t x, int32_t y) {
-      return logit[x] > logit[y] || (logit[x] == logit[y] && x < y);
-    });
+    std::sort(ids.begin(), ids.end(),
+              [&](int32_t x, int32_t y) { return ranksBefore(logit, x, y); });
     return;
   }
   keys.resize(2 * n);

@@ -155,7 +155,7 @@ int32_t Sampler::filterLoaded(int64_t vocab, int64_t b) {
   size_t n = order_.size();
   if (params_.topK > 0 && static_cast<size_t>(params_.topK) < n) {
     n = static_cast<size_t>(params_.topK);
-    auto before = [&](int32_t x, int32_t y) { return ranksBefore(x, y); };
+    auto before = [&](int32_t x, int32_t y) { return ranksBefore(logit_, x, y); };
     std::partial_sort(order_.begin(), order_.begin() + static_cast<long>(n), order_.end(), before);
   } else {
     sortByRank(order_, logit_, keys_);

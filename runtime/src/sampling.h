@@ -81,11 +81,6 @@ private:
   int32_t filterLoaded(int64_t vocab, int64_t b);
   // The same from candidates; false when they cannot decide the filters.
   bool filterCandidates(const CandidateRow &c);
-  // Candidate order: higher logit_ first, ties to the lower id (deterministic;
-  // sortByRank sorts whole sets this way).
-  bool ranksBefore(int32_t x, int32_t y) const {
-    return logit_[x] > logit_[y] || (logit_[x] == logit_[y] && x < y);
-  }
   // Probabilities of order_[0, n) (best first), total_ their sum.
   void weigh(size_t n, double top);
   // The top-p and min-p filters over order_/prob_ (n_, total_). With

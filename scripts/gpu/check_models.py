@@ -138,13 +138,9 @@ def continued_error(sess, tokens, full_logits, full_states):
     the state (ssmc_prefill_continue; the middle one a single token, shorter
     than the conv window): each piece's logits and the final states against
     the reference's one prefill."""
-    total = tokens.shape[1]
-    cuts = [0, (total + 1) // 2, (total + 1) // 2 + 1, total]
     worst = 0.0
-    for piece, (start, end) in enumerate(zip(cuts, cuts[1:])):
-        if end > start:
-            got = sess.prefill(tokens[:, start:end], continuing=piece > 0)
-            worst = max(worst, rel_err(got, full_logits[:, start:end].numpy()))
+    for start, end, got in sess.prefill_in_pieces(tokens):
+        worst = max(worst, rel_err(got, full_logits[:, start:end].numpy()))
     for i, st in enumerate(full_states):
         for kind, key in (("conv_state", "conv"), ("ssm_state", "ssm")):
             want = st[key].numpy()

@@ -93,14 +93,8 @@ def make_case(name, flags, batch, length, steps):
                 e = rel_err(step_logits, want)
                 self.assertLessEqual(e, LOGITS_BAR, f"decode step {t} rel err {e}")
             # So does a prefill continuing from the state: the whole row in
-            # three pieces, the middle one a single token (shorter than the
-            # conv window), the last crossing SSD chunks where there are some.
-            total = tokens.shape[1]
-            cuts = [0, (total + 1) // 2, (total + 1) // 2 + 1, total]
-            for piece, (start, end) in enumerate(zip(cuts, cuts[1:])):
-                if end <= start:
-                    continue
-                got = sess.prefill(tokens[:, start:end], continuing=piece > 0)
+            # three pieces, the last crossing SSD chunks where there are some.
+            for start, end, got in sess.prefill_in_pieces(tokens):
                 e = rel_err(got, full_logits[:, start:end].numpy())
                 self.assertLessEqual(e, LOGITS_BAR, f"tokens [{start}, {end}) rel err {e}")
             for i, st in enumerate(full_states):

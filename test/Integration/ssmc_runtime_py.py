@@ -75,6 +75,15 @@ class Session:
         self.rt.check(run(self.session, ptr, tokens.shape[1]))
         return self._logits()
 
+    def prefill_in_pieces(self, tokens):
+        """tokens [batch, L] in three prefills, the later two continuing from
+        the state: the middle one a single token (shorter than the conv
+        window), the last the rest. Returns [(start, end, logits)]."""
+        total = tokens.shape[1]
+        cuts = [0, (total + 1) // 2, (total + 1) // 2 + 1, total]
+        return [(start, end, self.prefill(tokens[:, start:end], continuing=start > 0))
+                for start, end in zip(cuts, cuts[1:]) if end > start]
+
     def decode(self, tokens):
         tokens = np.ascontiguousarray(tokens, dtype=np.int32)
         self.rt.check(self.rt.lib.ssmc_decode(self.session, tokens.ctypes.data_as(ctypes.POINTER(ctypes.c_int32))))
