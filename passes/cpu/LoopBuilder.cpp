@@ -1,6 +1,7 @@
 #include "passes/cpu/LoopBuilder.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 using namespace mlir;
 using namespace mlir::ssm::cpu;
@@ -90,26 +91,47 @@ SmallVector<Value> LoopBuilder::loopLoadingAhead(
     Value lb, Value ub, int64_t unroll, ValueRange inits,
     llvm::function_ref<SmallVector<Value>(Value)> load,
     llvm::function_ref<SmallVector<Value>(Value, ArrayRef<Value>, ValueRange)> body) {
-  SmallVector<Value> carried(inits);
-  Value rest = lb;
-  if (unroll > 1) {
-    rest = addi(lb, muli(divi(subi(ub, lb), index(unroll)), index(unroll)));
-    auto forOp = scf::ForOp::create(b, loc, lb, rest, index(unroll), carried);
+  // Load indices are clamped into [lb, ub) (never empty): the group after
+  // the last is loaded, never used.
+  Value last = subi(ub, index(1));
+  auto loadGroup = [&](Value start, SmallVector<size_t> *counts) {
+    SmallVector<Value> values;
+    for (int64_t u = 0; u < unroll; ++u) {
+      Value at = arith::MinUIOp::create(b, loc, addi(start, index(u)), last);
+      SmallVector<Value> one = load(at);
+      if (counts)
+        counts->push_back(one.size());
+      llvm::append_range(values, one);
+    }
+    return values;
+  };
+  Value full =
+      unroll == 1 ? ub : addi(lb, muli(divi(subi(ub, lb), index(unroll)), index(unroll)));
+  SmallVector<size_t> counts;
+  SmallVector<Value> iterInits(inits);
+  llvm::append_range(iterInits, loadGroup(lb, &counts));
+  auto forOp = scf::ForOp::create(b, loc, lb, full, index(unroll), iterInits);
+  {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToEnd(forOp.getBody());
-    SmallVector<Value> ivs;
-    SmallVector<SmallVector<Value>> loaded;
+    Value iv = forOp.getInductionVar();
+    ValueRange args = forOp.getRegionIterArgs();
+    // The next group's loads go out before this group's bodies run.
+    SmallVector<Value> ahead = loadGroup(addi(iv, index(unroll)), nullptr);
+    SmallVector<Value> carried(args.take_front(inits.size()));
+    size_t at = inits.size();
     for (int64_t u = 0; u < unroll; ++u) {
-      ivs.push_back(addi(forOp.getInductionVar(), index(u)));
-      loaded.push_back(load(ivs.back()));
+      SmallVector<Value> loaded(args.slice(at, counts[u]));
+      carried = body(addi(iv, index(u)), loaded, carried);
+      at += counts[u];
     }
-    SmallVector<Value> next(forOp.getRegionIterArgs());
-    for (int64_t u = 0; u < unroll; ++u)
-      next = body(ivs[u], loaded[u], next);
-    scf::YieldOp::create(b, loc, next);
-    carried = SmallVector<Value>(forOp.getResults());
+    llvm::append_range(carried, ahead);
+    scf::YieldOp::create(b, loc, carried);
   }
-  return loop(rest, ub, carried, [&](Value iv, ValueRange it) { return body(iv, load(iv), it); });
+  SmallVector<Value> results(forOp.getResults().take_front(inits.size()));
+  if (unroll == 1)
+    return results;
+  return loop(full, ub, results, [&](Value iv, ValueRange it) { return body(iv, load(iv), it); });
 }
 
 void LoopBuilder::when(Value cond, llvm::function_ref<void()> then) {
@@ -207,7 +229,15 @@ Value LoopBuilder::when(Value cond, Value otherwise, llvm::function_ref<Value()>
   return ifOp.getResult(0);
 }
 
-Value LoopBuilder::exp2(Value x) { return math::Exp2Op::create(b, loc, x); }
+Value LoopBuilder::exp2(Value x) {
+  if (!onGpu())
+    return math::Exp2Op::create(b, loc, x);
+  // math.exp2 would become ex2.approx without ftz, several instructions.
+  return LLVM::CallIntrinsicOp::create(b, loc, x.getType(),
+                                       b.getStringAttr("llvm.nvvm.ex2.approx.ftz.f32"),
+                                       ValueRange{x})
+      .getResult(0);
+}
 Value LoopBuilder::fma(Value x, Value y, Value acc) {
   if (onGpu())
     return math::FmaOp::create(b, loc, x, y, acc);

@@ -58,10 +58,13 @@ public:
   SmallVector<Value>
   loopBy(Value lb, Value ub, Value step, ValueRange inits,
          llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body);
-  // The same, `unroll` iterations at a time: the loads of all of them
-  // (`load(iv)`) are issued before any is used, so their latencies overlap,
-  // then `body(iv, loaded, carried)` runs each in order and returns the new
-  // carried values. The last (ub - lb) % unroll iterations run one at a time.
+  // The same, `unroll` iterations at a time, software-pipelined: the loads
+  // of the next group of iterations (`load(iv)`) are issued before the
+  // bodies of this group run (`body(iv, loaded, carried)`, each in order,
+  // returning the new carried values), so load latency overlaps work. The
+  // last (ub - lb) % unroll iterations run one at a time, loading as they
+  // go. The range must not be empty: the first group is loaded before the
+  // loop.
   SmallVector<Value>
   loopLoadingAhead(Value lb, Value ub, int64_t unroll, ValueRange inits,
                    llvm::function_ref<SmallVector<Value>(Value)> load,
@@ -104,6 +107,8 @@ public:
   Value mul(Value x, Value y);
   Value div(Value x, Value y);
   Value exp(Value x);
+  // 2^x; on the GPU one ex2.approx.ftz (results below 2^-126 flush to zero,
+  // harmless for the decays in (0, 1] it computes).
   Value exp2(Value x);
   Value max(Value x, Value y);
   Value min(Value x, Value y);

@@ -170,7 +170,8 @@ struct SSMOutlineGpuKernelsPass
   // Chunks of L scanned in parallel: _states (each chunk from zero), _carry
   // (the state entering each chunk, across chunks), _outputs (each chunk
   // recomputed from its entering state). Scratch: the chunk states [b, K, e,
-  // N] and their dt sums [b, K, e], K = ceil(L / chunk).
+  // N] and their dt sums [b, K, e], K = ceil(L / shortest chunk): the
+  // kernels shorten their chunks where rows are few (ScanKernel.h).
   LogicalResult buildChunkedScan(OpBuilder &b, gpu::GPUModuleOp gpuModule,
                                  SelectiveScanOp op, StringRef name) {
     if (failed(buildChunkedSelectiveScanKernels(b, gpuModule, op, name, scanTiling(op))))
@@ -181,10 +182,14 @@ struct SSMOutlineGpuKernelsPass
     const int64_t states = -1, sums = -2; // scratch buffers 0 and 1
     GpuLaunch launch;
     GridFactor batch{0, 0}, len{0, 1}, channels{0, 2}, n{2, 1}; // A is [e, N]
-    launch.scratch = {{{{batch}, 1}, {{len}, chunkLength}, {{channels}, 1}, {{n}, 1}},
-                      {{{batch}, 1}, {{len}, chunkLength}, {{channels}, 1}}};
-    // ~ b * K * e * lanes threads for the row kernels, b * e * N for the carry.
-    GridExtent rows{{batch, len, channels}, chunkLength * kScanBlockSize / scanTiling(op).lanes};
+    const int64_t shortest = scanShortestChunk(chunkLength);
+    launch.scratch = {{{{batch}, 1}, {{len}, shortest}, {{channels}, 1}, {{n}, 1}},
+                      {{{batch}, 1}, {{len}, shortest}, {{channels}, 1}}};
+    // ~ b * K * e * lanes threads for the row kernels (K of the shortest
+    // chunks: with longer ones, some blocks find no task), b * e * N for
+    // the carry.
+    GridExtent rows{{batch, len, channels},
+                    std::max<int64_t>(1, shortest * kScanBlockSize / scanTiling(op).lanes)};
     GpuStage first = scanStage(op, (name + "_states").str(), rows);
     first.args = inputs;
     first.args.append({states, sums});

@@ -18,6 +18,8 @@ int64_t ssm::scanLanesPerRow(int64_t n) {
   return s;
 }
 
+int64_t ssm::scanShortestChunk(int64_t chunk) { return std::max<int64_t>(1, chunk / 4); }
+
 namespace {
 
 // memref<?x...x?[xN]xf32, strided<[?, ..., ?, 1], offset: ?>>: dynamic sizes
@@ -51,6 +53,10 @@ SmallVector<Value> scaledA(LoopBuilder &lb, RowLanes &lanes, Value a, Value ch) 
   return lanes.loadRow([&](Value k) { return lb.mul(lb.load(a, {ch, k}), lb.f32(M_LOG2E)); });
 }
 
+Value ceilDiv(LoopBuilder &lb, Value x, Value y) {
+  return lb.divi(lb.addi(x, lb.subi(y, lb.index(1))), y);
+}
+
 SmallVector<Value> decays(LoopBuilder &lb, Value dt, ArrayRef<Value> aRow) {
   SmallVector<Value> out;
   for (Value ak : aRow)
@@ -81,8 +87,17 @@ struct ScanKernel {
     batch = lb.dim(u, 0), len = lb.dim(u, 1), e = lb.dim(u, 2);
     perGroup = lb.divi(e, lb.dim(bm, 2));
     if (chunk > 0) {
+      // Halved while b * e * K stays below kScanMinTasks (few rows), every
+      // kernel of the scan computing the same length from the same sizes.
+      Value rows = lb.muli(batch, e);
       chunkSize = lb.index(chunk);
-      chunks = lb.divi(lb.addi(len, lb.index(chunk - 1)), chunkSize);
+      for (int64_t c = chunk; c > scanShortestChunk(chunk); c /= 2) {
+        Value tasks = lb.muli(rows, ceilDiv(lb, len, chunkSize));
+        Value few = lb.cmpi(arith::CmpIPredicate::ult, tasks, lb.index(kScanMinTasks));
+        chunkSize = arith::SelectOp::create(lb.builder(), lb.location(), few, lb.index(c / 2),
+                                            chunkSize);
+      }
+      chunks = ceilDiv(lb, len, chunkSize);
     }
   }
 

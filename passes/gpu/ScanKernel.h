@@ -34,13 +34,22 @@ struct ScanTiling {
   int64_t lanes = 1;
 };
 
+/// The chunked form's chunks are `chunk` steps long where there are rows
+/// enough; where b * e * K would fall below kScanMinTasks (small batches) they
+/// are halved, down to scanShortestChunk(chunk), so that the GPU still gets
+/// about one full wave of rows (2^16 threads: 132 SMs at 16 warps each).
+constexpr int64_t kScanMinTasks = int64_t(1) << 16;
+/// The shortest chunk of a chunked scan: chunk / 4 (at least 1). The
+/// per-chunk scratch and the grids are sized for it.
+int64_t scanShortestChunk(int64_t chunk);
+
 /// One kernel `name` (operands..., y, [final_state]) walking the whole
 /// sequence of each row (`tiling.chunk` is ignored).
 LogicalResult buildSelectiveScanKernel(OpBuilder &b, gpu::GPUModuleOp module,
                                        SelectiveScanOp op, StringRef name,
                                        const ScanTiling &tiling);
 
-/// The chunked form, K = ceil(L / tiling.chunk):
+/// The chunked form, K = ceil(L / chunk length):
 ///  `name`_states  (operands..., states[b, K, e, N], dtsum[b, K, e]): each
 ///                  chunk's state from zero and its sum of dt (its decay is
 ///                  exp(A * sum));

@@ -108,7 +108,9 @@ class Kernel:
             self.driver.launch(self.fns[0], grid(b * e * self.lanes), threads,
                                args + memref(y) + memref(final))
             return
-        k = math.ceil(L / self.chunk)
+        # The kernels shorten their chunks to chunk / 4 where rows are few
+        # (passes/gpu/ScanKernel.h): scratch and grids are sized for those.
+        k = math.ceil(L / max(1, self.chunk // 4))
         # Per-chunk carries: O(b * K * e * N), the only scan intermediate in memory.
         states = torch.empty(b, k, e, N, device="cuda")
         dtsum = torch.empty(b, k, e, device="cuda")

@@ -23,12 +23,19 @@
 // CHECK-SAME: kernel
 // CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
 // CHECK-NOT: memref.alloca
-// The row's 16 values of A, loaded once; the 16 state values and the
-// running sum of dt are the loop's carries; no shuffles.
+// The row's 16 values of A, loaded once, then the first step's 34 loads (dt,
+// x, 16 of B, 16 of C). The time loop carries the 16 state values, the
+// running sum of dt and the next step's 34 values, loaded (at a step
+// clamped to L - 1) before this step's work; no shuffles.
 // CHECK-COUNT-16: memref.load {{.*}} : memref<?x16xf32, strided<[?, 1], offset: ?>>
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK: arith.minui
+// CHECK-COUNT-34: memref.load
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> ({{(f32, ){50}f32}})
+// CHECK: arith.minui
+// CHECK-COUNT-34: memref.load
+// CHECK-NOT: memref.load
 // CHECK: math.log1p
-// CHECK-COUNT-16: math.exp2 {{.*}} : f32
+// CHECK-COUNT-16: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // CHECK-NOT: gpu.shuffle
 // CHECK: scf.if
 // CHECK: memref.store
@@ -38,9 +45,11 @@
 // CHECK-NOT: memref.alloc
 // CHECK: gpu.return
 
-// With row lanes and two steps per iteration: both steps' loads first, then
-// each step's C . s over the row's 4 lanes (a 2-step butterfly), its first
-// lane storing y; a one-step loop takes an odd last step.
+// With row lanes and two steps per iteration: the next two steps' loads (10
+// each: dt, x, the lane's 4 of B and 4 of C) carried by the loop and issued
+// first, then each step's C . s over the row's 4 lanes (a 2-step
+// butterfly), its first lane storing y; a one-step loop takes an odd last
+// step.
 // LANES: ssmc_k0 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 128, 1, 1>, grid_stride, grid_x = {div = 32 : i64, product = array<i64: 0, 0, 0, 2>}
 // LANES-LABEL: gpu.func @ssmc_k0(
 // LANES-NOT: memref.alloca
@@ -48,14 +57,16 @@
 // LANES: arith.divui %[[LANE]], %c4
 // LANES: arith.remui %[[LANE]], %c4
 // LANES-COUNT-4: memref.load {{.*}} : memref<?x16xf32, strided<[?, 1], offset: ?>>
-// LANES: scf.for {{.*}} step %c2{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32)
+// LANES: arith.minui
+// LANES-COUNT-20: memref.load
+// LANES: scf.for {{.*}} step %c2{{.*}} iter_args({{.*}}) -> ({{(f32, ){24}f32}})
 // LANES-COUNT-20: memref.load
 // LANES-NOT: memref.load
-// LANES-COUNT-4: math.exp2
+// LANES-COUNT-4: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // LANES: gpu.shuffle  xor %{{.*}}, %c2_i32, %c32_i32
 // LANES: gpu.shuffle  xor %{{.*}}, %c1_i32, %c32_i32
 // LANES: scf.if
-// LANES-COUNT-4: math.exp2
+// LANES-COUNT-4: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // LANES: gpu.shuffle  xor
 // LANES: gpu.shuffle  xor
 // LANES: scf.yield
@@ -72,7 +83,7 @@
 // CHECK-LABEL: gpu.func @ssmc_k1(
 // CHECK-NOT: memref.alloca
 // CHECK-COUNT-16: memref.load
-// CHECK-COUNT-4: math.exp2
+// CHECK-COUNT-4: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // CHECK: scf.if
 // CHECK-COUNT-4: memref.store
 // CHECK: gpu.shuffle  xor
@@ -84,22 +95,29 @@
 // outputs recomputed from each chunk's entering state.
 // CHUNKED: ssm.selective_scan {{.*}} {delta_softplus, ssm.gpu_chunk_length = 64 : i64, ssm.kernel = @ssmc_k0}
 // One step, three launches sharing two scratch buffers: the chunk states
-// [b, ceil(L / 64), e, N] and their dt sums [b, ceil(L / 64), e] (A, the
-// step's argument 2, gives N). Arguments 8 and 9 are y and the final state.
-// The row kernels get b * L * e / 64 threads (div 64 * 128), the carry one
-// per state element.
+// [b, ceil(L / 16), e, N] and their dt sums [b, ceil(L / 16), e], sized for
+// the shortest chunks (64 / 4; A, the step's argument 2, gives N). Arguments
+// 8 and 9 are y and the final state. The row kernels get b * L * e / 16
+// threads (div 16 * 128), the carry one per state element.
 // CHUNKED: gpu.module @ssmc_gpu {{.*}} attributes {ssm.launches = {ssmc_k0 = {scratch = [
-// CHUNKED-SAME: [{div = 1 : i64, product = array<i64: 0, 0>}, {div = 64 : i64, product = array<i64: 0, 1>}, {div = 1 : i64, product = array<i64: 0, 2>}, {div = 1 : i64, product = array<i64: 2, 1>}],
-// CHUNKED-SAME: stages = [{args = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, -1, -2>, {{.*}}function = "ssmc_k0_states", grid_stride, grid_x = {div = 8192 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
+// CHUNKED-SAME: [{div = 1 : i64, product = array<i64: 0, 0>}, {div = 16 : i64, product = array<i64: 0, 1>}, {div = 1 : i64, product = array<i64: 0, 2>}, {div = 1 : i64, product = array<i64: 2, 1>}],
+// CHUNKED-SAME: stages = [{args = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, -1, -2>, {{.*}}function = "ssmc_k0_states", grid_stride, grid_x = {div = 2048 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
 // CHUNKED-SAME: {args = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, -1, -2, 9>, {{.*}}function = "ssmc_k0_carry", grid_stride, grid_x = {div = 128 : i64, product = array<i64: 0, 0, 0, 2, 2, 1>}
-// CHUNKED-SAME: {args = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, -1, 8>, {{.*}}function = "ssmc_k0_outputs", grid_stride, grid_x = {div = 8192 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
+// CHUNKED-SAME: {args = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, -1, 8>, {{.*}}function = "ssmc_k0_outputs", grid_stride, grid_x = {div = 2048 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
 // A warp's tasks are (batch, chunk, 32 channels); each thread walks its
-// chunk [64 c, min(64 c + 64, L)), then stores its states and dt sum.
+// chunk [T c, min(T c + T, L)), then stores its states and dt sum. T is 64,
+// halved (to 32, then 16) while b * e * ceil(L / T) < 65536.
 // CHUNKED: gpu.func @ssmc_k0_states({{.*}}, %{{.*}}: memref<?x?x?x16xf32, strided<[?, ?, ?, 1], offset: ?>>, %{{.*}}: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>) kernel
 // CHUNKED-NOT: memref.alloca
-// CHUNKED: arith.constant 64 : index
+// CHUNKED: %[[ROWS:.*]] = arith.muli %dim, %dim_3
+// CHUNKED: %[[K64:.*]] = arith.divui {{.*}}, %c64
+// CHUNKED: %[[T64:.*]] = arith.muli %[[ROWS]], %[[K64]]
+// CHUNKED: %[[FEW64:.*]] = arith.cmpi ult, %[[T64]], %c65536
+// CHUNKED: %[[T:.*]] = arith.select %[[FEW64]], %c32, %c64
+// CHUNKED: arith.cmpi ult, {{.*}}, %c65536
+// CHUNKED: arith.select {{.*}}, %c16, %[[T]]
 // CHUNKED: arith.minui
-// CHUNKED: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// CHUNKED: scf.for {{.*}} iter_args({{.*}}) -> ({{(f32, ){34}f32}})
 // CHUNKED-NOT: gpu.shuffle
 // CHUNKED: scf.yield
 // CHUNKED: scf.if
@@ -108,7 +126,7 @@
 // CHUNKED: memref.store {{.*}} : memref<?x?x?xf32
 // CHUNKED: gpu.func @ssmc_k0_carry(
 // CHUNKED: scf.for {{.*}} -> (f32)
-// CHUNKED: math.exp2
+// CHUNKED: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // CHUNKED: memref.store
 // CHUNKED: math.fma
 // CHUNKED: gpu.func @ssmc_k0_outputs(
@@ -122,7 +140,7 @@
 // PTX-NOT: .local
 // PTX: .visible .entry ssmc_k0(
 // PTX-NOT: .local
-// PTX: ex2.approx
+// PTX: ex2.approx.ftz.f32
 // PTX-NOT: .local
 // PTX: .visible .entry ssmc_k1(
 // PTX-NOT: .local

@@ -25,15 +25,17 @@
 
 // Each chunk's state from zero: lane % 8 picks the registers' n, lane / 8 the
 // row; a warp takes (batch, chunk, head, row group) tasks with a grid
-// stride. The 4 states are loop-carried values (no per-thread array), then
-// stored for real rows only; lane 0 of row group 0 stores the dt sum.
+// stride. The 4 states and the dt sum are loop-carried values (no
+// per-thread array), with the next step's 6 loads (dt, x, the lane's 4 of
+// B); then the states are stored for real rows only, and lane 0 of row
+// group 0 stores the dt sum.
 // CHECK-LABEL: gpu.func @ssmc_k0_states(
 // CHECK-NOT: memref.alloca
 // CHECK: %[[LANE:.*]] = arith.remui %thread_id_x, %c32
 // CHECK: arith.divui %[[LANE]], %c8
 // CHECK: arith.remui %[[LANE]], %c8
 // CHECK: scf.for {{.*}} step
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32)
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> ({{(f32, ){10}f32}})
 // CHECK: math.exp
 // CHECK-COUNT-4: math.fma
 // CHECK: scf.yield
@@ -43,12 +45,18 @@
 // CHECK: memref.store
 // CHECK: gpu.return
 
-// The carries: a thread per (batch, head, p, n), a loop over the chunks.
+// The carries: a thread per (batch, head, p, n), a loop over the chunks four
+// at a time, the next four chunks' dt sums and states (8 values) loaded
+// ahead; a one-chunk loop for the rest.
 // CHECK-LABEL: gpu.func @ssmc_k0_carry(
 // CHECK: scf.for
+// CHECK: scf.for {{.*}} step %c4{{.*}} iter_args({{.*}}) -> ({{(f32, ){8}f32}})
+// CHECK-COUNT-8: memref.load
+// CHECK-COUNT-4: math.fma
+// CHECK: scf.yield
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32)
-// CHECK: math.exp
 // CHECK: memref.store
+// CHECK: math.exp
 // CHECK: math.fma
 // CHECK: gpu.return
 
@@ -57,7 +65,7 @@
 // the D skip, gates with silu(z) and stores y.
 // CHECK-LABEL: gpu.func @ssmc_k0_outputs(
 // CHECK-NOT: memref.alloca
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32)
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> ({{(f32, ){14}f32}})
 // CHECK: gpu.shuffle  xor %{{.*}}, %c4_i32, %c32_i32
 // CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32, %c32_i32
 // CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32, %c32_i32
@@ -82,10 +90,10 @@
 // CHECK: gpu.return
 
 // With ssd-unroll=2 the chunk walks take two steps per iteration, loading
-// both steps' dt, x, B and C (2 + 2 * 4 values each) before computing, then
-// the odd last step alone.
+// the next two steps' dt, x, B and C (2 + 2 * 4 values each) before
+// computing these two, then the odd last step alone.
 // UNROLL-LABEL: gpu.func @ssmc_k0_outputs(
-// UNROLL: scf.for {{.*}} step %c2{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32)
+// UNROLL: scf.for {{.*}} step %c2{{.*}} iter_args({{.*}}) -> ({{(f32, ){24}f32}})
 // UNROLL-COUNT-20: memref.load
 // UNROLL-NOT: memref.load
 // UNROLL: math.exp

@@ -42,7 +42,7 @@
 // CHECK-NOT: gpu.barrier
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32)
 // CHECK-COUNT-3: nvgpu.mma.sync
-// CHECK-COUNT-4: math.exp2
+// CHECK-COUNT-4: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // CHECK: nvvm.bar.warp.sync
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32)
 // CHECK-COUNT-6: nvgpu.mma.sync
@@ -73,7 +73,7 @@
 // PTX: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
 // PTX: .entry ssmc_k0_outputs(
 // PTX-NOT: bar.sync
-// PTX: ex2.approx
+// PTX: ex2.approx.ftz.f32
 // PTX: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
 
 // BAD: error: ssd-math must be scalar, tf32x3 or tf32, not 'fp16'
