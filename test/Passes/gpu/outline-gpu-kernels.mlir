@@ -106,15 +106,15 @@
 // CHUNKED-SAME: {args = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, -1, 8>, {{.*}}function = "ssmc_k0_outputs", grid_stride, grid_x = {div = 2048 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
 // A warp's tasks are (batch, chunk, 32 channels); each thread walks its
 // chunk [T c, min(T c + T, L)), then stores its states and dt sum. T is 64,
-// halved (to 32, then 16) while b * e * ceil(L / T) < 65536.
+// halved (to 32, then 16) while b * e * ceil(L / T) < 32768.
 // CHUNKED: gpu.func @ssmc_k0_states({{.*}}, %{{.*}}: memref<?x?x?x16xf32, strided<[?, ?, ?, 1], offset: ?>>, %{{.*}}: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>) kernel
 // CHUNKED-NOT: memref.alloca
 // CHUNKED: %[[ROWS:.*]] = arith.muli %dim, %dim_3
 // CHUNKED: %[[K64:.*]] = arith.divui {{.*}}, %c64
 // CHUNKED: %[[T64:.*]] = arith.muli %[[ROWS]], %[[K64]]
-// CHUNKED: %[[FEW64:.*]] = arith.cmpi ult, %[[T64]], %c65536
+// CHUNKED: %[[FEW64:.*]] = arith.cmpi ult, %[[T64]], %c32768
 // CHUNKED: %[[T:.*]] = arith.select %[[FEW64]], %c32, %c64
-// CHUNKED: arith.cmpi ult, {{.*}}, %c65536
+// CHUNKED: arith.cmpi ult, {{.*}}, %c32768
 // CHUNKED: arith.select {{.*}}, %c16, %[[T]]
 // CHUNKED: arith.minui
 // CHUNKED: scf.for {{.*}} iter_args({{.*}}) -> ({{(f32, ){34}f32}})
