@@ -7,6 +7,7 @@
 #include "passes/gpu/GpuLaunch.h"
 #include "passes/gpu/NormKernel.h"
 #include "passes/gpu/SSDChunkKernels.h"
+#include "passes/gpu/SSDMmaKernels.h"
 #include "passes/gpu/SamplerKernel.h"
 #include "passes/gpu/ScanKernel.h"
 #include "passes/gpu/StateUpdateKernel.h"
@@ -243,8 +244,12 @@ struct SSMOutlineGpuKernelsPass
     GpuStage first = stage("_states", mma ? GridExtent{{batch, len, heads, n},
                                                         chunkLength * 16 * warps}
                                           : rows),
-             outputs = stage("_outputs", mma ? GridExtent{{batch, len, heads}, 16 * warps} : rows),
+             outputs = stage("_outputs", mma ? GridExtent{{batch, len, heads},
+                                                          16 * (kSSDOutputsBlockSize / 32)}
+                                             : rows),
              carry = stage("_carry", {{batch, heads, p, n}, kSSDBlockSize});
+    if (mma)
+      outputs.block = {kSSDOutputsBlockSize, 1, 1};
     first.args.append({states, sums});
     carry.args.append({states, sums});
     if (op.getFinalState())

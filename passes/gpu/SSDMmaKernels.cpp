@@ -16,7 +16,6 @@ using cpu::LoopBuilder;
 
 namespace {
 
-constexpr int64_t kWarps = kSSDBlockSize / 32;
 constexpr int64_t kMaxChunk = 128, kMaxP = 128;
 
 int64_t staticDim(Value v, int64_t i) { return cast<ShapedType>(v.getType()).getDimSize(i); }
@@ -26,12 +25,12 @@ int64_t staticDim(Value v, int64_t i) { return cast<ShapedType>(v.getType()).get
 // other, so one task is a (batch, chunk, head, tile) of one warp.
 class ChunkWarp {
 public:
-  ChunkWarp(OpBuilder &b, SSDKernel &k, LoopBuilder &lb, WarpMma &mma)
-      : b(b), k(k), lb(lb), mma(mma), loc(lb.location()) {}
+  ChunkWarp(OpBuilder &b, SSDKernel &k, LoopBuilder &lb, WarpMma &mma, int64_t blockSize)
+      : b(b), k(k), lb(lb), mma(mma), loc(lb.location()), warps(blockSize / 32) {}
 
   // A buffer of `shape` for each warp of the block.
   Value shared(ArrayRef<int64_t> shape) {
-    SmallVector<int64_t> perWarp{kWarps};
+    SmallVector<int64_t> perWarp{warps};
     perWarp.append(shape.begin(), shape.end());
     return BlockRow::sharedBuffer(k.func, b.getF32Type(), perWarp);
   }
@@ -40,8 +39,8 @@ public:
   // grid stride.
   void tasks(int64_t tiles, llvm::function_ref<void(Value, Value, Value, Value)> body) {
     Value total = lb.muli(lb.muli(lb.muli(k.batch, k.chunks), k.heads), lb.index(tiles));
-    Value blockWarp = lb.muli(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x), lb.index(kWarps));
-    Value gridWarps = lb.muli(gpu::GridDimOp::create(b, loc, gpu::Dimension::x), lb.index(kWarps));
+    Value blockWarp = lb.muli(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x), lb.index(warps));
+    Value gridWarps = lb.muli(gpu::GridDimOp::create(b, loc, gpu::Dimension::x), lb.index(warps));
     auto loop = scf::ForOp::create(b, loc, lb.addi(blockWarp, mma.warp), total, gridWarps);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(loop.getBody()->getTerminator());
@@ -112,6 +111,7 @@ public:
   LoopBuilder &lb;
   WarpMma &mma;
   Location loc;
+  int64_t warps;
 };
 
 Value log2eTimes(LoopBuilder &lb, Value a) { return lb.mul(a, lb.f32(M_LOG2E)); }
@@ -129,7 +129,7 @@ void buildStates(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name
   LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
   k.begin(lb);
   WarpMma mma(lb, split);
-  ChunkWarp cw(b, k, lb, mma);
+  ChunkWarp cw(b, k, lb, mma, kSSDBlockSize);
   const int64_t pTiles = staticDim(op.getX(), 3) / 8, nTiles = staticDim(op.getB(), 3) / 16;
   Value dts = cw.shared({chunk}), cum = cw.shared({2, chunk}), w = cw.shared({chunk});
   Value states = k.extra[0], sums = k.extra[1];
@@ -191,17 +191,22 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
   Type y = anyViewType(ctx, 4, cast<ShapedType>(op.getY().getType()).getElementType());
-  SSDKernel k(b, module, op, name, {anyViewType(ctx, 5, f32), y}, chunk, kSSDBlockSize);
+  SSDKernel k(b, module, op, name, {anyViewType(ctx, 5, f32), y}, chunk,
+              kSSDOutputsBlockSize);
   LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
   k.begin(lb);
   WarpMma mma(lb, split);
-  ChunkWarp cw(b, k, lb, mma);
+  ChunkWarp cw(b, k, lb, mma, kSSDOutputsBlockSize);
   const int64_t pTiles = staticDim(op.getX(), 3) / 8;
+  const int64_t n = staticDim(op.getB(), 3);
   const int64_t groupTiles = pTiles % 4 == 0 ? 4 : pTiles % 3 == 0 ? 3 : pTiles % 2 == 0 ? 2 : 1;
   Value dts = cw.shared({chunk}), cum = cw.shared({2, chunk});
   // Each warp's strip of the masked C B^T, rows padded by 4 so the fragment
   // reads of a warp hit 32 different banks.
   Value strip = cw.shared({16, chunk + 4});
+  // Each warp's 16 rows of C, read by every product below: staged once with
+  // coalesced loads; rows padded by 4 like the strip.
+  Value rowsC = cw.shared({16, n + 4});
   Value states = k.extra[0], out = k.extra[1];
   Value wp = mma.warp;
 
@@ -218,14 +223,20 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
     Value r0 = lb.muli(tile, lb.index(16));
     // Column tiles of C B^T at or below the diagonal: s < r0 + 16.
     Value causal = lb.muli(lb.addi(tile, lb.index(1)), lb.index(2));
-    Value rows[2] = {lb.addi(r0, mma.aRow(0)), lb.addi(r0, mma.aRow(1))};
-    Value rowTime[2] = {cw.clampTime(lb.addi(t0, rows[0])),
-                        cw.clampTime(lb.addi(t0, rows[1]))};
+    lb.loop(lb.index(0), lb.index(16), [&](Value r) {
+      Value time = cw.clampTime(lb.addi(t0, lb.addi(r0, r)));
+      for (int64_t j = 0; j < n; j += 32) {
+        Value col = lb.addi(lb.index(j), mma.lane);
+        lb.when(cw.lessThan(col, lb.index(n)),
+                [&] { lb.store(lb.load(k.cm, {bi, time, g, col}), rowsC, {wp, r, col}); });
+      }
+    });
+    cw.warpSync();
     // The lane's A fragment of C for states [j0, j0 + 8).
     auto rowsOfC = [&](Value j0) {
       SmallVector<Value> cv;
       for (int64_t i = 0; i < 4; ++i)
-        cv.push_back(lb.load(k.cm, {bi, rowTime[i % 2], g, lb.addi(j0, mma.aCol(i))}));
+        cv.push_back(lb.load(rowsC, {wp, mma.aRow(i), lb.addi(j0, mma.aCol(i))}));
       return cv;
     };
     Value cumRow[2] = {lb.load(cum, {wp, half, lb.addi(r0, mma.cRow(0))}),

@@ -27,6 +27,11 @@
 
 namespace mlir::ssm {
 
+/// Threads per block of `_outputs`: two warps, so that each warp's staged
+/// rows of C (16 x (N + 4) floats) and C B^T strip fit the 48 KB of static
+/// shared memory.
+constexpr int64_t kSSDOutputsBlockSize = 64;
+
 /// Whether the tensor-core kernels serve `op` in chunks of `chunk`: static
 /// P (a multiple of 8, at most 128) and N (a multiple of 16), and a chunk a
 /// multiple of 16 of at most 128 steps.

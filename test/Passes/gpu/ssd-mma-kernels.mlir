@@ -10,12 +10,13 @@
 // (nvgpu.mma.sync m16n8k8, tf32 operands); `_carry` stays the scalar walk.
 // A warp takes (batch, chunk, head, tile) tasks: N / 16 = 2 state tiles
 // (b * L * H * N / (32 * 16 * 4) blocks of 4 warps) or chunk / 16 = 2 row
-// tiles (b * L * H / 64 blocks). The scratch is that of the scalar kernels.
+// tiles (b * L * H / 32 blocks of 2 warps). The scratch is that of the
+// scalar kernels.
 // CHECK: ssm.ssd {{.*}}ssm.gpu_chunk_length = 32 : i64, ssm.kernel = @ssmc_k0
 // CHECK: ssm.launches = {ssmc_k0 = {scratch = [
 // CHECK-SAME: function = "ssmc_k0_states", grid_stride, grid_x = {div = 2048 : i64, product = array<i64: 0, 0, 0, 1, 0, 2, 3, 3>}
 // CHECK-SAME: function = "ssmc_k0_carry", grid_stride, grid_x = {div = 128 : i64, product = array<i64: 0, 0, 0, 2, 0, 3, 3, 3>}
-// CHECK-SAME: function = "ssmc_k0_outputs", grid_stride, grid_x = {div = 64 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
+// CHECK-SAME: block = array<i64: 64, 1, 1>, function = "ssmc_k0_outputs", grid_stride, grid_x = {div = 32 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
 
 // Each warp's own dt, prefix sums (ping-pong) and step weights in shared
 // memory; warps only ever wait for their own lanes. The prefix sums take
@@ -34,13 +35,18 @@
 // CHECK-NOT: gpu.barrier
 // CHECK: gpu.return
 
-// Outputs: a strip of C B^T per 16-row tile, one 16 x 8 tile at a time up to
+// Outputs: the warp's 16 rows of C staged in its shared memory (16 x (N +
+// 4)), a strip of C B^T per 16-row tile, one 16 x 8 tile at a time up to
 // the diagonal, weighted (one ex2 per element) into the warp's padded strip
-// (16 x (32 + 4)); then C S_in and strip x in groups of p tiles.
+// (16 x (32 + 4)); then C S_in and strip x in groups of p tiles. Fragments
+// of C come from the staged rows.
 // CHECK-LABEL: gpu.func @ssmc_k0_outputs(
-// CHECK-SAME: %{{.*}} : memref<4x16x36xf32, #gpu.address_space<workgroup>>
+// CHECK-SAME: %[[STRIP:.*]] : memref<2x16x36xf32, #gpu.address_space<workgroup>>, %[[ROWS:.*]] : memref<2x16x36xf32, #gpu.address_space<workgroup>>)
 // CHECK-NOT: gpu.barrier
+// CHECK: memref.store {{.*}}, %[[ROWS]]
+// CHECK: nvvm.bar.warp.sync
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32)
+// CHECK: memref.load %[[ROWS]]
 // CHECK-COUNT-3: nvgpu.mma.sync
 // CHECK-COUNT-4: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // CHECK: nvvm.bar.warp.sync
