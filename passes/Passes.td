@@ -87,8 +87,10 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
        the scan is cut into chunks of L scanned in parallel by three
        kernels (`@ssmc_kN_states`, `_carry`, `_outputs`: chunk states from
        zero, carries across chunks, outputs recomputed), one step of three
-       launches sharing two scratch buffers. `scan-unroll` steps of the
-       time loop issue their loads together.
+       launches sharing two scratch buffers. Where b * e rows are few the
+       kernels halve the chunks at run time (down to a quarter) to keep
+       the GPU busy. The time loop loads the next `scan-unroll` steps
+       before computing the current ones.
      - `ssm.rms_norm`, `ssm.gated_rms_norm`: a block per row, the threads
        striding over the row and summing in a shared-memory tree.
      - `ssm.ssd` with `ssd-chunk-length` > 0 (ssmc-compile's default is
@@ -121,18 +123,19 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
            "NVVM target chip of the kernels' gpu.module">,
     Option<"chunkLength", "chunk-length", "int64_t", /*default=*/"0",
-           "Scan L in parallel chunks of this many steps (three kernels: "
-           "_states, _carry, _outputs); 0: one kernel walks all of L">,
+           "Scan L in parallel chunks of at most this many steps (three kernels: "
+           "_states, _carry, _outputs; shorter chunks where rows are few); 0: one "
+           "kernel walks all of L">,
     Option<"ssdChunkLength", "ssd-chunk-length", "int64_t", /*default=*/"0",
            "SSD in parallel chunks of this many steps (three kernels: "
            "_states, _carry, _outputs); 0: a loop kernel, a thread walks all of L">,
     Option<"scanUnroll", "scan-unroll", "int64_t", /*default=*/"1",
-           "Steps of the scan's time loop per iteration, their loads issued together">,
+           "Steps of the scan's time loop per iteration, loaded one iteration ahead">,
     Option<"scanRowLanes", "scan-row-lanes", "bool", /*default=*/"false",
            "Spread each row of the prefill scan's states over a few lanes (more "
            "threads, more instructions; the decode step always does)">,
     Option<"ssdUnroll", "ssd-unroll", "int64_t", /*default=*/"1",
-           "Steps of the chunked SSD's time loop per iteration, their loads issued together">,
+           "Steps of the chunked SSD's time loop per iteration, loaded one iteration ahead">,
     Option<"ssdMath", "ssd-math", "std::string", /*default=*/"\"scalar\"",
            "The chunked SSD's products: scalar (f32 on the CUDA cores), tf32x3 "
            "(tensor cores, three tf32 products per tile: near-f32 accuracy) or "

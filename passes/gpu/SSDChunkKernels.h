@@ -41,8 +41,8 @@ enum class SSDMath { Scalar, TF32x3, TF32 };
 
 struct SSDTiling {
   int64_t chunk = 128;
-  /// Steps per iteration of the scalar kernels' time loops (their loads
-  /// issued together).
+  /// Steps per iteration of the scalar kernels' time loops (loaded one
+  /// iteration ahead).
   int64_t unroll = 1;
   SSDMath math = SSDMath::Scalar;
 };

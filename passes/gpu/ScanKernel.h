@@ -24,9 +24,9 @@ constexpr int64_t kScanBlockSize = 128;
 /// step): four registers per lane (a power of two dividing `n` and 32).
 int64_t scanLanesPerRow(int64_t n);
 
-/// How a scan is cut up: `chunk` steps per parallel chunk of L (0: none),
-/// `unroll` steps per iteration of the time loop (their loads issued
-/// together), `lanes` lanes per row of N states (1, or scanLanesPerRow(N)
+/// How a scan is cut up: at most `chunk` steps per parallel chunk of L (0:
+/// none), `unroll` steps per iteration of the time loop (loaded one
+/// iteration ahead), `lanes` lanes per row of N states (1, or scanLanesPerRow(N)
 /// where rows are too few to fill the GPU).
 struct ScanTiling {
   int64_t chunk = 0;

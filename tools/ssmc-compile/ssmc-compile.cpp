@@ -69,18 +69,19 @@ cl::opt<std::string> target("target", cl::cat(category), cl::init("cpu"),
 cl::opt<std::string> cudaChip("cuda-chip", cl::cat(category), cl::init("sm_90"),
                               cl::desc("GPU architecture of the cubin (newer GPUs JIT the PTX)"));
 cl::opt<int64_t> scanChunk("cuda-scan-chunk", cl::cat(category), cl::init(128),
-                          cl::desc("Mamba-1 scan on the GPU: steps per parallel chunk "
-                                   "(0: each row walks the whole sequence)"));
+                          cl::desc("Mamba-1 scan on the GPU: most steps per parallel "
+                                   "chunk (halved where rows are few; 0: each row "
+                                   "walks the whole sequence)"));
 cl::opt<int64_t> ssdChunk("cuda-ssd-chunk", cl::cat(category), cl::init(64),
                           cl::desc("Mamba-2 SSD on the GPU: steps per parallel chunk "
                                    "(0: one thread walks the whole sequence; tensor cores "
                                    "for multiples of 16 up to 128)"));
 cl::opt<int64_t> scanUnroll("cuda-scan-unroll", cl::cat(category), cl::init(1),
                            cl::desc("Mamba-1 scan on the GPU: steps per iteration of its time "
-                                    "loop, their loads issued together"));
+                                    "loop, loaded one iteration ahead"));
 cl::opt<int64_t> ssdUnroll("cuda-ssd-unroll", cl::cat(category), cl::init(2),
                           cl::desc("Mamba-2 SSD on the GPU: steps per iteration of its time "
-                                   "loop, their loads issued together"));
+                                   "loop, loaded one iteration ahead"));
 enum class GemmMath { F32, TF32 };
 cl::opt<GemmMath> cudaGemmMath(
     "cuda-gemm-math", cl::cat(category), cl::init(GemmMath::F32),
