@@ -209,7 +209,8 @@ struct SSMOutlineGpuKernelsPass
   }
 
   // SSD in chunks (passes/gpu/SSDChunkKernels.h, SSDMmaKernels.h). Scratch: the chunk
-  // states [b, K, H, P, N] and the dt sums [b, K, H], K = ceil(L / chunk).
+  // states [b, K, H, P, N] ([b, K, H, N, P] on the tensor cores) and the dt
+  // sums [b, K, H], K = ceil(L / chunk).
   LogicalResult buildChunkedSSD(OpBuilder &b, gpu::GPUModuleOp gpuModule, SSDOp op,
                                 StringRef name, SSDMath math) {
     SSDTiling tiling{ssdChunkLength, ssdUnroll, math};
@@ -222,7 +223,10 @@ struct SSMOutlineGpuKernelsPass
     const int64_t states = -1, sums = -2; // scratch buffers 0 and 1
     GridFactor batch{0, 0}, len{0, 1}, heads{0, 2}, p{0, 3}, n{3, 3}; // B is [b, L, G, N]
     GpuLaunch launch;
-    launch.scratch = {{{{batch}, 1}, {{len}, chunkLength}, {{heads}, 1}, {{p}, 1}, {{n}, 1}},
+    GridExtent rowsOfS{{p}, 1}, colsOfS{{n}, 1};
+    if (ssdStatesByN(op, tiling))
+      std::swap(rowsOfS, colsOfS);
+    launch.scratch = {{{{batch}, 1}, {{len}, chunkLength}, {{heads}, 1}, rowsOfS, colsOfS},
                       {{{batch}, 1}, {{len}, chunkLength}, {{heads}, 1}}};
     auto stage = [&](StringRef suffix, GridExtent blocks) {
       GpuStage s;

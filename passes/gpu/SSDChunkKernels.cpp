@@ -112,19 +112,24 @@ LogicalResult ssm::buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module,
     SSDKernel k(b, module, op, (name + "_carry").str(), extras, chunk, kSSDBlockSize);
     LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
     k.begin(lb);
-    lb.parallel({k.batch, k.heads, k.p, k.n}, [&](ValueRange iv) {
-      Value bi = iv[0], h = iv[1], pi = iv[2], j = iv[3];
+    // Consecutive threads take consecutive elements of S in either layout.
+    bool byN = ssdStatesByN(op, tiling);
+    lb.parallel({k.batch, k.heads, byN ? k.n : k.p, byN ? k.p : k.n}, [&](ValueRange iv) {
+      Value bi = iv[0], h = iv[1], pi = byN ? iv[3] : iv[2], j = byN ? iv[2] : iv[3];
+      auto element = [&](Value c) {
+        return byN ? SmallVector<Value>{bi, c, h, j, pi} : SmallVector<Value>{bi, c, h, pi, j};
+      };
       Value start = k.init ? lb.load(k.init, {bi, h, pi, j}) : lb.f32(0.0);
       Value ah = lb.load(k.a, {h});
       // Four chunks' loads in flight at a time: the walk is latency-bound.
       auto load = [&](Value c) {
         return SmallVector<Value>{lb.load(k.extra[1], {bi, c, h}),
-                                  lb.load(k.extra[0], {bi, c, h, pi, j})};
+                                  lb.load(k.extra[0], element(c))};
       };
       SmallVector<Value> last = lb.loopLoadingAhead(
           lb.index(0), k.chunks, 4, {start}, load,
           [&](Value c, ArrayRef<Value> in, ValueRange carry) {
-            lb.store(carry[0], k.extra[0], {bi, c, h, pi, j});
+            lb.store(carry[0], k.extra[0], element(c));
             return SmallVector<Value>{lb.fma(lb.exp(lb.mul(ah, in[0])), carry[0], in[1])};
           });
       if (op.getFinalState())

@@ -18,6 +18,8 @@
 //                   (from initial_state or zero);
 //   `name`_outputs (operands..., S, y): each chunk recomputed from the state
 //                   entering it, writing y.
+// The tensor-core kernels keep S as [b, K, H, N, P] instead (ssdStatesByN):
+// their fragment loads of it then read whole 32-byte sectors.
 // Only y, the final state and the per-chunk states are stored: never the
 // expanded [b, L, H, P, N] state. Every kernel loops over its work with a
 // grid stride, so any grid is correct.
@@ -50,6 +52,10 @@ struct SSDTiling {
 /// Whether `tiling` puts `op` on the tensor cores (math is not Scalar and
 /// the shapes allow it; else the scalar kernels serve).
 bool ssdUsesMma(SSDOp op, const SSDTiling &tiling);
+
+/// Whether the chunk states S are laid out [b, K, H, N, P] (the tensor-core
+/// kernels) rather than [b, K, H, P, N].
+inline bool ssdStatesByN(SSDOp op, const SSDTiling &tiling) { return ssdUsesMma(op, tiling); }
 
 LogicalResult buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op,
                                      StringRef name, const SSDTiling &tiling);

@@ -181,7 +181,7 @@ void buildStates(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name
     for (int64_t pt = 0; pt < pTiles; ++pt)
       for (int64_t i = 0; i < 4; ++i)
         lb.store(acc[4 * pt + i], states,
-                 {bi, c, h, lb.addi(lb.index(8 * pt), mma.cCol(i)), lb.addi(n0, mma.cRow(i))});
+                 {bi, c, h, lb.addi(n0, mma.cRow(i)), lb.addi(lb.index(8 * pt), mma.cCol(i))});
   });
   k.finish(b);
 }
@@ -286,8 +286,8 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
             SmallVector<Value> next;
             for (int64_t pt = 0; pt < groupTiles; ++pt) {
               Value p = pOf(pt, mma.bCol());
-              WarpMma::Operand bs = mma.operand({lb.load(states, {bi, c, h, p, j[0]}),
-                                                 lb.load(states, {bi, c, h, p, j[1]})});
+              WarpMma::Operand bs = mma.operand({lb.load(states, {bi, c, h, j[0], p}),
+                                                 lb.load(states, {bi, c, h, j[1], p})});
               llvm::append_range(next, mma.mma(a, bs, it.slice(4 * pt, 4)));
             }
             return next;

@@ -17,9 +17,11 @@
 //                   loads of C; the masked, decayed C B^T goes through
 //                   shared memory (the accumulator and operand layouts
 //                   differ), one 16-row strip per warp; tiles above the
-//                   diagonal are skipped.
-// Their arguments and scratch are those of the scalar kernels
-// (passes/gpu/SSDChunkKernels.h), which keep the `_carry` kernel between them.
+//                   diagonal are skipped. Each warp stages its 16 rows of
+//                   C in shared memory first.
+// Their arguments are those of the scalar kernels (passes/gpu/
+// SSDChunkKernels.h), which keep the `_carry` kernel between them; the
+// chunk states are S[b, K, H, N, P] (ssdStatesByN).
 
 #include "dialects/SSM/SSMOps.h"
 

@@ -10,10 +10,12 @@
 // (nvgpu.mma.sync m16n8k8, tf32 operands); `_carry` stays the scalar walk.
 // A warp takes (batch, chunk, head, tile) tasks: N / 16 = 2 state tiles
 // (b * L * H * N / (32 * 16 * 4) blocks of 4 warps) or chunk / 16 = 2 row
-// tiles (b * L * H / 32 blocks of 2 warps). The scratch is that of the
-// scalar kernels.
+// tiles (b * L * H / 32 blocks of 2 warps). The chunk states are
+// [b, K, H, N, P] (N from B's dimension 3, P from x's), the transpose of the
+// scalar kernels' layout.
 // CHECK: ssm.ssd {{.*}}ssm.gpu_chunk_length = 32 : i64, ssm.kernel = @ssmc_k0
 // CHECK: ssm.launches = {ssmc_k0 = {scratch = [
+// CHECK-SAME: [{div = 1 : i64, product = array<i64: 0, 0>}, {div = 32 : i64, product = array<i64: 0, 1>}, {div = 1 : i64, product = array<i64: 0, 2>}, {div = 1 : i64, product = array<i64: 3, 3>}, {div = 1 : i64, product = array<i64: 0, 3>}]
 // CHECK-SAME: function = "ssmc_k0_states", grid_stride, grid_x = {div = 2048 : i64, product = array<i64: 0, 0, 0, 1, 0, 2, 3, 3>}
 // CHECK-SAME: function = "ssmc_k0_carry", grid_stride, grid_x = {div = 128 : i64, product = array<i64: 0, 0, 0, 2, 0, 3, 3, 3>}
 // CHECK-SAME: block = array<i64: 64, 1, 1>, function = "ssmc_k0_outputs", grid_stride, grid_x = {div = 32 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
