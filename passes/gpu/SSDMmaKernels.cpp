@@ -17,6 +17,13 @@ using cpu::LoopBuilder;
 namespace {
 
 constexpr int64_t kMaxChunk = 128, kMaxP = 128;
+constexpr int64_t kStaticSharedBytes = 48 * 1024;
+
+// The shared memory of `_outputs`, per warp: dt and its prefix sums (3 x
+// chunk), the C B^T strip (16 x (chunk + 4)) and the rows of C (16 x (N + 4)).
+int64_t outputsSharedBytesPerWarp(int64_t chunk, int64_t n) {
+  return 4 * (3 * chunk + 16 * (chunk + 4) + 16 * (n + 4));
+}
 
 int64_t staticDim(Value v, int64_t i) { return cast<ShapedType>(v.getType()).getDimSize(i); }
 
@@ -333,7 +340,8 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
 bool ssm::ssdMmaApplies(SSDOp op, int64_t chunk) {
   int64_t p = staticDim(op.getX(), 3), n = staticDim(op.getB(), 3);
   return !ShapedType::isDynamic(p) && !ShapedType::isDynamic(n) && p % 8 == 0 &&
-         p <= kMaxP && n % 16 == 0 && chunk % 16 == 0 && chunk > 0 && chunk <= kMaxChunk;
+         p <= kMaxP && n % 16 == 0 && chunk % 16 == 0 && chunk > 0 && chunk <= kMaxChunk &&
+         kSSDOutputsBlockSize / 32 * outputsSharedBytesPerWarp(chunk, n) <= kStaticSharedBytes;
 }
 
 LogicalResult ssm::buildMmaSSDKernels(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op,

@@ -35,8 +35,9 @@ namespace mlir::ssm {
 constexpr int64_t kSSDOutputsBlockSize = 64;
 
 /// Whether the tensor-core kernels serve `op` in chunks of `chunk`: static
-/// P (a multiple of 8, at most 128) and N (a multiple of 16), and a chunk a
-/// multiple of 16 of at most 128 steps.
+/// P (a multiple of 8, at most 128) and N (a multiple of 16), a chunk a
+/// multiple of 16 of at most 128 steps, and `_outputs`' shared memory within
+/// 48 KB (N up to 224 with chunks of 128, 288 with chunks of 64).
 bool ssdMmaApplies(SSDOp op, int64_t chunk);
 
 /// `split`: three tf32 products per tile (near-f32 accuracy) instead of one.
