@@ -107,8 +107,8 @@ public:
   Value mul(Value x, Value y);
   Value div(Value x, Value y);
   Value exp(Value x);
-  // 2^x; on the GPU one ex2.approx.ftz (results below 2^-126 flush to zero,
-  // harmless for the decays in (0, 1] it computes).
+  // 2^x of an f32; on the GPU one ex2.approx.ftz (results below 2^-126
+  // flush to zero, harmless for the decays in (0, 1] it computes).
   Value exp2(Value x);
   Value max(Value x, Value y);
   Value min(Value x, Value y);
