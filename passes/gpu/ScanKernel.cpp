@@ -244,12 +244,16 @@ LogicalResult ssm::buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModule
       Value bi = iv[0], ch = iv[1], j = iv[2];
       Value start = k.init ? lb.load(k.init, {bi, ch, j}) : lb.f32(0.0);
       Value aj = lb.mul(lb.load(k.a, {ch, j}), lb.f32(M_LOG2E));
-      SmallVector<Value> last =
-          lb.loop(lb.index(0), k.chunks, {start}, [&](Value c, ValueRange carry) {
-            Value decay = lb.exp2(lb.mul(aj, lb.load(k.extra[1], {bi, c, ch})));
-            Value own = lb.load(k.extra[0], {bi, c, ch, j});
+      // Four chunks' loads in flight at a time: the walk is latency-bound.
+      auto load = [&](Value c) {
+        return SmallVector<Value>{lb.load(k.extra[1], {bi, c, ch}),
+                                  lb.load(k.extra[0], {bi, c, ch, j})};
+      };
+      SmallVector<Value> last = lb.loopLoadingAhead(
+          lb.index(0), k.chunks, 4, {start}, load,
+          [&](Value c, ArrayRef<Value> in, ValueRange carry) {
             lb.store(carry[0], k.extra[0], {bi, c, ch, j});
-            return SmallVector<Value>{lb.fma(decay, carry[0], own)};
+            return SmallVector<Value>{lb.fma(lb.exp2(lb.mul(aj, in[0])), carry[0], in[1])};
           });
       if (op.getFinalState())
         lb.store(last[0], k.extra[2], {bi, ch, j});

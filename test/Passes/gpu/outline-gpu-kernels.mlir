@@ -124,10 +124,16 @@
 // CHUNKED-COUNT-16: memref.store {{.*}} : memref<?x?x?x16xf32
 // CHUNKED: scf.if
 // CHUNKED: memref.store {{.*}} : memref<?x?x?xf32
+// The carries walk the chunks four at a time, the next four chunks' dt sums
+// and states (8 values) loaded ahead, then one at a time.
 // CHUNKED: gpu.func @ssmc_k0_carry(
+// CHUNKED: scf.for {{.*}} step %c4{{.*}} -> ({{(f32, ){8}f32}})
+// CHUNKED-COUNT-8: memref.load
+// CHUNKED-COUNT-4: math.fma
+// CHUNKED: scf.yield
 // CHUNKED: scf.for {{.*}} -> (f32)
-// CHUNKED: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // CHUNKED: memref.store
+// CHUNKED: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // CHUNKED: math.fma
 // CHUNKED: gpu.func @ssmc_k0_outputs(
 // CHUNKED-COUNT-16: memref.load {{.*}} : memref<?x?x?x16xf32
