@@ -36,9 +36,9 @@ struct ScanTiling {
 
 /// The chunked form's chunks are `chunk` steps long where there are rows
 /// enough; where b * e * K would fall below kScanMinTasks (small batches) they
-/// are halved, down to scanShortestChunk(chunk). Measured on the H100 (130m,
-/// b1, L 2048: 1536 rows): chunks of 128 (24.6k tasks) 5.0 ms over 24
-/// layers, 64 (49k) 3.2 ms, 32 (98k) 3.6 ms.
+/// are halved, down to scanShortestChunk(chunk). At 130m b1 (1536 rows, L
+/// 2048) this picks chunks of 64 (49k tasks), faster on the H100 than 128
+/// (24.6k) or 32 (98k): docs/perf.md, "Shorter Mamba-1 chunks".
 constexpr int64_t kScanMinTasks = int64_t(1) << 15;
 /// The shortest chunk of a chunked scan: chunk / 4 (at least 1). The
 /// per-chunk scratch and the grids are sized for it.
