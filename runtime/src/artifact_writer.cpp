@@ -13,8 +13,15 @@
 
 namespace ssmc {
 
+static uint64_t alignUp(uint64_t v) {
+  return (v + kSectionAlignment - 1) / kSectionAlignment * kSectionAlignment;
+}
+
+ArtifactWriter::ArtifactWriter() : sections_(1) { sections_[0].name = "manifest"; }
+
 void ArtifactWriter::addSection(std::string name, std::vector<uint8_t> bytes) {
-  sections_.push_back({std::move(name), std::move(bytes)});
+  const uint64_t size = bytes.size();
+  sections_.push_back({std::move(name), size, std::move(bytes), nullptr});
 }
 
 void ArtifactWriter::addSection(std::string name, const void *data,
@@ -23,83 +30,122 @@ void ArtifactWriter::addSection(std::string name, const void *data,
   addSection(std::move(name), std::vector<uint8_t>(p, p + size));
 }
 
+void ArtifactWriter::addStreamedSection(std::string name, uint64_t size, Producer produce) {
+  sections_.push_back({std::move(name), size, {}, std::move(produce)});
+}
+
 void ArtifactWriter::setManifest(std::string json) {
-  manifest_ = std::move(json);
+  sections_[0].bytes.assign(json.begin(), json.end());
+  sections_[0].size = json.size();
   hasManifest_ = true;
 }
 
-static uint64_t alignUp(uint64_t v) {
-  return (v + kSectionAlignment - 1) / kSectionAlignment * kSectionAlignment;
-}
-
-bool ArtifactWriter::serialize(std::vector<uint8_t> &out,
-                               std::string &error) const {
+bool ArtifactWriter::validate(std::string &error) const {
   if (!hasManifest_) {
     error = "artifact has no manifest (call setManifest)";
     return false;
   }
-  if (!nlohmann::json::accept(manifest_)) {
+  const std::vector<uint8_t> &manifest = sections_[0].bytes;
+  if (!nlohmann::json::accept(manifest.begin(), manifest.end())) {
     error = "manifest is not well-formed JSON";
     return false;
   }
-  // The manifest goes first; views of all sections in file order.
-  std::vector<std::pair<const std::string *, const std::vector<uint8_t> *>>
-      all;
-  const std::string manifestName = "manifest";
-  std::vector<uint8_t> manifestBytes(manifest_.begin(), manifest_.end());
-  all.push_back({&manifestName, &manifestBytes});
-  for (const Pending &s : sections_)
-    all.push_back({&s.name, &s.bytes});
-  if (all.size() > kMaxSections) {
-    error = "too many sections: " + std::to_string(all.size()) + " (at most " +
+  if (sections_.size() > kMaxSections) {
+    error = "too many sections: " + std::to_string(sections_.size()) + " (at most " +
             std::to_string(kMaxSections) + ")";
     return false;
   }
   std::set<std::string> seen;
-  for (auto &[name, bytes] : all) {
+  for (const Pending &s : sections_) {
     std::string why;
-    if (!validSectionName(*name, why)) {
-      error = "section name '" + *name + "': " + why;
+    if (!validSectionName(s.name, why)) {
+      error = "section name '" + s.name + "': " + why;
       return false;
     }
-    if (!seen.insert(*name).second) {
-      error = "duplicate section name '" + *name + "'";
+    if (!seen.insert(s.name).second) {
+      error = "duplicate section name '" + s.name + "'";
       return false;
     }
   }
+  return true;
+}
 
-  const uint64_t n = all.size();
-  const uint64_t tableEnd = 24 + n * 64;
-  uint64_t cursor = alignUp(tableEnd);
-  std::vector<uint64_t> offsets;
-  for (auto &entry : all) {
-    offsets.push_back(cursor);
-    cursor = alignUp(cursor + entry.second->size());
-  }
-  uint64_t fileSize = offsets.back() + all.back().second->size();
-  out.assign(fileSize, 0);
-
-  std::memcpy(out.data(), "SSMCART", 8); // includes the terminating zero
-  le::store(&out[8], kArtifactVersion, 4);
-  le::store(&out[12], n, 4);
+std::vector<uint8_t> ArtifactWriter::head() const {
+  const uint64_t n = sections_.size();
+  std::vector<uint8_t> head(alignUp(24 + n * 64), 0);
+  std::memcpy(head.data(), "SSMCART", 8); // includes the terminating zero
+  le::store(&head[8], kArtifactVersion, 4);
+  le::store(&head[12], n, 4);
+  uint64_t cursor = head.size();
   for (uint64_t i = 0; i < n; ++i) {
-    uint8_t *e = &out[24 + i * 64];
-    const std::string &name = *all[i].first;
-    const std::vector<uint8_t> &bytes = *all[i].second;
-    std::memcpy(e, name.data(), name.size());
-    le::store(e + 32, offsets[i], 8);
-    le::store(e + 40, bytes.size(), 8);
-    le::store(e + 48, fnv1a64(bytes.data(), bytes.size()), 8);
-    if (!bytes.empty())
-      std::memcpy(&out[offsets[i]], bytes.data(), bytes.size());
+    uint8_t *e = &head[24 + i * 64];
+    std::memcpy(e, sections_[i].name.data(), sections_[i].name.size());
+    le::store(e + 32, cursor, 8);
+    le::store(e + 40, sections_[i].size, 8);
+    cursor = alignUp(cursor + sections_[i].size);
   }
-  le::store(&out[16], fnv1a64(&out[24], n * 64), 8);
+  return head;
+}
+
+bool ArtifactWriter::emit(std::vector<uint8_t> &head, const Sink &sink,
+                          std::string &error) const {
+  static const uint8_t zeros[kSectionAlignment] = {};
+  if (!sink(head.data(), head.size())) {
+    error = "write failed";
+    return false;
+  }
+  for (size_t i = 0; i < sections_.size(); ++i) {
+    const Pending &s = sections_[i];
+    uint64_t hash = kFnvOffsetBasis, produced = 0;
+    bool overrun = false;
+    const Sink counted = [&](const void *data, size_t size) {
+      produced += size;
+      if (produced > s.size) {
+        overrun = true;
+        return false;
+      }
+      hash = fnv1a64(data, size, hash);
+      return sink(data, size);
+    };
+    const bool ok = s.produce ? s.produce(counted) : counted(s.bytes.data(), s.bytes.size());
+    if (overrun || (ok && produced != s.size)) {
+      error = "section '" + s.name + "' produced " + (overrun ? "more than" : std::to_string(produced) + " of") +
+              " its " + std::to_string(s.size) + " bytes";
+      return false;
+    }
+    if (!ok) {
+      error = "section '" + s.name + "': write failed";
+      return false;
+    }
+    const uint64_t pad = alignUp(s.size) - s.size;
+    if (i + 1 < sections_.size() && pad && !sink(zeros, pad)) {
+      error = "write failed";
+      return false;
+    }
+    le::store(&head[24 + i * 64 + 48], hash, 8);
+  }
+  le::store(&head[16], fnv1a64(&head[24], sections_.size() * 64), 8);
+  return true;
+}
+
+bool ArtifactWriter::serialize(std::vector<uint8_t> &out, std::string &error) const {
+  if (!validate(error))
+    return false;
+  std::vector<uint8_t> table = head();
+  out.clear();
+  const Sink append = [&](const void *data, size_t size) {
+    const auto *p = static_cast<const uint8_t *>(data);
+    out.insert(out.end(), p, p + size);
+    return true;
+  };
+  if (!emit(table, append, error))
+    return false;
+  std::memcpy(out.data(), table.data(), table.size());
   return true;
 }
 
 bool ArtifactWriter::write(const std::string &path, std::string &error) const {
-  std::vector<uint8_t> image;
-  if (!serialize(image, error)) {
+  if (!validate(error)) {
     error = path + ": " + error;
     return false;
   }
@@ -110,11 +156,28 @@ bool ArtifactWriter::write(const std::string &path, std::string &error) const {
     error = tmp + ": cannot open for writing: " + std::strerror(errno);
     return false;
   }
-  bool ok = std::fwrite(image.data(), 1, image.size(), f) == image.size();
-  int writeErrno = errno;
-  ok = (std::fclose(f) == 0) && ok;
+  // The table goes in last: its checksums are known once the sections are out.
+  std::vector<uint8_t> table = head();
+  int writeErrno = 0;
+  const Sink put = [&](const void *data, size_t size) {
+    if (std::fwrite(data, 1, size, f) == size)
+      return true;
+    writeErrno = errno;
+    return false;
+  };
+  std::string why;
+  bool ok = emit(table, put, why) && std::fseek(f, 0, SEEK_SET) == 0 &&
+            put(table.data(), table.size());
+  if (!ok && why.empty())
+    why = "write failed";
+  if (!ok && writeErrno)
+    why += std::string(": ") + std::strerror(writeErrno);
+  if (std::fclose(f) != 0 && ok) {
+    ok = false;
+    why = std::string("write failed: ") + std::strerror(errno);
+  }
   if (!ok) {
-    error = tmp + ": write failed: " + std::strerror(writeErrno);
+    error = tmp + ": " + why;
     std::remove(tmp.c_str());
     return false;
   }

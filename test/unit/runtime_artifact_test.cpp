@@ -8,6 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 using namespace rt_test;
 using ssmc::Artifact;
@@ -25,6 +28,11 @@ std::string readError(const std::vector<uint8_t> &image, bool verify = true) {
   } catch (const RuntimeError &e) {
     return e.what();
   }
+}
+
+std::vector<uint8_t> readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 #define EXPECT_READ_ERROR(image, text)                                         \
@@ -69,6 +77,63 @@ TEST(RuntimeArtifact, RoundTrip) {
   }
   EXPECT_EQ(art->find("empty")->size, 0u);
   EXPECT_EQ(art->find("missing"), nullptr);
+}
+
+// A section produced while the file is written is byte for byte the section
+// given whole (the weights of ssmc-compile stream this way).
+TEST(RuntimeArtifact, StreamedSectionMatchesWholeSection) {
+  TempDir dir;
+  std::vector<uint8_t> a(1000);
+  for (size_t i = 0; i < a.size(); ++i)
+    a[i] = static_cast<uint8_t>(i * 13 + 1);
+  auto build = [&](bool streamed) {
+    ssmc::ArtifactWriter w;
+    w.setManifest(R"({"format": "ssmc-artifact"})");
+    w.addSection("first", "abc", 3);
+    if (streamed)
+      w.addStreamedSection("weights", a.size(), [&](const ssmc::ArtifactWriter::Sink &sink) {
+        return sink(a.data(), 10) && sink(a.data() + 10, 0) && sink(a.data() + 10, a.size() - 10);
+      });
+    else
+      w.addSection("weights", a);
+    w.addSection("last", "xy", 2);
+    return w;
+  };
+  std::vector<uint8_t> whole, streamed;
+  std::string error;
+  ASSERT_TRUE(build(false).serialize(whole, error)) << error;
+  ASSERT_TRUE(build(true).serialize(streamed, error)) << error;
+  EXPECT_EQ(whole, streamed);
+  ASSERT_TRUE(build(true).write(dir.file("s.ssmc"), error)) << error;
+  EXPECT_EQ(readFile(dir.file("s.ssmc")), whole);
+  EXPECT_EQ(readError(whole), "");
+}
+
+TEST(RuntimeArtifact, StreamedSectionOfTheWrongSizeIsAnError) {
+  TempDir dir;
+  const uint8_t bytes[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  std::string error;
+  std::vector<uint8_t> out;
+  for (size_t produced : {size_t(4), size_t(8)}) {
+    ssmc::ArtifactWriter w;
+    w.setManifest("{}");
+    w.addStreamedSection("weights", 6, [&](const ssmc::ArtifactWriter::Sink &sink) {
+      return sink(bytes, produced);
+    });
+    EXPECT_FALSE(w.serialize(out, error));
+    EXPECT_NE(error.find(produced == 4 ? "section 'weights' produced 4 of its 6 bytes"
+                                       : "section 'weights' produced more than its 6 bytes"),
+              std::string::npos)
+        << error;
+    EXPECT_FALSE(w.write(dir.file("w.ssmc"), error));
+    EXPECT_NE(error.find(dir.file("w.ssmc")), std::string::npos) << error;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("w.ssmc")));
+  }
+  ssmc::ArtifactWriter w;
+  w.setManifest("{}");
+  w.addStreamedSection("weights", 6, [](const ssmc::ArtifactWriter::Sink &) { return false; });
+  EXPECT_FALSE(w.serialize(out, error));
+  EXPECT_NE(error.find("section 'weights': write failed"), std::string::npos) << error;
 }
 
 TEST(RuntimeArtifact, WriterRejectsBadInput) {

@@ -3,6 +3,7 @@
 #include "ssmc/artifact.h"
 #include "ssmc/float16.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -12,12 +13,6 @@ namespace ssmc::compile {
 namespace {
 
 constexpr size_t kAlignment = 64;
-
-void applyTransform(const std::string &transform, std::vector<float> &values) {
-  if (transform == "neg_exp")
-    for (float &v : values)
-      v = -std::exp(v);
-}
 
 // The stored dtype of one tensor under `storage` (see WeightPacker.h).
 frontend::DType storedAs(StorageDType storage, const frontend::TensorInfo &info,
@@ -37,24 +32,57 @@ const char *dtypeKey(frontend::DType t) {
   return t == frontend::DType::F16 ? "f16" : t == frontend::DType::BF16 ? "bf16" : "f32";
 }
 
-// `values` in `dtype`, little-endian, appended at a 64-byte aligned offset.
-size_t append(std::vector<uint8_t> &section, const std::vector<float> &values,
-              frontend::DType dtype) {
-  size_t offset = (section.size() + kAlignment - 1) / kAlignment * kAlignment;
-  if (dtype == frontend::DType::F32) {
-    section.resize(offset + values.size() * sizeof(float));
-    std::memcpy(section.data() + offset, values.data(), values.size() * sizeof(float));
-    return offset;
-  }
-  section.resize(offset + values.size() * 2);
-  uint8_t *out = section.data() + offset;
-  for (size_t i = 0; i < values.size(); ++i) {
-    uint16_t v = dtype == frontend::DType::F16 ? floatToHalf(values[i])
-                                               : floatToBfloat16(values[i]);
+size_t alignUp(size_t n) { return (n + kAlignment - 1) / kAlignment * kAlignment; }
+
+// One weight bound for the `weights` section.
+struct Embedded {
+  const frontend::TensorInfo *info;
+  std::string transform;
+  frontend::DType stored;
+  size_t offset;
+};
+
+// Elements converted at a time: the section streams out through a buffer of
+// this size instead of being built in memory (a 1.4b model is 5.5 GB).
+constexpr size_t kChunkElements = size_t(1) << 20;
+
+// Elements [begin, begin + count) of `e` in its stored dtype, at `out`.
+void convert(const Embedded &e, size_t begin, size_t count, std::vector<float> &values,
+             uint8_t *out) {
+  const uint8_t *from = e.info->data + begin * frontend::dtypeSize(e.info->dtype);
+  float *f = e.stored == frontend::DType::F32 ? reinterpret_cast<float *>(out) : values.data();
+  frontend::convertToFloat(e.info->dtype, from, count, f);
+  if (e.transform == "neg_exp")
+    for (size_t i = 0; i < count; ++i)
+      f[i] = -std::exp(f[i]);
+  if (e.stored == frontend::DType::F32)
+    return;
+  for (size_t i = 0; i < count; ++i) {
+    uint16_t v = e.stored == frontend::DType::F16 ? floatToHalf(f[i]) : floatToBfloat16(f[i]);
     out[2 * i] = uint8_t(v & 0xff);
     out[2 * i + 1] = uint8_t(v >> 8);
   }
-  return offset;
+}
+
+bool stream(const std::vector<Embedded> &embedded, const ArtifactWriter::Sink &sink) {
+  static const uint8_t zeros[kAlignment] = {};
+  std::vector<float> values(kChunkElements);
+  std::vector<uint8_t> bytes(kChunkElements * sizeof(float));
+  size_t at = 0;
+  for (const Embedded &e : embedded) {
+    if (!sink(zeros, e.offset - at))
+      return false;
+    const size_t count = static_cast<size_t>(e.info->numel());
+    const size_t elementBytes = frontend::dtypeSize(e.stored);
+    for (size_t begin = 0; begin < count; begin += kChunkElements) {
+      const size_t n = std::min(kChunkElements, count - begin);
+      convert(e, begin, n, values, bytes.data());
+      if (!sink(bytes.data(), n * elementBytes))
+        return false;
+    }
+    at = e.offset + count * elementBytes;
+  }
+  return true;
 }
 
 } // namespace
@@ -63,6 +91,8 @@ PackedWeights packWeights(const nlohmann::json &scheduleWeights,
                           const frontend::WeightStore &store, bool external,
                           StorageDType storage) {
   PackedWeights packed;
+  std::vector<Embedded> embedded;
+  size_t sectionSize = 0;
   for (const nlohmann::json &w : scheduleWeights) {
     const std::string key = w.at("key"), name = w.at("name");
     const std::string transform = w.value("transform", "");
@@ -88,15 +118,20 @@ PackedWeights packWeights(const nlohmann::json &scheduleWeights,
       entry["nbytes"] = info.nbytes;
       entry["checksum"] = checksumToHex(store.checksum(name));
     } else {
-      std::vector<float> values = store.toFloat(name);
-      applyTransform(transform, values);
-      size_t offset = append(packed.section, values, stored);
+      const size_t offset = alignUp(sectionSize);
+      const size_t nbytes = static_cast<size_t>(have) * frontend::dtypeSize(stored);
+      embedded.push_back({&info, transform, stored, offset});
+      sectionSize = offset + nbytes;
       entry["section"] = "weights";
       entry["offset"] = offset;
-      entry["nbytes"] = packed.section.size() - offset;
+      entry["nbytes"] = nbytes;
     }
     packed.table.push_back(entry);
   }
+  packed.sectionSize = sectionSize;
+  packed.writeSection = [embedded = std::move(embedded)](const ArtifactWriter::Sink &sink) {
+    return stream(embedded, sink);
+  };
   return packed;
 }
 

@@ -8,6 +8,7 @@
 // widened by the runtime at load (manifest "storage").
 
 #include "frontend/WeightStore.h"
+#include "ssmc/artifact.h"
 
 #include <nlohmann/json.hpp>
 
@@ -18,7 +19,10 @@ namespace ssmc::compile {
 
 struct PackedWeights {
   nlohmann::json table = nlohmann::json::array(); // manifest "weights"
-  std::vector<uint8_t> section;                   // "weights" payload
+  // The "weights" payload, converted while it is written (never held in
+  // memory whole); reads the store, which must outlive it.
+  uint64_t sectionSize = 0;
+  ArtifactWriter::Producer writeSection;
 };
 
 // How weights are stored: all f32; matrices (rank >= 2, untransformed) in

@@ -508,8 +508,8 @@ int run() {
     writer.addSection("cuda.cubin", device->cubin.data(), device->cubin.size());
     writer.addSection("cuda.ptx", device->ptx.data(), device->ptx.size());
   }
-  if (!weights.section.empty())
-    writer.addSection("weights", std::move(weights.section));
+  if (weights.sectionSize)
+    writer.addStreamedSection("weights", weights.sectionSize, std::move(weights.writeSection));
   std::string error, tokenizerFile;
   json tokenizer = attachTokenizer(graph, writer, error, tokenizerFile);
   if (!error.empty())

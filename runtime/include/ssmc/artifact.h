@@ -9,9 +9,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ssmc {
@@ -30,25 +32,45 @@ std::string checksumToHex(uint64_t checksum);
 
 class ArtifactWriter {
 public:
+  // Receives a section's bytes in order; returns false to stop (write error).
+  using Sink = std::function<bool(const void *data, size_t size)>;
+  // Produces exactly the section's declared size through the sink; returns
+  // false when the sink did (or on its own failure).
+  using Producer = std::function<bool(const Sink &sink)>;
+
+  ArtifactWriter();
   // Sections are written in the order added, after the manifest. Names are
   // validated by write(), so these never fail.
   void addSection(std::string name, std::vector<uint8_t> bytes);
   void addSection(std::string name, const void *data, size_t size);
+  // A section of `size` bytes produced while the file is written, so that
+  // gigabytes of weights never sit in memory as one image.
+  void addStreamedSection(std::string name, uint64_t size, Producer produce);
   void setManifest(std::string json);
 
   // The whole file image. Returns false and sets `error` when the sections or
-  // the manifest are invalid (bad/duplicate name, too many, not JSON).
+  // the manifest are invalid (bad/duplicate name, too many, not JSON) or a
+  // producer failed or produced the wrong size.
   bool serialize(std::vector<uint8_t> &out, std::string &error) const;
-  // Writes `path` (via a temporary file renamed into place).
+  // Writes `path` (via a temporary file renamed into place), streaming the
+  // sections and then the table with their checksums.
   bool write(const std::string &path, std::string &error) const;
 
 private:
   struct Pending {
     std::string name;
-    std::vector<uint8_t> bytes;
+    uint64_t size = 0;
+    std::vector<uint8_t> bytes; // when not streamed
+    Producer produce;           // when streamed
   };
-  std::vector<Pending> sections_;
-  std::string manifest_;
+  bool validate(std::string &error) const;
+  // Header and table, padded to the first section; checksums left zero.
+  std::vector<uint8_t> head() const;
+  // Sends the head, then every section with its padding; fills the table's
+  // checksums in `head` as it goes.
+  bool emit(std::vector<uint8_t> &head, const Sink &sink, std::string &error) const;
+
+  std::vector<Pending> sections_; // sections_[0] is the manifest
   bool hasManifest_ = false;
 };
 
