@@ -2,6 +2,7 @@
 // interprets the steps against the backend.
 #include "session.h"
 
+#include "arena.h"
 #include "bind.h"
 #include "device_sampler.h"
 
@@ -94,14 +95,24 @@ Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length) {
   plan->lastOnly = lastOnly;
   plan->bound = bindEntry(model_->manifest(), ep, Bindings{batch_, length},
                           model_->path());
+  // Temps share one arena where their lives do not overlap; inputs and
+  // outputs (the host reads and writes them between runs) have their own.
+  const ArenaPlan arena = planArena(tempLives(ep, plan->bound));
+  char *temps = nullptr;
+  if (arena.bytes > 0) {
+    plan->owned.push_back(be.allocate(static_cast<size_t>(arena.bytes)));
+    temps = static_cast<char *>(plan->owned.back());
+  }
   for (size_t i = 0; i < ep.buffers.size(); ++i) {
     const BufferDesc &d = ep.buffers[i];
     if (d.kind == BufferKind::State) {
       plan->buffers.push_back(state_[static_cast<size_t>(d.stateIndex)]);
-      continue;
+    } else if (d.kind == BufferKind::Temp) {
+      plan->buffers.push_back(temps ? temps + arena.offsets[i] : nullptr);
+    } else {
+      plan->owned.push_back(be.allocate(static_cast<size_t>(plan->bound.bufferBytes[i])));
+      plan->buffers.push_back(plan->owned.back());
     }
-    plan->owned.push_back(be.allocate(static_cast<size_t>(plan->bound.bufferBytes[i])));
-    plan->buffers.push_back(plan->owned.back());
   }
   auto base = [&](const BoundView &v) -> void * {
     return v.buffer >= 0 ? plan->buffers[static_cast<size_t>(v.buffer)]

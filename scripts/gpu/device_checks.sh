@@ -8,8 +8,9 @@
 #   device: scripts/gpu/device_checks.sh OUT_DIR unit models ...  # some sections
 #
 # Sections: unit, models, sanitizer, bench, scan and ssd (chunk lengths), sampling
-# (host vs device sampling in generation), chat (a continuing prefill), and
-# ncu (Nsight Compute, see below); all but ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
+# (host vs device sampling in generation), chat (a continuing prefill), big
+# (1.4b-size models: SSMC_CARRY_BIG=1 when preparing), and ncu (Nsight
+# Compute, see below); all but big and ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
 # (OUT_DIR: default $OUT or /tmp), the benchmark JSON to OUT_DIR/bench.jsonl.
 set -uo pipefail
 out=${1:-${OUT:-/tmp}}
@@ -79,21 +80,21 @@ fi
 # torch versions differ in the last bits of some derived weights (dt bias),
 # so the regenerated files miss the checksums: timing does not depend on
 # the values, hence --no-verify.
-want bench || want scan || want ssd || want ncu || want sampling || want chat || exit 0
+want bench || want scan || want ssd || want ncu || want sampling || want chat || want big || exit 0
 note "== 130m-size models (random weights regenerated here; external weights)"
 for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256"; do
   python3 "$root/scripts/ref/make_checkpoint.py" ${spec#*:} --layout hf --d-model 768 --n-layer 24 \
     --vocab 50277 --pad-multiple 8 --seed 3 --out /tmp/ssmc-bench/${spec%%:*} > /dev/null
 done
 
-# One ssmc-bench run at BATCH x 2048, summarized in one line.
+# One ssmc-bench run at BATCH x LENGTH (default 2048), summarized in one line.
 bench_line() {
-  local artifact=$1 batch=$2
-  timeout 240 bin/ssmc-bench bench/$artifact.ssmc --device cuda --batch $batch --prompt-len 2048 \
+  local artifact=$1 batch=$2 length=${3:-2048}
+  timeout 240 bin/ssmc-bench bench/$artifact.ssmc --device cuda --batch $batch --prompt-len $length \
     --decode-tokens 64 --warmup 1 --repeat 3 --no-verify --bandwidth-gbs "$bw" \
     > /tmp/bench.json 2> /tmp/bench.err
   cat /tmp/bench.json >> "$bench"
-  note "$artifact b$batch L2048: $(python3 -c 'import json,sys
+  note "$artifact b$batch L$length: $(python3 -c 'import json,sys
 for l in sys.stdin:
     j = json.loads(l)
     t = j.get("time_ms") or j.get("time_ms_per_step")
@@ -123,6 +124,27 @@ if want bench; then
     bench_line $name 1
     bench_line $name 8
   done
+fi
+
+# 1.4b-size models: prefill b1 and b8 x 2048, decode at b1 and b64 (after a
+# 128-token prompt: an SSM's decode step does not depend on the context).
+if want big; then
+  note "== 1.4b-size models (2048 x 48, random weights regenerated here; external weights)"
+  tar xJf big.tar.xz -C bench --strip-components 1 || exit 1
+  for spec in "m1400:--arch mamba" "m2-1300:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256"; do
+    python3 "$root/scripts/ref/make_checkpoint.py" ${spec#*:} --layout hf --d-model 2048 --n-layer 48 \
+      --vocab 50277 --pad-multiple 8 --seed 3 --out /tmp/ssmc-big/${spec%%:*} > /dev/null
+  done
+  for name in m1400 m1400-tf32 m2-1300 m2-1300-tf32; do
+    bench_line $name 1
+    bench_line $name 8
+    bench_line $name 64 128
+  done
+  note "== 130m decode at b64"
+  for name in m130 m130-tf32 m2-130 m2-130-tf32; do
+    bench_line $name 64 128
+  done
+  kernels m1400-tf32
 fi
 
 # The scans' tilings (prepare_device_carry.sh's variants) at batch 1 and 8.

@@ -5,6 +5,9 @@
 # artifacts whose weights stay external (the device regenerates the same
 # random checkpoints at the same paths).
 #   prepare_device_carry.sh [BUILD_DIR]
+# With SSMC_CARRY_BIG=1 also 1.4b-size artifacts (Mamba 2048 x 48, Mamba-2
+# 2048 x 48), packed into big.tar.xz: their 5.5 GB checkpoints are written
+# to /tmp/ssmc-big here first (kept: an existing one is reused).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
@@ -45,4 +48,19 @@ for v in "${variants[@]}"; do
   "$build/bin/ssmc-compile" /tmp/ssmc-bench/$ckpt --target cuda --external-weights $flags \
     -o "$carry/bench/$name.ssmc" --quiet
 done
+if [[ ${SSMC_CARRY_BIG:-0} == 1 ]]; then
+  mkdir -p "$carry/big"
+  for spec in "m1400:--arch mamba" "m2-1300:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256"; do
+    name=${spec%%:*}
+    [[ -f /tmp/ssmc-big/$name/config.json ]] ||
+      "$py" "$root/scripts/ref/make_checkpoint.py" ${spec#*:} --layout hf --d-model 2048 --n-layer 48 \
+        --vocab 50277 --pad-multiple 8 --seed 3 --out /tmp/ssmc-big/$name > /dev/null
+    for math in f32 tf32; do
+      suffix=$([[ $math == tf32 ]] && echo -tf32 || true)
+      "$build/bin/ssmc-compile" /tmp/ssmc-big/$name --target cuda --external-weights \
+        --cuda-gemm-math $math -o "$carry/big/$name$suffix.ssmc" --quiet
+    done
+  done
+  (cd "$carry" && tar cJf big.tar.xz big && rm -rf big)
+fi
 du -sh "$carry"
