@@ -6,6 +6,59 @@ using namespace mlir;
 using namespace mlir::ssm;
 using namespace mlir::ssm::cpu;
 
+namespace {
+
+// The GPU form of the convolution's outputs: a thread computes
+// kConvStepsPerThread consecutive steps of one channel from a window of
+// registers, so each input is loaded about once instead of W times, and all
+// its loads are issued before any product waits on them (the loop form
+// loaded x and w tap by tap, each fma waiting on its loads).
+void emitConvTiles(LoopBuilder &lb, Value x, Value w, Value bias, Value init, Value out,
+                   int64_t width, bool silu) {
+  const int64_t steps = kConvStepsPerThread;
+  Value batch = lb.dim(x, 0), len = lb.dim(x, 1), ch = lb.dim(x, 2);
+  Value tiles = lb.divi(lb.addi(len, lb.index(steps - 1)), lb.index(steps));
+  Value lastStep = lb.subi(len, lb.index(1));
+  lb.parallel({batch, tiles, ch}, [&](ValueRange ivs) {
+    Value bi = ivs[0], c = ivs[2];
+    Value t0 = lb.muli(ivs[1], lb.index(steps));
+    SmallVector<Value> taps;
+    for (int64_t k = 0; k < width; ++k)
+      taps.push_back(lb.load(w, {c, lb.index(k)}));
+    // window[i] = x[t0 - (W-1) + i]: the W-1 inputs before the tile (from the
+    // initial state, or zero, before the sequence start), then the tile's,
+    // clamped to the sequence (steps past its end are not stored).
+    SmallVector<Value> window;
+    for (int64_t i = 0; i + 1 < width; ++i) {
+      Value back = lb.index(width - 1 - i); // j = t0 - back
+      window.push_back(lb.choose(
+          lb.cmpi(arith::CmpIPredicate::uge, t0, back),
+          [&] { return lb.load(x, {bi, lb.subi(t0, back), c}); },
+          [&] {
+            // slot W + j of the initial state, j = t0 - back < 0
+            Value slot = lb.subi(lb.addi(t0, lb.index(width)), back);
+            return init ? lb.load(init, {bi, c, slot}) : lb.f32(0.0);
+          }));
+    }
+    for (int64_t i = 0; i < steps; ++i) {
+      Value t = arith::MinUIOp::create(lb.builder(), lb.location(), lb.addi(t0, lb.index(i)),
+                                       lastStep);
+      window.push_back(lb.load(x, {bi, t, c}));
+    }
+    Value b0 = bias ? lb.load(bias, {c}) : lb.f32(0.0);
+    for (int64_t i = 0; i < steps; ++i) {
+      Value acc = b0;
+      for (int64_t k = 0; k < width; ++k)
+        acc = lb.fma(taps[k], window[i + k], acc);
+      Value t = lb.addi(t0, lb.index(i));
+      lb.when(lb.cmpi(arith::CmpIPredicate::ult, t, len),
+              [&] { lb.store(silu ? lb.silu(acc) : acc, out, {bi, t, c}); });
+    }
+  });
+}
+
+} // namespace
+
 LogicalResult cpu::emitCausalConv1d(LoopBuilder &lb, CausalConv1dOp op,
                                     ValueRange inputs, ValueRange outputs) {
   Value x = argOf(inputs, op.getInputMutable());
@@ -25,7 +78,7 @@ LogicalResult cpu::emitCausalConv1d(LoopBuilder &lb, CausalConv1dOp op,
   // x[j] = initial_state[W + j] (or zero). Splitting the tap range at kStart
   // keeps the inner loops branch-free. Channels innermost: x and out are
   // [b, L, C] row-major.
-  lb.parallel({batch, len, ch}, [&](ValueRange ivs) {
+  auto perStep = [&](ValueRange ivs) {
     Value bi = ivs[0], t = ivs[1], c = ivs[2];
     Value kStart = lb.maxi(zero, lb.subi(wm1, t));
     Value acc = bias ? lb.load(bias, {c}) : lb.f32(0.0);
@@ -39,7 +92,12 @@ LogicalResult cpu::emitCausalConv1d(LoopBuilder &lb, CausalConv1dOp op,
       return lb.fma(lb.load(w, {c, k}), lb.load(x, {bi, j, c}), a);
     });
     lb.store(silu ? lb.silu(acc) : acc, out, {bi, t, c});
-  });
+  };
+  const int64_t staticWidth = cast<ShapedType>(op.getWeight().getType()).getDimSize(1);
+  if (lb.onGpu() && !ShapedType::isDynamic(staticWidth) && staticWidth <= kConvMaxTiledWidth)
+    emitConvTiles(lb, x, w, bias, init, out, staticWidth, silu);
+  else
+    lb.parallel({batch, len, ch}, perStep);
 
   if (!finalState)
     return success();

@@ -40,6 +40,11 @@ LogicalResult emitGatedRMSNorm(LoopBuilder &lb, GatedRMSNormOp op,
                                ValueRange inputs, ValueRange outputs);
 
 // ConvEmitters.cpp
+// On the GPU, with a static width of at most kConvMaxTiledWidth, a thread
+// computes kConvStepsPerThread steps of a channel (the parallel nest runs
+// over [b, ceil(L / kConvStepsPerThread), C]).
+constexpr int64_t kConvStepsPerThread = 16;
+constexpr int64_t kConvMaxTiledWidth = 8;
 LogicalResult emitCausalConv1d(LoopBuilder &lb, CausalConv1dOp op,
                                ValueRange inputs, ValueRange outputs);
 LogicalResult emitConvStateUpdate(LoopBuilder &lb, ConvStateUpdateOp op,

@@ -229,6 +229,18 @@ Value LoopBuilder::when(Value cond, Value otherwise, llvm::function_ref<Value()>
   return ifOp.getResult(0);
 }
 
+Value LoopBuilder::choose(Value cond, llvm::function_ref<Value()> then,
+                          llvm::function_ref<Value()> otherwise) {
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange{b.getF32Type()}, cond,
+                                /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  scf::YieldOp::create(b, loc, then());
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  scf::YieldOp::create(b, loc, otherwise());
+  return ifOp.getResult(0);
+}
+
 Value LoopBuilder::exp2(Value x) {
   if (!onGpu())
     return math::Exp2Op::create(b, loc, x);

@@ -73,6 +73,10 @@ public:
   void when(Value cond, llvm::function_ref<void()> then);
   // `then()`'s value, computed only where `cond` holds; else `otherwise`.
   Value when(Value cond, Value otherwise, llvm::function_ref<Value()> then);
+  // `then()` where `cond` holds, else `otherwise()`: each computed only on
+  // its own branch.
+  Value choose(Value cond, llvm::function_ref<Value()> then,
+               llvm::function_ref<Value()> otherwise);
   // A single f32 accumulator carried through [lb, ub).
   Value reduce(Value lb, Value ub, Value init,
                llvm::function_ref<Value(Value, Value)> body);

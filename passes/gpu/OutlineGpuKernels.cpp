@@ -18,6 +18,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include "llvm/ADT/MapVector.h"
@@ -52,6 +53,20 @@ std::optional<GridFactor> asFactor(Value bound, Block &entry) {
   if (!arg || arg.getOwner() != &entry || !index)
     return std::nullopt;
   return GridFactor{static_cast<int64_t>(arg.getArgNumber()), *index};
+}
+
+// A bound ceil(d / k) = (d + k - 1) / k (a nest over tiles of k), d a
+// kernel argument's dimension: {d, k}.
+std::optional<std::pair<GridFactor, int64_t>> asTileCount(Value bound, Block &entry) {
+  auto div = bound.getDefiningOp<arith::DivUIOp>();
+  auto sum = div ? div.getLhs().getDefiningOp<arith::AddIOp>() : arith::AddIOp();
+  std::optional<int64_t> k = div ? getConstantIntValue(div.getRhs()) : std::nullopt;
+  std::optional<int64_t> add = sum ? getConstantIntValue(sum.getRhs()) : std::nullopt;
+  if (!k || !add || *add != *k - 1)
+    return std::nullopt;
+  if (std::optional<GridFactor> f = asFactor(sum.getLhs(), entry))
+    return std::make_pair(*f, *k);
+  return std::nullopt;
 }
 
 struct SSMOutlineGpuKernelsPass
@@ -314,11 +329,16 @@ struct SSMOutlineGpuKernelsPass
       stage.block = {kBlockSize, 1, 1};
       stage.gridStride = true;
       if (nest < bounds.size()) {
-        SmallVector<GridFactor> factors;
-        for (Value bound : bounds[nest])
-          if (std::optional<GridFactor> f = asFactor(bound, entry))
-            factors.push_back(*f);
-        stage.grid[0] = {factors, kBlockSize};
+        GridExtent &grid = stage.grid[0];
+        grid.div = kBlockSize;
+        for (Value bound : bounds[nest]) {
+          if (std::optional<GridFactor> f = asFactor(bound, entry)) {
+            grid.product.push_back(*f);
+          } else if (auto tiles = asTileCount(bound, entry)) {
+            grid.product.push_back(tiles->first);
+            grid.div *= tiles->second;
+          }
+        }
       }
       launch.stages.push_back(stage);
       if (nest + 1 >= bounds.size())

@@ -14,11 +14,12 @@
 // Launches, by step symbol: the norm a block per row (grid x = dims 0 and 1
 // of argument 0); the loop kernels grid-stride, a kernel per parallel nest
 // launched in order, each sized by its nest: the convolution's outputs
-// (batch, t, channel), then its final state (batch, channel), which replaces
-// the initial state the first kernel reads.
+// (batch, tiles of 16 steps, channel: the grid divides b * L * C by 256 * 16),
+// then its final state (batch, channel), which replaces the initial state the
+// first kernel reads.
 // CHECK: gpu.module @ssmc_gpu [#nvvm.target<O = 3, chip = "sm_90">] attributes {ssm.launches = {
 // CHECK-SAME: [[RMS]] = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_x = {div = 1 : i64, product = array<i64: 0, 0, 0, 1>}
-// CHECK-SAME: [[CONV]] = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 256 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
+// CHECK-SAME: [[CONV]] = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 4096 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
 // CHECK-SAME: {args = array<i64>, block = array<i64: 256, 1, 1>, function = "[[CONV]]_nest1", grid_stride, grid_x = {div = 256 : i64, product = array<i64: 0, 0, 0, 2>}
 // CHECK-SAME: [[SSD]] = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 256 : i64, product = array<i64: 0, 0, 0, 2, 0, 3>}
 
@@ -35,11 +36,23 @@
 // CHECK: math.sqrt
 // CHECK: gpu.return
 
-// The convolution: (batch, t, channel) for the outputs, reading the initial
-// state, then (batch, channel) for the final state, each kernel one
-// grid-stride loop.
+// The convolution: (batch, tile of 16 steps, channel) for the outputs, then
+// (batch, channel) for the final state, each kernel one grid-stride loop. A
+// thread loads its channel's 4 taps, the 3 inputs before its tile (from x, or
+// from the initial state before the sequence start), then its 16 inputs
+// (clamped to the sequence) before any product, and stores the steps that
+// lie inside the sequence.
 // CHECK: gpu.func @[[CONV]](
+// CHECK: %[[TILES:.*]] = arith.divui %{{.*}}, %c16 : index
 // CHECK: gpu.grid_dim  x
+// CHECK-COUNT-4: memref.load %arg1[
+// CHECK-COUNT-3: scf.if %{{.*}} -> (f32) {
+// CHECK-COUNT-16: arith.minui
+// CHECK-NEXT: memref.load %arg0[
+// CHECK-NOT: memref.load
+// CHECK-COUNT-4: math.fma
+// CHECK: scf.if
+// CHECK: memref.store
 // CHECK-NOT: gpu.grid_dim
 // CHECK: gpu.return
 // CHECK: gpu.func @[[CONV]]_nest1(
