@@ -20,6 +20,13 @@ namespace mlir::ssm {
 /// Threads per block of every kernel here.
 constexpr int64_t kScanBlockSize = 128;
 
+/// In the chunked kernels, where a row is one thread's, each warp copies B
+/// and C into shared memory this many steps at a time when its channels share
+/// a group (the block's buffers at most kScanStageMaxBytes; N a multiple of
+/// 4). docs/perf.md, "B and C staged for the Mamba-1 scan".
+constexpr int64_t kScanStageSteps = 32;
+constexpr int64_t kScanStageMaxBytes = 48 * 1024;
+
 /// Lanes that share one row of `n` states where rows are few (the decode
 /// step): four registers per lane (a power of two dividing `n` and 32).
 int64_t scanLanesPerRow(int64_t n);

@@ -57,13 +57,15 @@ def reference(u, delta, A, B, C, D, z, bias):
     dt = torch.nn.functional.softplus(delta + bias)
     s = torch.zeros(b, e, A.shape[1], dtype=torch.float64, device=u.device)
     y = torch.empty_like(u)
+    per_group = e // B.shape[2]  # channel c reads group c // (e / G)
+    B, C = B.repeat_interleave(per_group, dim=2), C.repeat_interleave(per_group, dim=2)
     for t in range(L):
-        s = torch.exp(dt[:, t, :, None] * A) * s + (dt[:, t] * u[:, t])[:, :, None] * B[:, t, 0, None, :]
-        y[:, t] = (s * C[:, t, 0, None, :]).sum(-1) + D * u[:, t]
+        s = torch.exp(dt[:, t, :, None] * A) * s + (dt[:, t] * u[:, t])[:, :, None] * B[:, t]
+        y[:, t] = (s * C[:, t]).sum(-1) + D * u[:, t]
     return y * z * torch.sigmoid(z), s
 
 
-def inputs(b, L, e, gen, act):
+def inputs(b, L, e, gen, act, groups=1):
     """Fresh random inputs; activations in `act`, parameters in f32."""
     dev = "cuda"
     u = torch.randn(b, L, e, generator=gen, device=dev).to(act)
@@ -72,8 +74,8 @@ def inputs(b, L, e, gen, act):
     A = -torch.arange(1, N + 1, device=dev, dtype=torch.float32).repeat(e, 1)
     dt0 = torch.exp(torch.rand(e, generator=gen, device=dev) * (math.log(0.1) - math.log(1e-3)) + math.log(1e-3))
     bias = dt0 + torch.log(-torch.expm1(-dt0))
-    B = torch.randn(b, L, 1, N, generator=gen, device=dev).to(act)
-    C = torch.randn(b, L, 1, N, generator=gen, device=dev).to(act)
+    B = torch.randn(b, L, groups, N, generator=gen, device=dev).to(act)
+    C = torch.randn(b, L, groups, N, generator=gen, device=dev).to(act)
     D = torch.ones(e, device=dev) + 0.1 * torch.randn(e, generator=gen, device=dev)
     z = torch.randn(b, L, e, generator=gen, device=dev).to(act)
     return u, delta, A, B, C, D, z, bias
@@ -124,7 +126,9 @@ class Kernel:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("ptx")
-    ap.add_argument("--check-shapes", default="1,1,7;2,37,300;3,5,128;2,257,1536")
+    # b,L,e[,G]: G = 2 with e = 300 puts channels 128-159 of one warp in two
+    # groups (the kernels then read B and C directly instead of staging them).
+    ap.add_argument("--check-shapes", default="1,1,7;2,37,300;3,5,128;2,257,1536;2,75,300,2;1,130,256,4")
     ap.add_argument("--bench-shapes", default="8,2048,1536;8,4096,2048;1,32768,5120")
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--chunk", type=int, default=0, help="chunk length of a chunked PTX (0: one kernel)")
@@ -145,8 +149,8 @@ def main():
     width = torch.finfo(act).bits // 8
     worst = 0.0
     for shape in args.check_shapes.split(";"):
-        b, L, e = map(int, shape.split(","))
-        ins = inputs(b, L, e, gen, act)
+        b, L, e, *groups = map(int, shape.split(","))
+        ins = inputs(b, L, e, gen, act, *groups)
         y = torch.empty(b, L, e, device="cuda", dtype=act)
         final = torch.empty(b, e, N, device="cuda")
         kernel(ins, y, final)
@@ -156,7 +160,8 @@ def main():
                   float((final.double() - ref_s).norm() / ref_s.norm()))
         ok = math.isfinite(err) and err <= bar
         worst = max(worst, err)
-        print(json.dumps({"check": "selective_scan", "dtype": args.dtype, "chunk": args.chunk, "b": b, "L": L, "e": e, "N": N,
+        print(json.dumps({"check": "selective_scan", "dtype": args.dtype, "chunk": args.chunk, "b": b, "L": L, "e": e,
+                          "G": ins[3].shape[2], "N": N,
                           "rel_err": err, "pass": ok, "device": device}), flush=True)
         if not ok:
             raise SystemExit("FAIL: generated scan kernel disagrees with the reference")

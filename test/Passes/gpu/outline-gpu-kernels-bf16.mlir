@@ -4,11 +4,14 @@
 
 // bf16 activations: read as bf16 and widened, the state and the math in f32,
 // y narrowed back to bf16; A, D, the bias and the chunk carries stay f32.
+// B and C are widened before they are staged in shared memory as f32.
 
 // CHECK: gpu.func @ssmc_k0_states(%{{.*}}: memref<?x?x?xbf16, strided<[?, ?, 1], offset: ?>>, %{{.*}}: memref<?x?x?xbf16, {{.*}}>, %{{.*}}: memref<?x16xf32, {{.*}}>
-// CHECK: arith.extf {{.*}} : bf16 to f32
+// CHECK: memref.load {{.*}} : memref<?x?x?x16xbf16
+// CHECK-NEXT: arith.extf {{.*}} : bf16 to f32
+// CHECK: memref.store {{.*}} : memref<4x32x16xf32, #gpu.address_space<workgroup>>
 // CHECK: gpu.func @ssmc_k0_outputs(
-// CHECK-SAME: %{{.*}}: memref<?x?x?x16xf32, strided<[?, ?, ?, 1], offset: ?>>, %{{.*}}: memref<?x?x?xbf16, strided<[?, ?, 1], offset: ?>>) kernel
+// CHECK-SAME: %{{.*}}: memref<?x?x?x16xf32, strided<[?, ?, ?, 1], offset: ?>>, %{{.*}}: memref<?x?x?xbf16, strided<[?, ?, 1], offset: ?>>) workgroup(%{{.*}} : memref<4x32x32xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
 // CHECK: arith.truncf {{.*}} : f32 to bf16
 // CHECK: memref.store {{.*}} : memref<?x?x?xbf16
 

@@ -106,8 +106,9 @@
 // CHUNKED-SAME: {args = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, -1, 8>, {{.*}}function = "ssmc_k0_outputs", grid_stride, grid_x = {div = 2048 : i64, product = array<i64: 0, 0, 0, 1, 0, 2>}
 // A warp's tasks are (batch, chunk, 32 channels); each thread walks its
 // chunk [T c, min(T c + T, L)), then stores its states and dt sum. T is 64,
-// halved (to 32, then 16) while b * e * ceil(L / T) < 32768.
-// CHUNKED: gpu.func @ssmc_k0_states({{.*}}, %{{.*}}: memref<?x?x?x16xf32, strided<[?, ?, ?, 1], offset: ?>>, %{{.*}}: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>) kernel
+// halved (to 32, then 16) while b * e * ceil(L / T) < 32768. Only B is
+// staged in shared memory (no outputs, no C): 32 steps x 16 per warp.
+// CHUNKED: gpu.func @ssmc_k0_states({{.*}}, %{{.*}}: memref<?x?x?x16xf32, strided<[?, ?, ?, 1], offset: ?>>, %{{.*}}: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>) workgroup(%{{.*}} : memref<4x32x16xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
 // CHUNKED-NOT: memref.alloca
 // CHUNKED: %[[ROWS:.*]] = arith.muli %dim, %dim_3
 // CHUNKED: %[[K64:.*]] = arith.divui {{.*}}, %c64
@@ -117,7 +118,12 @@
 // CHUNKED: arith.cmpi ult, {{.*}}, %c32768
 // CHUNKED: arith.select {{.*}}, %c16, %[[T]]
 // CHUNKED: arith.minui
-// CHUNKED: scf.for {{.*}} iter_args({{.*}}) -> ({{(f32, ){34}f32}})
+// CHUNKED: scf.if {{.*}} -> ({{(f32, ){16}f32}})
+// CHUNKED: scf.for {{.*}} step %c32
+// CHUNKED-COUNT-16: memref.load {{.*}} : memref<?x?x?x16xf32
+// CHUNKED-COUNT-16: memref.store {{.*}} : memref<4x32x16xf32, #gpu.address_space<workgroup>>
+// CHUNKED: scf.for {{.*}} iter_args({{.*}}) -> ({{(f32, ){18}f32}})
+// CHUNKED-COUNT-4: vector.load
 // CHUNKED-NOT: gpu.shuffle
 // CHUNKED: scf.yield
 // CHUNKED: scf.if
@@ -135,9 +141,30 @@
 // CHUNKED: memref.store
 // CHUNKED: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // CHUNKED: math.fma
-// CHUNKED: gpu.func @ssmc_k0_outputs(
+// The outputs: the entering state's 16 values, then, where the warp's 32
+// channels share one group of B and C (a run-time test), 32 steps of B and C
+// at a time copied into the warp's shared buffer: 16 coalesced loads of each
+// (steps clamped to L - 1), all issued before the 32 stores, between two warp
+// syncs. The time loop carries the 16 states, the sum of dt and the next
+// step's dt and x; each step reads its B and C as 8 4-wide shared loads.
+// Otherwise (the warp's channels in two groups) a plain loop loads them
+// from global memory.
+// CHUNKED: gpu.func @ssmc_k0_outputs({{.*}} workgroup(%{{.*}} : memref<4x32x32xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHUNKED-COUNT-16: memref.load {{.*}} : memref<?x?x?x16xf32
-// CHUNKED: scf.for
+// CHUNKED: %[[ONE:.*]] = arith.cmpi eq
+// CHUNKED: scf.if %[[ONE]] -> ({{(f32, ){16}f32}})
+// CHUNKED: scf.for {{.*}} step %c32
+// CHUNKED: nvvm.bar.warp.sync
+// CHUNKED-COUNT-32: memref.load {{.*}} : memref<?x?x?x16xf32
+// CHUNKED-COUNT-32: memref.store {{.*}} : memref<4x32x32xf32, #gpu.address_space<workgroup>>
+// CHUNKED: nvvm.bar.warp.sync
+// CHUNKED: scf.for {{.*}} iter_args({{.*}}) -> ({{(f32, ){18}f32}})
+// CHUNKED-NOT: memref.load {{.*}} : memref<?x?x?x16xf32
+// CHUNKED-COUNT-8: vector.load {{.*}} {alignment = 16 : i64} : memref<4x32x32xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// CHUNKED-COUNT-16: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// CHUNKED: } else {
+// CHUNKED: scf.for {{.*}} iter_args({{.*}}) -> ({{(f32, ){16}f32}})
+// CHUNKED-COUNT-34: memref.load
 // CHUNKED: memref.store {{.*}} : memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>
 // CHUNKED-NOT: memref.alloc
 
