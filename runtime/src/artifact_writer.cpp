@@ -109,8 +109,9 @@ bool ArtifactWriter::emit(std::vector<uint8_t> &head, const Sink &sink,
     };
     const bool ok = s.produce ? s.produce(counted) : counted(s.bytes.data(), s.bytes.size());
     if (overrun || (ok && produced != s.size)) {
-      error = "section '" + s.name + "' produced " + (overrun ? "more than" : std::to_string(produced) + " of") +
-              " its " + std::to_string(s.size) + " bytes";
+      const std::string amount = overrun ? "more than" : std::to_string(produced) + " of";
+      error = "section '" + s.name + "' produced " + amount + " its " + std::to_string(s.size) +
+              " bytes";
       return false;
     }
     if (!ok) {
