@@ -65,8 +65,22 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
       at.push_back(iv[1]);
     at.push_back(row);
     Value c = at[1], g = lb.divi(c, perGroup);
-    // The loads that do not depend on dt first, so they are in flight while
-    // dt is computed.
+    // With dt_proj the row's S lanes share the dot product of length R:
+    // each sums every S-th term, then a butterfly adds the parts.
+    Value rawDt;
+    if (dtProj) {
+      Value part = lb.loopBy(lanes.slot, lb.dim(dtProj, 1), lb.index(lanes.s), {lb.f32(0.0)},
+                             [&](Value r, ValueRange acc) {
+                               return SmallVector<Value>{lb.fma(
+                                   lb.load(dt, {bi, r}), lb.load(dtProj, {c, r}), acc[0])};
+                             })[0];
+      rawDt = lanes.rowSum(part);
+    } else {
+      rawDt = lb.load(dt, {bi, c});
+    }
+    Value step = cpu::emitDelta(lb, rawDt, dtBias ? lb.load(dtBias, {c}) : Value(),
+                                op.getDtSoftplus(), op.getDtMin().convertToFloat(),
+                                op.getDtMax().convertToFloat());
     Value xv = lb.load(x, at);
     auto rowOf = [&](Value m, ValueRange lead) {
       return lanes.loadRow([&](Value k) {
@@ -78,34 +92,6 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
     SmallVector<Value> old = rowOf(state, at);
     SmallVector<Value> bRow = rowOf(bm, {bi, g});
     SmallVector<Value> cRow = rowOf(cm, {bi, g});
-    // With dt_proj the row's S lanes share the dot product of length R:
-    // lane j sums the terms r = i * S + j with kDtProjLoadsAhead terms'
-    // loads in flight (one at a time, each fma waited on its two loads), then
-    // a butterfly adds the parts.
-    Value rawDt;
-    if (dtProj) {
-      Value s = lb.index(lanes.s);
-      // ceil((R - slot) / S) terms, none where R < S leaves the lane out.
-      Value last = lb.addi(lb.dim(dtProj, 1), lb.subi(s, lb.index(1)));
-      Value terms = lb.divi(lb.subi(last, lanes.slot), s);
-      Value any = lb.cmpi(arith::CmpIPredicate::ugt, terms, lb.index(0));
-      Value part = lb.when(any, lb.f32(0.0), [&] {
-        auto load = [&](Value i) {
-          Value r = lb.addi(lb.muli(i, s), lanes.slot);
-          return SmallVector<Value>{lb.load(dt, {bi, r}), lb.load(dtProj, {c, r})};
-        };
-        return lb.loopLoadingAhead(lb.index(0), terms, kDtProjLoadsAhead, {lb.f32(0.0)}, load,
-                                   [&](Value, ArrayRef<Value> in, ValueRange acc) {
-                                     return SmallVector<Value>{lb.fma(in[0], in[1], acc[0])};
-                                   })[0];
-      });
-      rawDt = lanes.rowSum(part);
-    } else {
-      rawDt = lb.load(dt, {bi, c});
-    }
-    Value step = cpu::emitDelta(lb, rawDt, dtBias ? lb.load(dtBias, {c}) : Value(),
-                                op.getDtSoftplus(), op.getDtMin().convertToFloat(),
-                                op.getDtMax().convertToFloat());
     SmallVector<Value> decays;
     if (perHead) {
       decays.assign(lanes.k, lb.exp(lb.mul(step, lb.load(a, {c}))));

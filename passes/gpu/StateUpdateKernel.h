@@ -13,11 +13,6 @@
 
 namespace mlir::ssm {
 
-/// With dt_proj fused in, the terms of each lane's part of the dot product
-/// whose loads are issued together (docs/perf.md, "dt_proj in the decode
-/// step").
-constexpr int64_t kDtProjLoadsAhead = 8;
-
 /// Lanes sharing one row of states in the kernel of `op`.
 int64_t stateUpdateLanesPerRow(SelectiveStateUpdateOp op);
 
