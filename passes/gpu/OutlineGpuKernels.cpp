@@ -280,8 +280,9 @@ struct SSMOutlineGpuKernelsPass
   }
 
   // The decode step: S lanes per row of N states, ~ b * e * S threads for
-  // Mamba-1 (rows (batch, channel)), b * H * P * S for Mamba-2 (rows (batch,
-  // head, p)), with a grid stride.
+  // Mamba-1 (rows (batch, channel); divided by the sequences per task with
+  // dt_proj fused in), b * H * P * S for Mamba-2 (rows (batch, head, p)),
+  // with a grid stride.
   LogicalResult buildStateUpdate(OpBuilder &b, gpu::GPUModuleOp gpuModule,
                                  SelectiveStateUpdateOp op, StringRef name) {
     if (failed(buildStateUpdateKernel(b, gpuModule, op, name)))
@@ -289,7 +290,8 @@ struct SSMOutlineGpuKernelsPass
     GpuStage stage;
     stage.block = {kSSDBlockSize, 1, 1};
     stage.gridStride = true;
-    stage.grid[0] = {{{0, 0}, {0, 1}}, kSSDBlockSize / stateUpdateLanesPerRow(op)};
+    stage.grid[0] = {{{0, 0}, {0, 1}},
+                     kSSDBlockSize / stateUpdateLanesPerRow(op) * stateUpdateBatchPerTask(op)};
     if (cast<ShapedType>(op.getState().getType()).getRank() == 4)
       stage.grid[0].product.push_back({0, 2});
     setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});

@@ -21,6 +21,16 @@ int64_t ssm::stateUpdateLanesPerRow(SelectiveStateUpdateOp op) {
   return state.getRank() == 4 ? ssdLanesPerRow(n) : scanLanesPerRow(n);
 }
 
+int64_t ssm::stateUpdateBatchPerTask(SelectiveStateUpdateOp op) {
+  if (!op.getDtProj() || cast<ShapedType>(op.getState().getType()).getRank() != 3)
+    return 1;
+  const int64_t r = cast<ShapedType>(op.getDtProj().getType()).getDimSize(1);
+  const int64_t lanes = stateUpdateLanesPerRow(op);
+  if (ShapedType::isDynamic(r) || (r + lanes - 1) / lanes > kDtProjMaxTermsPerLane)
+    return 1;
+  return kDecodeBatchPerTask;
+}
+
 LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
                                           SelectiveStateUpdateOp op, StringRef name) {
   auto stateType = cast<ShapedType>(op.getState().getType());
@@ -51,33 +61,25 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
   // the P rows of each head.
   Value outer = lb.dim(state, 1), rows = lb.dim(state, rank - 2);
   Value perGroup = lb.divi(outer, lb.dim(bm, 1));
-  SmallVector<Value> ubs{lb.dim(state, 0)};
+  const int64_t batchPerTask = stateUpdateBatchPerTask(op);
+  Value batch = lb.dim(state, 0);
+  SmallVector<Value> ubs{batchPerTask == 1
+                             ? batch
+                             : lb.divi(lb.addi(batch, lb.index(batchPerTask - 1)),
+                                       lb.index(batchPerTask))};
   if (perHead)
     ubs.push_back(outer);
   ubs.push_back(lanes.groups(rows));
-  // Each lane reads its state elements before it writes them, and only real
-  // rows write: new_state may alias state.
-  lanes.tasks(ubs, [&](ValueRange iv) {
-    Value bi = iv[0];
-    auto [row, real] = lanes.rowIn(iv.back(), rows);
+  // One row of one sequence, its dt given (`rawDt`, before bias and
+  // softplus) or computed from dt itself.
+  auto update = [&](Value bi, Value row, Value real, Value head, Value rawDt) {
     SmallVector<Value> at{bi};
     if (perHead)
-      at.push_back(iv[1]);
+      at.push_back(head);
     at.push_back(row);
     Value c = at[1], g = lb.divi(c, perGroup);
-    // With dt_proj the row's S lanes share the dot product of length R:
-    // each sums every S-th term, then a butterfly adds the parts.
-    Value rawDt;
-    if (dtProj) {
-      Value part = lb.loopBy(lanes.slot, lb.dim(dtProj, 1), lb.index(lanes.s), {lb.f32(0.0)},
-                             [&](Value r, ValueRange acc) {
-                               return SmallVector<Value>{lb.fma(
-                                   lb.load(dt, {bi, r}), lb.load(dtProj, {c, r}), acc[0])};
-                             })[0];
-      rawDt = lanes.rowSum(part);
-    } else {
+    if (!rawDt)
       rawDt = lb.load(dt, {bi, c});
-    }
     Value step = cpu::emitDelta(lb, rawDt, dtBias ? lb.load(dtBias, {c}) : Value(),
                                 op.getDtSoftplus(), op.getDtMin().convertToFloat(),
                                 op.getDtMax().convertToFloat());
@@ -107,6 +109,42 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
     Value acc = lanes.rowDot(next, cRow);
     lanes.onRowLeader(real, [&] {
       cpu::emitScanOutput(lb, acc, d ? lb.load(d, {c}) : Value(), xv, z, y, at);
+    });
+  };
+  // Each lane reads its state elements before it writes them, and only real
+  // rows write: new_state may alias state.
+  lanes.tasks(ubs, [&](ValueRange iv) {
+    auto [row, real] = lanes.rowIn(iv.back(), rows);
+    Value head = perHead ? iv[1] : Value();
+    if (!dtProj) {
+      update(iv[0], row, real, head, Value());
+      return;
+    }
+    // With dt_proj the row's S lanes share the dot product of length R, lane
+    // j holding the terms r = i * S + j of the channel's row of dt_proj in
+    // registers, loaded once for the task's batchPerTask sequences (each
+    // sequence reloading the row from memory made the step at b64 four
+    // times its state's bytes); a butterfly adds the lanes' parts.
+    const int64_t r = cast<ShapedType>(op.getDtProj().getType()).getDimSize(1);
+    const int64_t terms = (r + lanes.s - 1) / lanes.s;
+    SmallVector<Value> index, weight;
+    for (int64_t i = 0; i < terms; ++i) {
+      Value at = lb.addi(lb.index(i * lanes.s), lanes.slot);
+      Value inside = lb.cmpi(arith::CmpIPredicate::ult, at, lb.index(r));
+      index.push_back(arith::MinUIOp::create(b, op.getLoc(), at, lb.index(r - 1)));
+      Value w = lb.load(dtProj, {row, index.back()});
+      weight.push_back(arith::SelectOp::create(b, op.getLoc(), inside, w, lb.f32(0.0)));
+    }
+    Value b0 = lb.muli(iv[0], lb.index(batchPerTask));
+    Value b1 = arith::MinUIOp::create(b, op.getLoc(), lb.addi(b0, lb.index(batchPerTask)), batch);
+    lb.loop(b0, b1, [&](Value bi) {
+      SmallVector<Value> inputs;
+      for (Value at : index)
+        inputs.push_back(lb.load(dt, {bi, at}));
+      Value part = lb.f32(0.0);
+      for (int64_t i = 0; i < terms; ++i)
+        part = lb.fma(inputs[i], weight[i], part);
+      update(bi, row, real, head, lanes.rowSum(part));
     });
   });
   gpu::ReturnOp::create(b, op.getLoc());

@@ -13,6 +13,15 @@
 
 namespace mlir::ssm {
 
+/// Mamba-1 with dt_proj fused in (static R, at most kDtProjMaxTermsPerLane
+/// terms of the dot product per lane): a task covers kDecodeBatchPerTask
+/// sequences of one row group, whose lanes hold their channels' rows of
+/// dt_proj in registers. Otherwise a task is one sequence.
+constexpr int64_t kDecodeBatchPerTask = 8;
+constexpr int64_t kDtProjMaxTermsPerLane = 64;
+/// The sequences per task of the kernel of `op` (1 or kDecodeBatchPerTask).
+int64_t stateUpdateBatchPerTask(SelectiveStateUpdateOp op);
+
 /// Lanes sharing one row of states in the kernel of `op`.
 int64_t stateUpdateLanesPerRow(SelectiveStateUpdateOp op);
 

@@ -4,14 +4,21 @@
 
 // The decode step with its dt projection inside (dt_proj, formed by
 // ssm-fuse): the 4 lanes of a row share the row's dt, a dot product of the
-// [b, R] input (argument 2) with the channel's row of dt_proj (argument 8):
-// each lane sums every 4th term, two xor shuffles add the parts; then bias
-// and softplus, then the usual state update.
+// [b, R] input (argument 2) with the channel's row of dt_proj (argument 8).
+// A task is 8 sequences of one group of rows (grid: b * e * 4 lanes / 128
+// threads / 8); each lane loads its 3 terms of the row of dt_proj once (R =
+// 12, every 4th term, zero past R), then for each sequence loads its 3
+// inputs, sums, and two xor shuffles add the lanes' parts; then bias and
+// softplus, then the usual state update.
+// CHECK: ssm.launches = {ssmc_k0 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 128, 1, 1>, grid_stride, grid_x = {div = 256 : i64, product = array<i64: 0, 0, 0, 1>}
 // CHECK: gpu.func @[[K:ssmc_k[0-9]+]](
-// CHECK: %[[PART:.*]] = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c4{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32) {
-// CHECK-DAG: %[[U:.*]] = memref.load %arg2[
-// CHECK-DAG: %[[W:.*]] = memref.load %arg8[
-// CHECK: math.fma %[[U]], %[[W]], %[[ACC]]
+// CHECK-COUNT-3: memref.load %arg8[
+// CHECK: scf.for %[[B:.*]] = %{{.*}} to %{{.*}} step %c1 {
+// CHECK-NOT: memref.load %arg8[
+// CHECK-COUNT-3: memref.load %arg2[%[[B]],
+// CHECK: math.fma
+// CHECK: math.fma
+// CHECK: %[[PART:.*]] = math.fma
 // CHECK: gpu.shuffle  xor %[[PART]], %c2_i32
 // CHECK: gpu.shuffle  xor
 // CHECK: math.log1p
