@@ -280,9 +280,10 @@ struct SSMOutlineGpuKernelsPass
   }
 
   // The decode step: S lanes per row of N states, ~ b * e * S threads for
-  // Mamba-1 (rows (batch, channel); divided by the sequences per task with
-  // dt_proj fused in), b * H * P * S for Mamba-2 (rows (batch, head, p)),
-  // with a grid stride.
+  // Mamba-1 (rows (batch, channel)), b * H * P * S for Mamba-2 (rows (batch,
+  // head, p)), with a grid stride. With dt_proj fused in, a task takes 8
+  // sequences: the grid is not divided by 8 (ceil(b / 8) has no GridExtent),
+  // so at large batches most of its blocks find no task, and at b1 none idle.
   LogicalResult buildStateUpdate(OpBuilder &b, gpu::GPUModuleOp gpuModule,
                                  SelectiveStateUpdateOp op, StringRef name) {
     if (failed(buildStateUpdateKernel(b, gpuModule, op, name)))
@@ -290,8 +291,7 @@ struct SSMOutlineGpuKernelsPass
     GpuStage stage;
     stage.block = {kSSDBlockSize, 1, 1};
     stage.gridStride = true;
-    stage.grid[0] = {{{0, 0}, {0, 1}},
-                     kSSDBlockSize / stateUpdateLanesPerRow(op) * stateUpdateBatchPerTask(op)};
+    stage.grid[0] = {{{0, 0}, {0, 1}}, kSSDBlockSize / stateUpdateLanesPerRow(op)};
     if (cast<ShapedType>(op.getState().getType()).getRank() == 4)
       stage.grid[0].product.push_back({0, 2});
     setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});

@@ -30,13 +30,17 @@ BAR = 1e-4  # ../shared/design/PERF.md: fp32 paths, logits and states
 
 
 # Beyond the CPU test's cases: prompts longer than the GPU scan's chunk (128)
-# so the chunked scan carries state across chunks, and one not a multiple of it.
+# so the chunked scan carries state across chunks, one not a multiple of it,
+# and a batch wider than a task of the decode step.
 GPU_CASES = {
     "mamba_multichunk": ("--arch mamba --layout hf --d-model 64 --n-layer 2 --vocab 100", 2, 300, 2),
     "mamba_chunk_edge": ("--arch mamba --layout ref --d-model 96 --n-layer 1 --vocab 1003 "
                          "--d-state 8", 1, 257, 2),
     "mamba2_long": ("--arch mamba2 --layout hf --d-model 64 --n-layer 2 --vocab 100 "
                     "--d-state 32 --headdim 16 --chunk-size 64", 2, 200, 2),
+    # More sequences than one task of the decode step takes (8, dt_proj fused
+    # in), and not a multiple of it.
+    "mamba_wide_batch": ("--arch mamba --layout hf --d-model 64 --n-layer 2 --vocab 100", 11, 40, 3),
 }
 
 
