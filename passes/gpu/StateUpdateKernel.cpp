@@ -61,12 +61,16 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
   // the P rows of each head.
   Value outer = lb.dim(state, 1), rows = lb.dim(state, rank - 2);
   Value perGroup = lb.divi(outer, lb.dim(bm, 1));
-  const int64_t batchPerTask = stateUpdateBatchPerTask(op);
-  Value batch = lb.dim(state, 0);
-  SmallVector<Value> ubs{batchPerTask == 1
-                             ? batch
-                             : lb.divi(lb.addi(batch, lb.index(batchPerTask - 1)),
-                                       lb.index(batchPerTask))};
+  // Sequences per task: kDecodeBatchPerTask from kDecodeGroupFromBatch
+  // sequences on (dt_proj fused in), else 1, so that small batches keep a
+  // task per sequence and row group.
+  Value batch = lb.dim(state, 0), perTask = lb.index(1);
+  if (stateUpdateBatchPerTask(op) > 1) {
+    Value wide = lb.cmpi(arith::CmpIPredicate::uge, batch, lb.index(kDecodeGroupFromBatch));
+    perTask = arith::SelectOp::create(b, op.getLoc(), wide, lb.index(kDecodeBatchPerTask),
+                                      perTask);
+  }
+  SmallVector<Value> ubs{lb.divi(lb.addi(batch, lb.subi(perTask, lb.index(1))), perTask)};
   if (perHead)
     ubs.push_back(outer);
   ubs.push_back(lanes.groups(rows));
@@ -122,7 +126,7 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
     }
     // With dt_proj the row's S lanes share the dot product of length R, lane
     // j holding the terms r = i * S + j of the channel's row of dt_proj in
-    // registers, loaded once for the task's batchPerTask sequences (each
+    // registers, loaded once for the task's sequences (each
     // sequence reloading the row from memory made the step at b64 four
     // times its state's bytes); a butterfly adds the lanes' parts.
     const int64_t r = cast<ShapedType>(op.getDtProj().getType()).getDimSize(1);
@@ -135,8 +139,8 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
       Value w = lb.load(dtProj, {row, index.back()});
       weight.push_back(arith::SelectOp::create(b, op.getLoc(), inside, w, lb.f32(0.0)));
     }
-    Value b0 = lb.muli(iv[0], lb.index(batchPerTask));
-    Value b1 = arith::MinUIOp::create(b, op.getLoc(), lb.addi(b0, lb.index(batchPerTask)), batch);
+    Value b0 = lb.muli(iv[0], perTask);
+    Value b1 = arith::MinUIOp::create(b, op.getLoc(), lb.addi(b0, perTask), batch);
     lb.loop(b0, b1, [&](Value bi) {
       SmallVector<Value> inputs;
       for (Value at : index)

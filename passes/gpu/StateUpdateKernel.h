@@ -14,12 +14,16 @@
 namespace mlir::ssm {
 
 /// Mamba-1 with dt_proj fused in (static R, at most kDtProjMaxTermsPerLane
-/// terms of the dot product per lane): a task covers kDecodeBatchPerTask
-/// sequences of one row group, whose lanes hold their channels' rows of
-/// dt_proj in registers. Otherwise a task is one sequence.
+/// terms of the dot product per lane) and at least kDecodeGroupFromBatch
+/// sequences: a task covers kDecodeBatchPerTask sequences of one row group,
+/// whose lanes hold their channels' rows of dt_proj in registers. Otherwise
+/// a task is one sequence (at b8 a task of 8 left too few warps: docs/perf.md,
+/// "The decode step with dt_proj").
 constexpr int64_t kDecodeBatchPerTask = 8;
+constexpr int64_t kDecodeGroupFromBatch = 32;
 constexpr int64_t kDtProjMaxTermsPerLane = 64;
-/// The sequences per task of the kernel of `op` (1 or kDecodeBatchPerTask).
+/// The most sequences per task of the kernel of `op` (1 or
+/// kDecodeBatchPerTask).
 int64_t stateUpdateBatchPerTask(SelectiveStateUpdateOp op);
 
 /// Lanes sharing one row of states in the kernel of `op`.

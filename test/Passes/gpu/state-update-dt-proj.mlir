@@ -5,14 +5,16 @@
 // The decode step with its dt projection inside (dt_proj, formed by
 // ssm-fuse): the 4 lanes of a row share the row's dt, a dot product of the
 // [b, R] input (argument 2) with the channel's row of dt_proj (argument 8).
-// A task is 8 sequences of one group of rows (the grid, b * e * 4 lanes /
-// 128 threads, is not divided by 8: at b1 it would leave rows waiting for
-// too few threads); each lane loads its 3 terms of the row of dt_proj once (R =
+// From 32 sequences on a task is 8 sequences of one group of rows, below
+// that one (the grid, b * e * 4 lanes / 128 threads, is not divided by 8:
+// at b1 it would leave rows waiting for too few threads); each lane loads its 3 terms of the row of dt_proj once (R =
 // 12, every 4th term, zero past R), then for each sequence loads its 3
 // inputs, sums, and two xor shuffles add the lanes' parts; then bias and
 // softplus, then the usual state update.
 // CHECK: ssm.launches = {ssmc_k0 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 128, 1, 1>, grid_stride, grid_x = {div = 32 : i64, product = array<i64: 0, 0, 0, 1>}
 // CHECK: gpu.func @[[K:ssmc_k[0-9]+]](
+// CHECK: %[[WIDE:.*]] = arith.cmpi uge, %{{.*}}, %c32
+// CHECK: arith.select %[[WIDE]], %c8, %c1 : index
 // CHECK-COUNT-3: memref.load %arg8[
 // CHECK: scf.for %[[B:.*]] = %{{.*}} to %{{.*}} step %c1 {
 // CHECK-NOT: memref.load %arg8[
