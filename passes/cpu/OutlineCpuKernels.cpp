@@ -29,8 +29,10 @@ static constexpr StringLiteral kKernelAttr = "ssm.kernel";
 // Everything the loop nest depends on: the op, its inherent attributes (which
 // include operandSegmentSizes, i.e. which optional operands are present), and
 // the element type and rank of each operand and result (their count says
-// which optional results are present). Sizes are not part of it: the kernels
-// read them at run time.
+// which optional results are present), and each one's innermost size where
+// it is static: the GPU kernels specialize on some (the state size N, the
+// convolution width, dt_proj's rank R). The other sizes are read at run
+// time.
 static std::string kernelKey(Operation *op) {
   std::string key;
   llvm::raw_string_ostream os(key);
@@ -41,7 +43,10 @@ static std::string kernelKey(Operation *op) {
   auto printTypes = [&](TypeRange types) {
     for (Type t : types) {
       auto shaped = cast<ShapedType>(t);
-      os << shaped.getElementType() << "/" << shaped.getRank() << ",";
+      os << shaped.getElementType() << "/" << shaped.getRank();
+      if (shaped.getRank() > 0 && !shaped.isDynamicDim(shaped.getRank() - 1))
+        os << "/" << shaped.getDimSize(shaped.getRank() - 1);
+      os << ",";
     }
     os << "|";
   };

@@ -124,11 +124,24 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
       update(iv[0], row, real, head, Value());
       return;
     }
-    // With dt_proj the row's S lanes share the dot product of length R, lane
-    // j holding the terms r = i * S + j of the channel's row of dt_proj in
-    // registers, loaded once for the task's sequences (each
-    // sequence reloading the row from memory made the step at b64 four
-    // times its state's bytes); a butterfly adds the lanes' parts.
+    // With dt_proj the row's S lanes share the dot product of length R, then
+    // a butterfly adds the lanes' parts.
+    Value c = perHead ? head : row;
+    if (stateUpdateBatchPerTask(op) == 1) {
+      // R unknown or long: each lane sums every S-th term in a loop.
+      Value bi = iv[0];
+      Value part = lb.loopBy(lanes.slot, lb.dim(dtProj, 1), lb.index(lanes.s), {lb.f32(0.0)},
+                             [&](Value r, ValueRange acc) {
+                               return SmallVector<Value>{lb.fma(
+                                   lb.load(dt, {bi, r}), lb.load(dtProj, {c, r}), acc[0])};
+                             })[0];
+      update(bi, row, real, head, lanes.rowSum(part));
+      return;
+    }
+    // Lane j holds the terms r = i * S + j of the channel's row of dt_proj in
+    // registers, loaded together and once for the task's sequences (each
+    // sequence rereading the row, the step took four times its state's bytes
+    // at b64).
     const int64_t r = cast<ShapedType>(op.getDtProj().getType()).getDimSize(1);
     const int64_t terms = (r + lanes.s - 1) / lanes.s;
     SmallVector<Value> index, weight;
@@ -136,7 +149,7 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
       Value at = lb.addi(lb.index(i * lanes.s), lanes.slot);
       Value inside = lb.cmpi(arith::CmpIPredicate::ult, at, lb.index(r));
       index.push_back(arith::MinUIOp::create(b, op.getLoc(), at, lb.index(r - 1)));
-      Value w = lb.load(dtProj, {row, index.back()});
+      Value w = lb.load(dtProj, {c, index.back()});
       weight.push_back(arith::SelectOp::create(b, op.getLoc(), inside, w, lb.f32(0.0)));
     }
     Value b0 = lb.muli(iv[0], perTask);

@@ -26,6 +26,14 @@
 // CHECK: gpu.shuffle  xor
 // CHECK: math.log1p
 // CHECK: gpu.return
+// The same step with R unknown when compiling: a task per sequence, each
+// lane summing every 4th term in a loop.
+// CHECK: gpu.func @ssmc_k1(
+// CHECK-NOT: arith.cmpi uge
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c4{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32) {
+// CHECK: math.fma %{{.*}}, %{{.*}}, %[[ACC]]
+// CHECK: gpu.shuffle  xor
+// CHECK: gpu.return
 // PTX: .visible .entry ssmc_k{{[0-9]+}}(
 // PTX: fma.rn.f32
 // PTX: shfl.sync.bfly.b32
@@ -35,6 +43,14 @@ func.func @step(%st: tensor<3x256x16xf32>, %sx: tensor<3x256xf32>, %u: tensor<3x
     -> (tensor<3x256xf32>, tensor<3x256x16xf32>) {
   %y, %n = ssm.selective_state_update %st, %sx, %u, %A, %sB, %sB skip(%D) dt_bias(%D) dt_proj(%w) {dt_softplus}
       : (tensor<3x256x16xf32>, tensor<3x256xf32>, tensor<3x12xf32>, tensor<256x16xf32>, tensor<3x1x16xf32>, tensor<3x1x16xf32>, tensor<256xf32>, tensor<256xf32>, tensor<256x12xf32>)
+      -> (tensor<3x256xf32>, tensor<3x256x16xf32>)
+  return %y, %n : tensor<3x256xf32>, tensor<3x256x16xf32>
+}
+
+func.func @step_any_rank(%st: tensor<3x256x16xf32>, %sx: tensor<3x256xf32>, %u: tensor<3x?xf32>, %w: tensor<256x?xf32>, %A: tensor<256x16xf32>, %sB: tensor<3x1x16xf32>, %D: tensor<256xf32>)
+    -> (tensor<3x256xf32>, tensor<3x256x16xf32>) {
+  %y, %n = ssm.selective_state_update %st, %sx, %u, %A, %sB, %sB skip(%D) dt_bias(%D) dt_proj(%w) {dt_softplus}
+      : (tensor<3x256x16xf32>, tensor<3x256xf32>, tensor<3x?xf32>, tensor<256x16xf32>, tensor<3x1x16xf32>, tensor<3x1x16xf32>, tensor<256xf32>, tensor<256xf32>, tensor<256x?xf32>)
       -> (tensor<3x256xf32>, tensor<3x256x16xf32>)
   return %y, %n : tensor<3x256xf32>, tensor<3x256x16xf32>
 }
