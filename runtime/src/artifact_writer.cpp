@@ -160,8 +160,9 @@ bool ArtifactWriter::write(const std::string &path, std::string &error) const {
   // The table goes in last: its checksums are known once the sections are out.
   std::vector<uint8_t> table = head();
   int writeErrno = 0;
+  // An empty section's data may be null, which fwrite must not see.
   const Sink put = [&](const void *data, size_t size) {
-    if (std::fwrite(data, 1, size, f) == size)
+    if (size == 0 || std::fwrite(data, 1, size, f) == size)
       return true;
     writeErrno = errno;
     return false;
