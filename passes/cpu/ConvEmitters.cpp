@@ -17,7 +17,7 @@ void emitConvTiles(LoopBuilder &lb, Value x, Value w, Value bias, Value init, Va
                    int64_t width, bool silu) {
   const int64_t steps = kConvStepsPerThread;
   Value batch = lb.dim(x, 0), len = lb.dim(x, 1), ch = lb.dim(x, 2);
-  Value tiles = lb.divi(lb.addi(len, lb.index(steps - 1)), lb.index(steps));
+  Value tiles = lb.ceilDiv(len, steps);
   Value lastStep = lb.subi(len, lb.index(1));
   lb.parallel({batch, tiles, ch}, [&](ValueRange ivs) {
     Value bi = ivs[0], c = ivs[2];

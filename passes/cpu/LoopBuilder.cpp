@@ -219,26 +219,28 @@ Value LoopBuilder::mul(Value x, Value y) { return arith::MulFOp::create(b, loc, 
 Value LoopBuilder::div(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }
 Value LoopBuilder::exp(Value x) { return math::ExpOp::create(b, loc, x); }
 Value LoopBuilder::when(Value cond, Value otherwise, llvm::function_ref<Value()> then) {
-  auto ifOp = scf::IfOp::create(b, loc, TypeRange{otherwise.getType()}, cond,
-                                /*withElseRegion=*/true);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(ifOp.thenBlock());
-  scf::YieldOp::create(b, loc, then());
-  b.setInsertionPointToStart(ifOp.elseBlock());
-  scf::YieldOp::create(b, loc, otherwise);
-  return ifOp.getResult(0);
+  return choose(
+      cond, otherwise.getType(), [&] { return SmallVector<Value>{then()}; },
+      [&] { return SmallVector<Value>{otherwise}; })[0];
 }
 
-Value LoopBuilder::choose(Value cond, llvm::function_ref<Value()> then,
-                          llvm::function_ref<Value()> otherwise) {
-  auto ifOp = scf::IfOp::create(b, loc, TypeRange{b.getF32Type()}, cond,
-                                /*withElseRegion=*/true);
+SmallVector<Value> LoopBuilder::choose(Value cond, TypeRange types,
+                                       llvm::function_ref<SmallVector<Value>()> then,
+                                       llvm::function_ref<SmallVector<Value>()> otherwise) {
+  auto ifOp = scf::IfOp::create(b, loc, types, cond, /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifOp.thenBlock());
   scf::YieldOp::create(b, loc, then());
   b.setInsertionPointToStart(ifOp.elseBlock());
   scf::YieldOp::create(b, loc, otherwise());
-  return ifOp.getResult(0);
+  return SmallVector<Value>(ifOp.getResults());
+}
+
+Value LoopBuilder::choose(Value cond, llvm::function_ref<Value()> then,
+                          llvm::function_ref<Value()> otherwise) {
+  return choose(
+      cond, b.getF32Type(), [&] { return SmallVector<Value>{then()}; },
+      [&] { return SmallVector<Value>{otherwise()}; })[0];
 }
 
 Value LoopBuilder::exp2(Value x) {
@@ -282,6 +284,8 @@ Value LoopBuilder::addi(Value x, Value y) { return arith::AddIOp::create(b, loc,
 Value LoopBuilder::subi(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
 Value LoopBuilder::muli(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
 Value LoopBuilder::divi(Value x, Value y) { return arith::DivUIOp::create(b, loc, x, y); }
+Value LoopBuilder::ceilDiv(Value x, Value y) { return divi(addi(x, subi(y, index(1))), y); }
+Value LoopBuilder::ceilDiv(Value x, int64_t k) { return divi(addi(x, index(k - 1)), index(k)); }
 Value LoopBuilder::maxi(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
 Value LoopBuilder::remi(Value x, Value y) { return arith::RemUIOp::create(b, loc, x, y); }
 Value LoopBuilder::cmpi(arith::CmpIPredicate pred, Value x, Value y) {

@@ -74,7 +74,11 @@ public:
   // `then()`'s value, computed only where `cond` holds; else `otherwise`.
   Value when(Value cond, Value otherwise, llvm::function_ref<Value()> then);
   // `then()` where `cond` holds, else `otherwise()`: each computed only on
-  // its own branch.
+  // its own branch (an scf.if with results of `types`).
+  SmallVector<Value> choose(Value cond, TypeRange types,
+                            llvm::function_ref<SmallVector<Value>()> then,
+                            llvm::function_ref<SmallVector<Value>()> otherwise);
+  // The same for one f32.
   Value choose(Value cond, llvm::function_ref<Value()> then,
                llvm::function_ref<Value()> otherwise);
   // A single f32 accumulator carried through [lb, ub).
@@ -134,6 +138,10 @@ public:
   Value subi(Value x, Value y);
   Value muli(Value x, Value y);
   Value divi(Value x, Value y);
+  // ceil(x / y) as (x + y - 1) / y; with a constant k the addend is the
+  // constant k - 1 (the GPU outliner reads that form as a tile count).
+  Value ceilDiv(Value x, Value y);
+  Value ceilDiv(Value x, int64_t k);
   Value maxi(Value x, Value y);
   Value remi(Value x, Value y);
   Value cmpi(arith::CmpIPredicate pred, Value x, Value y);

@@ -55,8 +55,8 @@ std::optional<GridFactor> asFactor(Value bound, Block &entry) {
   return GridFactor{static_cast<int64_t>(arg.getArgNumber()), *index};
 }
 
-// A bound ceil(d / k) = (d + k - 1) / k (a nest over tiles of k), d a
-// kernel argument's dimension: {d, k}.
+// A bound ceil(d / k) as LoopBuilder::ceilDiv(d, k) builds it, (d + (k -
+// 1)) / k (a nest over tiles of k), d a kernel argument's dimension: {d, k}.
 std::optional<std::pair<GridFactor, int64_t>> asTileCount(Value bound, Block &entry) {
   auto div = bound.getDefiningOp<arith::DivUIOp>();
   auto sum = div ? div.getLhs().getDefiningOp<arith::AddIOp>() : arith::AddIOp();
@@ -282,8 +282,8 @@ struct SSMOutlineGpuKernelsPass
   // The decode step: S lanes per row of N states, ~ b * e * S threads for
   // Mamba-1 (rows (batch, channel)), b * H * P * S for Mamba-2 (rows (batch,
   // head, p)), with a grid stride. With dt_proj fused in, a task takes 8
-  // sequences: the grid is not divided by 8 (ceil(b / 8) has no GridExtent),
-  // so at large batches most of its blocks find no task, and at b1 none idle.
+  // sequences from 32 on: the grid is not divided by 8 (ceil(b / 8) has no
+  // GridExtent), so at those batches most of its blocks find no task.
   LogicalResult buildStateUpdate(OpBuilder &b, gpu::GPUModuleOp gpuModule,
                                  SelectiveStateUpdateOp op, StringRef name) {
     if (failed(buildStateUpdateKernel(b, gpuModule, op, name)))

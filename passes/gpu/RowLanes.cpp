@@ -44,7 +44,7 @@ void RowLanes::tasks(ValueRange ubs, llvm::function_ref<void(ValueRange)> body) 
 
 Value RowLanes::groups(Value rows) {
   int64_t r = rowsPerWarp();
-  return lb.divi(lb.addi(rows, lb.index(r - 1)), lb.index(r));
+  return lb.ceilDiv(rows, r);
 }
 
 std::pair<Value, Value> RowLanes::rowIn(Value group, Value rows) {

@@ -39,7 +39,7 @@ struct SSDKernel {
     batch = lb.dim(x, 0), len = lb.dim(x, 1), heads = lb.dim(x, 2), p = lb.dim(x, 3);
     n = lb.dim(bm, 3);
     chunkSize = lb.index(chunk);
-    chunks = lb.divi(lb.addi(len, lb.index(chunk - 1)), chunkSize);
+    chunks = lb.ceilDiv(len, chunk);
   }
 
   /// Chunk c's steps [t0, t1).

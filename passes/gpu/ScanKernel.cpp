@@ -7,7 +7,6 @@
 #include "passes/gpu/RowLanes.h"
 
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <cmath>
@@ -58,29 +57,11 @@ SmallVector<Value> scaledA(LoopBuilder &lb, RowLanes &lanes, Value a, Value ch) 
   return lanes.loadRow([&](Value k) { return lb.mul(lb.load(a, {ch, k}), lb.f32(M_LOG2E)); });
 }
 
-Value ceilDiv(LoopBuilder &lb, Value x, Value y) {
-  return lb.divi(lb.addi(x, lb.subi(y, lb.index(1))), y);
-}
-
 SmallVector<Value> decays(LoopBuilder &lb, Value dt, ArrayRef<Value> aRow) {
   SmallVector<Value> out;
   for (Value ak : aRow)
     out.push_back(lb.exp2(lb.mul(dt, ak)));
   return out;
-}
-
-// `then()` where `cond` holds, else `otherwise()`: an scf.if with the
-// values' types as its results.
-SmallVector<Value> choose(OpBuilder &b, Location loc, Value cond, TypeRange types,
-                          llvm::function_ref<SmallVector<Value>()> then,
-                          llvm::function_ref<SmallVector<Value>()> otherwise) {
-  auto ifOp = scf::IfOp::create(b, loc, types, cond, /*withElseRegion=*/true);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(ifOp.thenBlock());
-  scf::YieldOp::create(b, loc, then());
-  b.setInsertionPointToStart(ifOp.elseBlock());
-  scf::YieldOp::create(b, loc, otherwise());
-  return SmallVector<Value>(ifOp.getResults());
 }
 
 // One scan kernel: the op's operands bound to its first arguments, the
@@ -127,12 +108,12 @@ struct ScanKernel {
       Value rows = lb.muli(batch, e);
       chunkSize = lb.index(chunk);
       for (int64_t c = chunk; c > scanShortestChunk(chunk); c /= 2) {
-        Value tasks = lb.muli(rows, ceilDiv(lb, len, chunkSize));
+        Value tasks = lb.muli(rows, lb.ceilDiv(len, chunkSize));
         Value few = lb.cmpi(arith::CmpIPredicate::ult, tasks, lb.index(kScanMinTasks));
         chunkSize = arith::SelectOp::create(lb.builder(), lb.location(), few, lb.index(c / 2),
                                             chunkSize);
       }
-      chunks = ceilDiv(lb, len, chunkSize);
+      chunks = lb.ceilDiv(len, chunkSize);
     }
   }
 
@@ -211,7 +192,7 @@ struct ScanKernel {
     auto plain = [&] {
       return lb.loop(t0, t1, s0, [&](Value t, ValueRange it) { return step(t, load(t), it); });
     };
-    return choose(lb.builder(), lb.location(), oneGroup, ValueRange(s0).getTypes(), [&] {
+    return lb.choose(oneGroup, ValueRange(s0).getTypes(), [&] {
       return stagedSteps(lb, lanes, s0, bi, g, t0, t1, y, loadDtX, step);
     }, plain);
   }

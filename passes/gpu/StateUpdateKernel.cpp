@@ -21,14 +21,15 @@ int64_t ssm::stateUpdateLanesPerRow(SelectiveStateUpdateOp op) {
   return state.getRank() == 4 ? ssdLanesPerRow(n) : scanLanesPerRow(n);
 }
 
-int64_t ssm::stateUpdateBatchPerTask(SelectiveStateUpdateOp op) {
+// Whether each lane holds its terms of dt_proj's rows in registers: Mamba-1
+// with dt_proj fused in, R static and at most kDtProjMaxTermsPerLane terms
+// per lane.
+static bool dtProjInRegisters(SelectiveStateUpdateOp op) {
   if (!op.getDtProj() || cast<ShapedType>(op.getState().getType()).getRank() != 3)
-    return 1;
+    return false;
   const int64_t r = cast<ShapedType>(op.getDtProj().getType()).getDimSize(1);
   const int64_t lanes = stateUpdateLanesPerRow(op);
-  if (ShapedType::isDynamic(r) || (r + lanes - 1) / lanes > kDtProjMaxTermsPerLane)
-    return 1;
-  return kDecodeBatchPerTask;
+  return !ShapedType::isDynamic(r) && (r + lanes - 1) / lanes <= kDtProjMaxTermsPerLane;
 }
 
 LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
@@ -64,13 +65,14 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
   // Sequences per task: kDecodeBatchPerTask from kDecodeGroupFromBatch
   // sequences on (dt_proj fused in), else 1, so that small batches keep a
   // task per sequence and row group.
+  const bool inRegisters = dtProjInRegisters(op);
   Value batch = lb.dim(state, 0), perTask = lb.index(1);
-  if (stateUpdateBatchPerTask(op) > 1) {
+  if (inRegisters) {
     Value wide = lb.cmpi(arith::CmpIPredicate::uge, batch, lb.index(kDecodeGroupFromBatch));
     perTask = arith::SelectOp::create(b, op.getLoc(), wide, lb.index(kDecodeBatchPerTask),
                                       perTask);
   }
-  SmallVector<Value> ubs{lb.divi(lb.addi(batch, lb.subi(perTask, lb.index(1))), perTask)};
+  SmallVector<Value> ubs{lb.ceilDiv(batch, perTask)};
   if (perHead)
     ubs.push_back(outer);
   ubs.push_back(lanes.groups(rows));
@@ -127,7 +129,7 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
     // With dt_proj the row's S lanes share the dot product of length R, then
     // a butterfly adds the lanes' parts.
     Value c = perHead ? head : row;
-    if (stateUpdateBatchPerTask(op) == 1) {
+    if (!inRegisters) {
       // R unknown or long: each lane sums every S-th term in a loop.
       Value bi = iv[0];
       Value part = lb.loopBy(lanes.slot, lb.dim(dtProj, 1), lb.index(lanes.s), {lb.f32(0.0)},

@@ -22,9 +22,6 @@ namespace mlir::ssm {
 constexpr int64_t kDecodeBatchPerTask = 8;
 constexpr int64_t kDecodeGroupFromBatch = 32;
 constexpr int64_t kDtProjMaxTermsPerLane = 64;
-/// The most sequences per task of the kernel of `op` (1 or
-/// kDecodeBatchPerTask).
-int64_t stateUpdateBatchPerTask(SelectiveStateUpdateOp op);
 
 /// Lanes sharing one row of states in the kernel of `op`.
 int64_t stateUpdateLanesPerRow(SelectiveStateUpdateOp op);
