@@ -112,6 +112,9 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
     device half of token sampling (one block per row of logits: penalty,
     maximum, probability mass and a complete set of the top candidates; see
     passes/gpu/SamplerKernel.h); its launch is recorded like a step's.
+    With `gemv`, it gets the skinny-GEMM kernels `ssmc_gemv_<w>_m<r>`
+    (passes/gpu/GemvKernel.h), f32 and bf16 weights, tiles of 1, 2, 4 and 8
+    rows, which the runtime runs for gemm steps of few rows (the decode step).
 
     The expanded state [b, L, e, N] is never stored. How the runtime launches
     each step (stages, block, each grid dimension as a product of argument
@@ -142,7 +145,10 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
            "tf32 (tensor cores, one product)">,
     Option<"sampler", "sampler", "bool", /*default=*/"false",
            "Also add the token sampler's kernel (ssmc_sample_candidates, "
-           "passes/gpu/SamplerKernel.h): the runtime samples on the device">
+           "passes/gpu/SamplerKernel.h): the runtime samples on the device">,
+    Option<"gemv", "gemv", "bool", /*default=*/"false",
+           "Also add the skinny-GEMM kernels (ssmc_gemv_*, passes/gpu/GemvKernel.h) "
+           "that the runtime runs for gemm steps of at most 8 rows">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::NVVM::NVVMDialect",
                            "mlir::memref::MemRefDialect",

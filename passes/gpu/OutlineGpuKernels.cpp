@@ -3,6 +3,7 @@
 // so one schedule serves both targets.
 #include "passes/Passes.h"
 #include "passes/cpu/KernelEmitters.h"
+#include "passes/gpu/GemvKernel.h"
 #include "passes/gpu/GpuKernelFunc.h"
 #include "passes/gpu/GpuLaunch.h"
 #include "passes/gpu/NormKernel.h"
@@ -116,6 +117,22 @@ struct SSMOutlineGpuKernelsPass
       stage.block = {kSamplerBlockSize, 1, 1};
       stage.grid[0].product = {{0, 0}};
       setLaunch(gpuModule, kSamplerKernelName, GpuLaunch{{stage}, {}});
+    }
+    if (gemv) {
+      for (Type weight : {Type(b.getF32Type()), Type(b.getBF16Type())})
+        for (int64_t rows : kGemvRowTiles) {
+          std::string name = gemvKernelName(weight, rows);
+          if (gpuModule.lookupSymbol(name))
+            continue;
+          buildGemvKernel(b, gpuModule, module.getLoc(), weight, rows);
+          // A warp per row of w (argument 1), in a grid-stride loop.
+          GpuStage stage;
+          stage.block = {kGemvBlockSize, 1, 1};
+          stage.gridStride = true;
+          stage.grid[0] = {{{1, 0}}, kGemvBlockSize / 32};
+          stage.unitInnerStride = {0, 1};
+          setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
+        }
     }
   }
 

@@ -1,0 +1,126 @@
+#include "passes/gpu/GemvKernel.h"
+
+#include "passes/cpu/KernelEmitters.h"
+#include "passes/cpu/LoopBuilder.h"
+#include "passes/gpu/GpuKernelFunc.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::ssm;
+using cpu::LoopBuilder;
+
+namespace {
+
+constexpr int64_t kWarp = 32;
+constexpr int64_t kVectorBytes = 16;
+/// Stretches of a row each lane has loads in flight for.
+constexpr int64_t kLoadsAhead = 4;
+
+// memref<?x?xT, strided<[?, 1], offset: ?>>: rows of unit stride, which a
+// vector load needs.
+MemRefType rowsType(Type element) {
+  MLIRContext *ctx = element.getContext();
+  const int64_t d = ShapedType::kDynamic;
+  return MemRefType::get({d, d}, element, StridedLayoutAttr::get(ctx, d, {d, 1}));
+}
+
+} // namespace
+
+std::string ssm::gemvKernelName(Type weight, int64_t rows) {
+  return std::string("ssmc_gemv_") + (weight.isBF16() ? "bf16" : "f32") + "_m" +
+         std::to_string(rows);
+}
+
+gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Location loc,
+                                    Type weight, int64_t rows) {
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type();
+  SmallVector<Type> types{rowsType(f32), rowsType(weight), anyViewType(ctx, 1, f32),
+                          anyViewType(ctx, 2, f32)};
+  OpBuilder::InsertionGuard guard(b);
+  auto func = createGpuKernel(b, module, loc, gemvKernelName(weight, rows), types,
+                              kGemvBlockSize);
+  ValueRange args = func.getBody().front().getArguments();
+  Value a = args[0], w = args[1], bias = args[2], c = args[3];
+
+  LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
+  const int64_t width = kVectorBytes / (weight.getIntOrFloatBitWidth() / 8);
+  const int64_t stretch = kWarp * width; // elements of a row per warp-wide load
+  auto wVector = VectorType::get({width}, weight);
+  auto fVector = VectorType::get({width}, f32);
+
+  auto x = gpu::Dimension::x;
+  Value tid = gpu::ThreadIdOp::create(b, loc, x);
+  Value lane = lb.remi(tid, lb.index(kWarp));
+  Value warpsPerBlock = lb.index(kGemvBlockSize / kWarp);
+  Value warp = lb.addi(lb.muli(gpu::BlockIdOp::create(b, loc, x), warpsPerBlock),
+                       lb.divi(tid, lb.index(kWarp)));
+  Value warps = lb.muli(gpu::GridDimOp::create(b, loc, x), warpsPerBlock);
+
+  Value m = lb.dim(a, 0), k = lb.dim(a, 1), n = lb.dim(w, 0);
+  Value hasBias = lb.cmpi(arith::CmpIPredicate::ugt, lb.dim(bias, 0), lb.index(0));
+  // The tile's rows of a, clamped so that every load is in bounds.
+  Value lastRow = lb.subi(m, lb.index(1));
+  SmallVector<Value> aRows;
+  for (int64_t r = 0; r < rows; ++r)
+    aRows.push_back(arith::MinUIOp::create(b, loc, lb.index(r), lastRow));
+  // This lane's first element and its number of stretches (0 when k is
+  // shorter than the lanes before it cover).
+  Value first = lb.muli(lane, lb.index(width));
+  Value stretches = lb.ceilDiv(lb.subi(k, arith::MinUIOp::create(b, loc, first, k)), stretch);
+  Value zeros = arith::ConstantOp::create(b, loc, fVector, DenseElementsAttr::get(fVector, 0.0f));
+  SmallVector<Type> accTypes(rows, fVector);
+
+  auto forOp = scf::ForOp::create(b, loc, warp, n, warps);
+  b.setInsertionPoint(forOp.getBody()->getTerminator());
+  Value row = forOp.getInductionVar();
+  auto column = [&](Value s) { return lb.addi(first, lb.muli(s, lb.index(stretch))); };
+  auto loadWeights = [&](Value s) -> SmallVector<Value> {
+    auto v = vector::LoadOp::create(b, loc, wVector, w, ValueRange{row, column(s)});
+    v.setAlignment(kVectorBytes);
+    return {v};
+  };
+  auto multiply = [&](Value s, ArrayRef<Value> loaded, ValueRange accs) {
+    Value wv = loaded[0];
+    if (weight != f32)
+      wv = arith::ExtFOp::create(b, loc, fVector, wv);
+    SmallVector<Value> next;
+    for (int64_t r = 0; r < rows; ++r) {
+      auto xv = vector::LoadOp::create(b, loc, fVector, a, ValueRange{aRows[r], column(s)});
+      xv.setAlignment(kVectorBytes);
+      next.push_back(vector::FMAOp::create(b, loc, wv, xv, accs[r]));
+    }
+    return next;
+  };
+  SmallVector<Value> accs = lb.choose(
+      lb.cmpi(arith::CmpIPredicate::ugt, stretches, lb.index(0)), accTypes,
+      [&] {
+        return lb.loopLoadingAhead(lb.index(0), stretches, kLoadsAhead,
+                                   SmallVector<Value>(rows, zeros), loadWeights, multiply);
+      },
+      [&] { return SmallVector<Value>(rows, zeros); });
+
+  SmallVector<Value> sums;
+  for (Value acc : accs) {
+    Value s = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, acc);
+    for (int64_t offset = kWarp / 2; offset > 0; offset /= 2) {
+      auto other = gpu::ShuffleOp::create(b, loc, s, int32_t(offset), int32_t(kWarp),
+                                          gpu::ShuffleMode::XOR);
+      s = lb.add(s, other.getShuffleResult());
+    }
+    sums.push_back(s);
+  }
+  lb.when(lb.cmpi(arith::CmpIPredicate::eq, lane, lb.index(0)), [&] {
+    Value addend = lb.when(hasBias, lb.f32(0.0), [&] { return lb.load(bias, {row}); });
+    for (int64_t r = 0; r < rows; ++r)
+      lb.when(lb.cmpi(arith::CmpIPredicate::ult, lb.index(r), m),
+              [&] { lb.store(lb.add(sums[r], addend), c, {lb.index(r), row}); });
+  });
+  b.setInsertionPointAfter(forOp);
+  gpu::ReturnOp::create(b, loc);
+  return func;
+}

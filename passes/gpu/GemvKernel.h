@@ -1,0 +1,43 @@
+#ifndef SSMC_PASSES_GPU_GEMVKERNEL_H
+#define SSMC_PASSES_GPU_GEMVKERNEL_H
+
+// Skinny GEMMs as the decode step has them: c[m, n] = a[m, k] * w[n, k]^T
+// (+ bias[n]) for a few rows m (the batch). cuBLASLt takes as long for a
+// 1 x 80 x 1536 product as for a large one, and reads the weights at about
+// half the copy bandwidth; these kernels read each weight row once, 16 bytes
+// per lane per load, and are bound by the weight bytes. The runtime picks
+// them for a gemm step when m fits a variant (runtime/src/cuda/).
+//
+// One warp per row of w: lane j reads elements [4j, 4j + 4) (8 for bf16) of
+// each 128-element (256) stretch of the row, loading the next stretches
+// ahead, and multiplies them with the same stretch of each of the tile's
+// rows of `a` (clamped to m - 1: rows past m are computed, never stored).
+// The lanes' sums meet in a butterfly of shuffles; lane 0 stores.
+//
+// Arguments: a f32 [m, k], w [n, k] (f32 or bf16), bias f32 [n] or [0] (no
+// bias), c f32 [m, n]; a and w with unit innermost strides, k a multiple of
+// the vector width (4 for f32, 8 for bf16), their rows 16-byte aligned.
+// Launch: block (kGemvBlockSize, 1, 1), a grid-stride loop over n rows.
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+#include <string>
+
+namespace mlir::ssm {
+
+constexpr int64_t kGemvBlockSize = 256;
+/// The row tiles there are variants for: the runtime takes the smallest
+/// one that holds m.
+constexpr int64_t kGemvRowTiles[] = {1, 2, 4, 8};
+
+/// "ssmc_gemv_f32_m4", "ssmc_gemv_bf16_m1".
+std::string gemvKernelName(Type weight, int64_t rows);
+
+/// Adds the variant for weights of type `weight` (f32 or bf16) and `rows`
+/// rows of a per warp to `module`.
+gpu::GPUFuncOp buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Location loc,
+                               Type weight, int64_t rows);
+
+} // namespace mlir::ssm
+
+#endif
