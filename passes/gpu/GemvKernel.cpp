@@ -30,19 +30,23 @@ MemRefType rowsType(Type element) {
 
 } // namespace
 
-std::string ssm::gemvKernelName(Type weight, int64_t rows) {
-  return std::string("ssmc_gemv_") + (weight.isBF16() ? "bf16" : "f32") + "_m" +
-         std::to_string(rows);
+const char *ssm::gemvWeightName(GemvWeight weight) {
+  return weight == GemvWeight::BF16 ? "bf16" : "f32";
+}
+
+std::string ssm::gemvKernelName(GemvWeight weight, int64_t rows) {
+  return std::string("ssmc_gemv_") + gemvWeightName(weight) + "_m" + std::to_string(rows);
 }
 
 gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Location loc,
-                                    Type weight, int64_t rows) {
+                                    GemvWeight which, int64_t rows) {
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
+  Type weight = which == GemvWeight::BF16 ? b.getBF16Type() : f32;
   SmallVector<Type> types{rowsType(f32), rowsType(weight), anyViewType(ctx, 1, f32),
                           anyViewType(ctx, 2, f32)};
   OpBuilder::InsertionGuard guard(b);
-  auto func = createGpuKernel(b, module, loc, gemvKernelName(weight, rows), types,
+  auto func = createGpuKernel(b, module, loc, gemvKernelName(which, rows), types,
                               kGemvBlockSize);
   ValueRange args = func.getBody().front().getArguments();
   Value a = args[0], w = args[1], bias = args[2], c = args[3];

@@ -30,13 +30,18 @@ constexpr int64_t kGemvBlockSize = 256;
 /// one that holds m.
 constexpr int64_t kGemvRowTiles[] = {1, 2, 4, 8};
 
-/// "ssmc_gemv_f32_m4", "ssmc_gemv_bf16_m1".
-std::string gemvKernelName(Type weight, int64_t rows);
+enum class GemvWeight { F32, BF16 };
+constexpr GemvWeight kGemvWeights[] = {GemvWeight::F32, GemvWeight::BF16};
 
-/// Adds the variant for weights of type `weight` (f32 or bf16) and `rows`
-/// rows of a per warp to `module`.
+/// "f32" or "bf16", as the manifest spells dtypes.
+const char *gemvWeightName(GemvWeight weight);
+
+/// "ssmc_gemv_f32_m4", "ssmc_gemv_bf16_m1".
+std::string gemvKernelName(GemvWeight weight, int64_t rows);
+
+/// Adds the variant for `weight` and `rows` rows of a per warp to `module`.
 gpu::GPUFuncOp buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Location loc,
-                               Type weight, int64_t rows);
+                               GemvWeight weight, int64_t rows);
 
 } // namespace mlir::ssm
 

@@ -119,7 +119,7 @@ struct SSMOutlineGpuKernelsPass
       setLaunch(gpuModule, kSamplerKernelName, GpuLaunch{{stage}, {}});
     }
     if (gemv) {
-      for (Type weight : {Type(b.getF32Type()), Type(b.getBF16Type())})
+      for (GemvWeight weight : kGemvWeights)
         for (int64_t rows : kGemvRowTiles) {
           std::string name = gemvKernelName(weight, rows);
           if (gpuModule.lookupSymbol(name))

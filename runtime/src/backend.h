@@ -84,6 +84,12 @@ public:
   // (KernelImage::sampler), or -1 when it has none.
   virtual int samplerKernel() const { return -1; }
   virtual void gemm(const GemmCall &call) = 0;
+  // Whether gemm(call) would run a skinny-GEMM kernel of the image rather
+  // than the GEMM library (cuda; for tests and labels).
+  virtual bool runsAsSkinnyGemm(const GemmCall &call) const {
+    (void)call;
+    return false;
+  }
 
   // Zero-filled, at least 256-byte aligned; throws RuntimeError when out of
   // memory.

@@ -150,6 +150,14 @@ struct KernelImage {
   // cuda: the token sampler's kernel (launched by the runtime, not a step;
   // its grid and block refer to the sampler's own arguments).
   std::optional<LaunchDesc> sampler;
+  // cuda: skinny-GEMM kernels, which the runtime runs instead of cuBLASLt
+  // for gemm steps of at most `maxRows` rows (arguments a, w, bias, c).
+  struct Gemv {
+    LaunchDesc launch; // `function` names the kernel
+    DType weight = DType::F32;
+    int64_t maxRows = 0;
+  };
+  std::vector<Gemv> gemv;
 };
 
 // "tokenizer": how text maps to token ids (docs/artifact-format.md).

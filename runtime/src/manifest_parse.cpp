@@ -356,6 +356,26 @@ void Parser::parseKernels(const json &j) {
         fail(w + ".sampler.function", "empty kernel name");
       img.sampler = std::move(l);
     }
+    if (const json *gemv = optional(o, "gemv")) {
+      if (it.key() != "cuda")
+        fail(w + ".gemv", "only the cuda image has skinny-GEMM kernels");
+      const json &list = array(*gemv, w + ".gemv");
+      for (size_t i = 0; i < list.size(); ++i) {
+        const std::string wg = w + ".gemv[" + std::to_string(i) + "]";
+        KernelImage::Gemv g;
+        g.launch = parseLaunch(list[i], wg);
+        g.launch.function = str(member(list[i], "function", wg), wg + ".function");
+        if (g.launch.function.empty())
+          fail(wg + ".function", "empty kernel name");
+        g.weight = dtype(member(list[i], "weight", wg), wg + ".weight");
+        if (g.weight != DType::F32 && g.weight != DType::BF16)
+          fail(wg + ".weight", "skinny-GEMM kernels read f32 or bf16 weights");
+        g.maxRows = integer(member(list[i], "max_rows", wg), wg + ".max_rows");
+        if (g.maxRows < 1)
+          fail(wg + ".max_rows", "must be at least 1");
+        img.gemv.push_back(std::move(g));
+      }
+    }
     // Steps name kernels by index, so every image lists the same symbols.
     if (first && *first != img.symbols)
       fail(w + ".symbols", "differs from kernels." + firstName + ".symbols");

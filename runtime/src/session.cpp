@@ -268,6 +268,7 @@ std::vector<StepTime> Session::profile(const int32_t *tokens, int64_t length) {
     } else {
       const GemmCall &g = plan.gemms[gemm++];
       t.gemm = true;
+      t.skinny = be.runsAsSkinnyGemm(g);
       t.m = g.m, t.n = g.n, t.k = g.k;
       t.bytes = (g.m * g.k + g.n * g.k + g.m * g.n + (g.bias ? g.n : 0)) * 4;
       t.ms = be.timeMs([&] { be.gemm(g); });

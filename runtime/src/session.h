@@ -21,6 +21,7 @@ class Sampler;
 // device time.
 struct StepTime {
   bool gemm = false;
+  bool skinny = false; // the GEMM ran as a skinny-GEMM kernel
   int64_t m = 0, n = 0, k = 0; // GEMM sizes
   int64_t bytes = 0;
   double ms = 0;

@@ -9,8 +9,10 @@
 #
 # Sections: unit, models, sanitizer, bench, scan and ssd (chunk lengths), sampling
 # (host vs device sampling in generation), chat (a continuing prefill), big
-# (1.4b-size models: SSMC_CARRY_BIG=1 when preparing), and ncu (Nsight
-# Compute, see below); all but big and ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
+# (1.4b-size models: SSMC_CARRY_BIG=1 when preparing), gemv (decode with
+# the skinny-GEMM kernels against cuBLASLt, with the 1.4b models when
+# carried), and ncu (Nsight
+# Compute, see below); all but big, gemv and ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
 # (OUT_DIR: default $OUT or /tmp), the benchmark JSON to OUT_DIR/bench.jsonl.
 set -uo pipefail
 out=${1:-${OUT:-/tmp}}
@@ -53,7 +55,8 @@ note "== ceilings: copy ${bw} GB/s (read + write), fp32 GEMM ${gflops} GFLOP/s"
 
 if want unit; then
 note "== cuda backend unit tests"
-bin/cuda-backend-tests > /tmp/unit.log 2>&1
+# The skinny-GEMM tests take their kernels from a compiled artifact.
+SSMC_TEST_CUDA_ARTIFACT=models/mamba_hf_f32.ssmc bin/cuda-backend-tests > /tmp/unit.log 2>&1
 cat /tmp/unit.log >> "$log"
 grep -E '^\[  (PASSED|FAILED) ' /tmp/unit.log | head -20
 fi
@@ -80,7 +83,8 @@ fi
 # torch versions differ in the last bits of some derived weights (dt bias),
 # so the regenerated files miss the checksums: timing does not depend on
 # the values, hence --no-verify.
-want bench || want scan || want ssd || want ncu || want sampling || want chat || want big || exit 0
+want bench || want scan || want ssd || want ncu || want sampling || want chat || want big ||
+  want gemv || exit 0
 note "== 130m-size models (random weights regenerated here; external weights)"
 for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256"; do
   python3 "$root/scripts/ref/make_checkpoint.py" ${spec#*:} --layout hf --d-model 768 --n-layer 24 \
@@ -128,13 +132,17 @@ fi
 
 # 1.4b-size models: prefill b1 and b8 x 2048, decode at b1 and b64 (after a
 # 128-token prompt: an SSM's decode step does not depend on the context).
-if want big; then
-  note "== 1.4b-size models (2048 x 48, random weights regenerated here; external weights)"
-  tar xJf big.tar.xz -C bench --strip-components 1 || exit 1
+big_models() {
+  [ -f bench/m1400.ssmc ] && return 0
+  tar xJf big.tar.xz -C bench --strip-components 1 || return 1
   for spec in "m1400:--arch mamba" "m2-1300:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256"; do
     python3 "$root/scripts/ref/make_checkpoint.py" ${spec#*:} --layout hf --d-model 2048 --n-layer 48 \
       --vocab 50277 --pad-multiple 8 --seed 3 --out /tmp/ssmc-big/${spec%%:*} > /dev/null
   done
+}
+if want big; then
+  note "== 1.4b-size models (2048 x 48, random weights regenerated here; external weights)"
+  big_models || exit 1
   for name in m1400 m1400-tf32 m2-1300 m2-1300-tf32; do
     bench_line $name 1
     bench_line $name 8
@@ -145,6 +153,30 @@ if want big; then
     bench_line $name 64 128
   done
   kernels m1400-tf32
+fi
+
+# Decode through the skinny-GEMM kernels (default) and through cuBLASLt
+# (SSMC_CUDA_GEMV=0), batches 1 to 8, then where decode's time goes at b1.
+if want gemv; then
+  note "== decode: skinny-GEMM kernels (gemv=1) against cuBLASLt (gemv=0)"
+  names="m130 m2-130 m130-tf32"
+  [ -f big.tar.xz ] && big_models && names="$names m1400 m2-1300 m1400-tf32"
+  for name in $names; do
+    for batch in 1 4 8; do
+      for mode in 0 1; do
+        export SSMC_CUDA_GEMV=$mode
+        note "gemv=$mode"
+        bench_line $name $batch 128
+      done
+    done
+  done
+  unset SSMC_CUDA_GEMV
+  for name in m130 ${names##* }; do
+    bin/ssmc-bench bench/$name.ssmc --device cuda --kernels --batch 1 --prompt-len 128 --repeat 3 \
+      --no-verify --bandwidth-gbs "$bw" --peak-gflops "$gflops" > /tmp/kernels.txt 2>&1
+    cat /tmp/kernels.txt >> "$log"
+    grep -A12 -E "^decode " /tmp/kernels.txt
+  done
 fi
 
 # The scans' tilings (prepare_device_carry.sh's variants) at batch 1 and 8.

@@ -4,6 +4,7 @@
 // device test skips, saying why. The kernels are hand-written PTX packed
 // into small artifacts, so no compiler is needed.
 #include "backend.h"
+#include "manifest.h"
 
 #include "ssmc/artifact.h"
 #include "ssmc/error.h"
@@ -510,6 +511,78 @@ TEST_F(CudaGemmTest, RecordsIntoAGraph) {
     backend->replay(*recording);
     expectResult(t, o);
   }
+}
+
+// The skinny-GEMM kernels (passes/gpu/GemvKernel.h) of a compiled
+// artifact's cuda image, which gemm runs for products of at most 8 rows.
+// scripts/gpu/device_checks.sh names the artifact.
+class CudaGemvTest : public CudaGemmTest {
+protected:
+  void SetUp() override {
+    CudaGemmTest::SetUp();
+    if (IsSkipped())
+      return;
+    const char *path = std::getenv("SSMC_TEST_CUDA_ARTIFACT");
+    if (!path || !*path)
+      GTEST_SKIP() << "SSMC_TEST_CUDA_ARTIFACT names no artifact compiled for cuda";
+    artifact = Artifact::open(path);
+    const Manifest manifest = parseManifest(*artifact);
+    auto image = manifest.kernels.find("cuda");
+    ASSERT_NE(image, manifest.kernels.end()) << path << " has no cuda image";
+    ASSERT_FALSE(image->second.gemv.empty()) << path << " has no skinny-GEMM kernels";
+    backend->loadKernels(*artifact, image->second, path);
+  }
+};
+
+// Rows up to 8 (each tile, and the clamped rows of a partial one), rows of w
+// shorter than a warp's stretch, longer than four, and a remainder;
+// operands 16-byte aligned, leading dims padded by multiples of 4.
+const GemmCase kSkinnyCases[] = {
+    {1, 1, 4, 0, 0, 0, false},
+    {1, 80, 1536, 0, 0, 0, false},
+    {1, 7, 12, 4, 8, 3, true, 4, 8, 1, 1},
+    {2, 300, 132, 0, 4, 0, true},
+    {3, 33, 768, 4, 0, 5, false, 0, 4, 0, 0},
+    {4, 129, 2052, 0, 0, 0, true},
+    {5, 64, 256, 8, 4, 0, true, 4, 0, 2, 3},
+    {8, 50, 516, 0, 0, 0, true},
+};
+
+TEST_F(CudaGemvTest, SkinnyProductsMatchDoublePrecisionReference) {
+  std::mt19937 rng(13);
+  for (const GemmCase &t : kSkinnyCases) {
+    Operands o = makeOperands(t, rng);
+    EXPECT_TRUE(backend->runsAsSkinnyGemm(o.call)) << t;
+    backend->gemm(o.call);
+    expectResult(t, o);
+  }
+}
+
+TEST_F(CudaGemvTest, OtherProductsTakeTheLibrary) {
+  std::mt19937 rng(17);
+  // 9 rows; k not a multiple of 4; a misaligned a; a leading dim the loads
+  // cannot step by.
+  for (const GemmCase &t : {GemmCase{9, 40, 64, 0, 0, 0, true},
+                            GemmCase{2, 40, 30, 0, 0, 0, true},
+                            GemmCase{2, 40, 64, 0, 0, 0, true, 1, 0, 0, 0},
+                            GemmCase{2, 40, 64, 2, 0, 0, false}}) {
+    Operands o = makeOperands(t, rng);
+    EXPECT_FALSE(backend->runsAsSkinnyGemm(o.call)) << t;
+    backend->gemm(o.call);
+    expectResult(t, o);
+  }
+}
+
+TEST_F(CudaGemvTest, RecordsIntoAGraph) {
+  std::mt19937 rng(19);
+  const GemmCase t{3, 96, 640, 0, 0, 0, true};
+  Operands o = makeOperands(t, rng);
+  ASSERT_TRUE(backend->runsAsSkinnyGemm(o.call));
+  std::unique_ptr<Recording> recording = backend->record([&] { backend->gemm(o.call); });
+  ASSERT_TRUE(recording);
+  EXPECT_EQ(download(o.call.c, 1)[0], 777.0f);
+  backend->replay(*recording);
+  expectResult(t, o);
 }
 
 TEST_F(CudaBackendTest, PtxFallbackRunsAStridedView) {

@@ -204,6 +204,29 @@ const Case kCases[] = {
                                  {"launch", {cudaLaunch(1)}}, {"sampler", cudaLaunch(1)}}}};
      },
      SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.sampler: missing required key \"function\""},
+    {"skinny-GEMM kernels on the cpu",
+     [](json &m) {
+       json gemv = cudaLaunch(256);
+       gemv.update({{"function", "g"}, {"weight", "f32"}, {"max_rows", 1}});
+       m["kernels"] = {{"cpu", {{"section", "weights"}, {"symbols", {"k0"}}, {"gemv", {gemv}}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cpu.gemv: only the cuda image has skinny-GEMM kernels"},
+    {"skinny-GEMM kernel of f16 weights",
+     [](json &m) {
+       json gemv = cudaLaunch(256);
+       gemv.update({{"function", "g"}, {"weight", "f16"}, {"max_rows", 1}});
+       m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}},
+                                 {"launch", {cudaLaunch(1)}}, {"gemv", {gemv}}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.gemv[0].weight: skinny-GEMM kernels read f32 or bf16 weights"},
+    {"skinny-GEMM kernel of no rows",
+     [](json &m) {
+       json gemv = cudaLaunch(256);
+       gemv.update({{"function", "g"}, {"weight", "bf16"}, {"max_rows", 0}});
+       m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}},
+                                 {"launch", {cudaLaunch(1)}}, {"gemv", {gemv}}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.gemv[0].max_rows: must be at least 1"},
     {"target without its kernel image",
      [](json &m) {
        m["targets"] = {"cpu", "cuda"};

@@ -48,7 +48,8 @@ int profile(ssmc_session *session, const std::vector<int32_t> &tokens, int64_t l
     std::map<size_t, double> total;
     for (int32_t i = 0; i < count; ++i) {
       const ssmc_step_time &s = steps[size_t(i)];
-      std::string name = s.is_gemm ? "gemm " + std::to_string(s.m) + "x" + std::to_string(s.n) +
+      std::string name = s.is_gemm ? std::string(s.name) + " " + std::to_string(s.m) + "x" +
+                                         std::to_string(s.n) +
                                          "x" + std::to_string(s.k)
                                    : std::string(s.name) + (*s.op ? " " + std::string(s.op) : "");
       auto it = index.find(name);

@@ -12,6 +12,7 @@
 #include "passes/Passes.h"
 #include "passes/cpu/HostCodegen.h"
 #include "passes/gpu/DeviceCodegen.h"
+#include "passes/gpu/GemvKernel.h"
 #include "passes/gpu/SamplerKernel.h"
 #include "ssmc/artifact.h"
 
@@ -329,6 +330,22 @@ json cudaKernels(const ssm::DeviceImage &image, const std::vector<std::string> &
     launch["function"] = ssm::kSamplerKernelName.str();
     kernels["sampler"] = launch;
   }
+  // Skinny-GEMM kernels, which the runtime runs for gemm steps of few rows.
+  json gemv = json::array();
+  for (ssm::GemvWeight weight : ssm::kGemvWeights)
+    for (int64_t rows : ssm::kGemvRowTiles) {
+      std::string name = ssm::gemvKernelName(weight, rows);
+      auto at = std::find(image.symbols.begin(), image.symbols.end(), name);
+      if (at == image.symbols.end())
+        continue;
+      json launch = stageJson(image.launches[at - image.symbols.begin()].stages.front());
+      launch["function"] = name;
+      launch["weight"] = ssm::gemvWeightName(weight);
+      launch["max_rows"] = rows;
+      gemv.push_back(launch);
+    }
+  if (!gemv.empty())
+    kernels["gemv"] = gemv;
   return kernels;
 }
 
@@ -412,6 +429,7 @@ int run() {
     gpuOptions.ssdUnroll = ssdUnroll;
     gpuOptions.ssdMath = cudaSSDMath;
     gpuOptions.sampler = true;
+    gpuOptions.gemv = true;
     pm.addPass(ssm::createSSMOutlineGpuKernels(gpuOptions));
   }
   pm.addPass(ssm::createSSMBuildCpuSchedule());

@@ -125,6 +125,13 @@ struct GemmPlan {
   bool usable = false; // the heuristic found an algorithm
 };
 
+// A skinny-GEMM kernel of the image (KernelImage::gemv).
+struct Gemv {
+  int kernel; // CudaBackend::kernels_ index
+  DType weight;
+  int64_t maxRows;
+};
+
 struct LoadedKernel {
   std::string symbol;
   KernelLaunch launch;
@@ -160,6 +167,8 @@ public:
       check(lt_.cublasLtCreate(&blas_), "cublasLtCreate");
       const char *sync = std::getenv("SSMC_CUDA_SYNC");
       syncEveryStep_ = sync && std::strcmp(sync, "1") == 0;
+      const char *gemv = std::getenv("SSMC_CUDA_GEMV");
+      gemvEnabled_ = !(gemv && std::strcmp(gemv, "0") == 0);
     } catch (...) {
       releaseEverything();
       throw;
@@ -225,6 +234,14 @@ public:
       samplerIndex_ = static_cast<int>(kernels.size());
       kernels.push_back(load(image.sampler->function, *image.sampler));
     }
+    gemvs_.clear();
+    for (const KernelImage::Gemv &g : image.gemv) {
+      gemvs_.push_back({static_cast<int>(kernels.size()), g.weight, g.maxRows});
+      kernels.push_back(load(g.launch.function, g.launch));
+    }
+    // The smallest tile that holds m is found by walking them in order.
+    std::sort(gemvs_.begin(), gemvs_.end(),
+              [](const Gemv &x, const Gemv &y) { return x.maxRows < y.maxRows; });
     kernels_ = std::move(kernels);
     gemmMath_ = image.gemmMath;
   }
@@ -427,6 +444,10 @@ public:
                          "cuda: " + gemmText(g) +
                              ": a leading dimension is smaller than its row");
     auto scope = enter();
+    if (const Gemv *skinny = gemvFor(g)) {
+      runGemv(*skinny, g);
+      return;
+    }
 
     // The bias goes through cuBLASLt's epilogue when it can; otherwise it is
     // copied into every row of c first and the product added (beta = 1).
@@ -759,6 +780,38 @@ private:
     return r != CUDA_SUCCESS || (offset == 8 * (words - 1) && size == 8);
   }
 
+  bool runsAsSkinnyGemm(const GemmCall &call) const override {
+    return call.m > 0 && call.n > 0 && gemvFor(call) != nullptr;
+  }
+
+  // The skinny-GEMM kernel for `g`: the smallest tile that holds its rows,
+  // when the operands suit the kernels' 16-byte loads
+  // (passes/gpu/GemvKernel.h); null for cuBLASLt.
+  const Gemv *gemvFor(const GemmCall &g) const {
+    if (!gemvEnabled_ || g.k == 0)
+      return nullptr;
+    constexpr int64_t width = 16 / sizeof(float);
+    auto aligned = [](const void *p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
+    if (g.k % width != 0 || g.lda % width != 0 || g.ldb % width != 0 || !aligned(g.a) ||
+        !aligned(g.b))
+      return nullptr;
+    for (const Gemv &v : gemvs_)
+      if (v.weight == DType::F32 && g.m <= v.maxRows)
+        return &v;
+    return nullptr;
+  }
+
+  void runGemv(const Gemv &v, const GemmCall &g) {
+    // The kernel reads "no bias" from a bias of size 0.
+    std::vector<Descriptor> args{
+        memrefDescriptor(g.a, 0, {g.m, g.k}, {g.lda, 1}),
+        memrefDescriptor(g.b, 0, {g.n, g.k}, {g.ldb, 1}),
+        memrefDescriptor(g.bias ? g.bias : g.c, 0, {g.bias ? g.n : 0}, {1}),
+        memrefDescriptor(g.c, 0, {g.m, g.n}, {g.ldc, 1})};
+    std::unique_ptr<PreparedKernel> k = prepareKernel(v.kernel, std::move(args));
+    launch(*k);
+  }
+
   static std::string gemmText(const GemmCall &g) {
     return "gemm m=" + std::to_string(g.m) + " n=" + std::to_string(g.n) +
            " k=" + std::to_string(g.k) + " lda=" + std::to_string(g.lda) +
@@ -943,6 +996,8 @@ private:
   std::vector<CUmodule> modules_;
   std::vector<LoadedKernel> kernels_;
   int samplerIndex_ = -1; // kernels_ index of the sampler kernel
+  std::vector<Gemv> gemvs_; // by maxRows
+  bool gemvEnabled_ = true; // SSMC_CUDA_GEMV=0 turns them off (A/B timing)
   std::map<GemmKey, GemmPlan> gemmPlans_;
   GemmMath gemmMath_ = GemmMath::F32; // the loaded image's
   std::unordered_set<CUdeviceptr> live_; // allocate()d, not yet released
