@@ -2,6 +2,7 @@
 
 #include "passes/cpu/KernelEmitters.h"
 #include "passes/cpu/LoopBuilder.h"
+#include "passes/gpu/BlockRow.h"
 #include "passes/gpu/GpuKernelFunc.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -57,13 +58,14 @@ gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Locat
   auto wVector = VectorType::get({width}, weight);
   auto fVector = VectorType::get({width}, f32);
 
+  const int64_t warps = kGemvBlockSize / kWarp;
+  // The warps' partial sums of each row of the tile, summed by its first
+  // threads.
+  Value partials = BlockRow::sharedBuffer(func, f32, {warps * rows});
   auto x = gpu::Dimension::x;
   Value tid = gpu::ThreadIdOp::create(b, loc, x);
   Value lane = lb.remi(tid, lb.index(kWarp));
-  Value warpsPerBlock = lb.index(kGemvBlockSize / kWarp);
-  Value warp = lb.addi(lb.muli(gpu::BlockIdOp::create(b, loc, x), warpsPerBlock),
-                       lb.divi(tid, lb.index(kWarp)));
-  Value warps = lb.muli(gpu::GridDimOp::create(b, loc, x), warpsPerBlock);
+  Value warp = lb.divi(tid, lb.index(kWarp));
 
   Value m = lb.dim(a, 0), k = lb.dim(a, 1), n = lb.dim(w, 0);
   Value hasBias = lb.cmpi(arith::CmpIPredicate::ugt, lb.dim(bias, 0), lb.index(0));
@@ -72,17 +74,20 @@ gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Locat
   SmallVector<Value> aRows;
   for (int64_t r = 0; r < rows; ++r)
     aRows.push_back(arith::MinUIOp::create(b, loc, lb.index(r), lastRow));
-  // This lane's first element and its number of stretches (0 when k is
-  // shorter than the lanes before it cover).
-  Value first = lb.muli(lane, lb.index(width));
-  Value stretches = lb.ceilDiv(lb.subi(k, arith::MinUIOp::create(b, loc, first, k)), stretch);
+  // The warps of a block take turns over a row's stretches: this lane's
+  // first element and its number of stretches (0 when k is shorter than
+  // the lanes before it cover).
+  Value first = lb.addi(lb.muli(warp, lb.index(stretch)), lb.muli(lane, lb.index(width)));
+  Value stretches = lb.ceilDiv(lb.subi(k, arith::MinUIOp::create(b, loc, first, k)),
+                               warps * stretch);
   Value zeros = arith::ConstantOp::create(b, loc, fVector, DenseElementsAttr::get(fVector, 0.0f));
   SmallVector<Type> accTypes(rows, fVector);
 
-  auto forOp = scf::ForOp::create(b, loc, warp, n, warps);
+  auto forOp = scf::ForOp::create(b, loc, gpu::BlockIdOp::create(b, loc, x), n,
+                                  gpu::GridDimOp::create(b, loc, x));
   b.setInsertionPoint(forOp.getBody()->getTerminator());
   Value row = forOp.getInductionVar();
-  auto column = [&](Value s) { return lb.addi(first, lb.muli(s, lb.index(stretch))); };
+  auto column = [&](Value s) { return lb.addi(first, lb.muli(s, lb.index(warps * stretch))); };
   auto loadWeights = [&](Value s) -> SmallVector<Value> {
     auto v = vector::LoadOp::create(b, loc, wVector, w, ValueRange{row, column(s)});
     v.setAlignment(kVectorBytes);
@@ -119,11 +124,21 @@ gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Locat
     sums.push_back(s);
   }
   lb.when(lb.cmpi(arith::CmpIPredicate::eq, lane, lb.index(0)), [&] {
-    Value addend = lb.when(hasBias, lb.f32(0.0), [&] { return lb.load(bias, {row}); });
     for (int64_t r = 0; r < rows; ++r)
-      lb.when(lb.cmpi(arith::CmpIPredicate::ult, lb.index(r), m),
-              [&] { lb.store(lb.add(sums[r], addend), c, {lb.index(r), row}); });
+      lb.storeRaw(sums[r], partials, {lb.addi(lb.muli(warp, lb.index(rows)), lb.index(r))});
   });
+  gpu::BarrierOp::create(b, loc);
+  // Thread r < min(rows, m) sums row r over the warps and stores it.
+  Value real = lb.cmpi(arith::CmpIPredicate::ult, tid,
+                       arith::MinUIOp::create(b, loc, lb.index(rows), m));
+  lb.when(real, [&] {
+    Value sum = lb.when(hasBias, lb.f32(0.0), [&] { return lb.load(bias, {row}); });
+    for (int64_t w = 0; w < warps; ++w)
+      sum = lb.add(sum, lb.loadRaw(partials, {lb.addi(lb.index(w * rows), tid)}));
+    lb.store(sum, c, {tid, row});
+  });
+  // The next row reuses the partial sums' buffer.
+  gpu::BarrierOp::create(b, loc);
   b.setInsertionPointAfter(forOp);
   gpu::ReturnOp::create(b, loc);
   return func;

@@ -8,16 +8,18 @@
 // per lane per load, and are bound by the weight bytes. The runtime picks
 // them for a gemm step when m fits a variant (runtime/src/cuda/).
 //
-// One warp per row of w: lane j reads elements [4j, 4j + 4) (8 for bf16) of
-// each 128-element (256) stretch of the row, loading the next stretches
-// ahead, and multiplies them with the same stretch of each of the tile's
-// rows of `a` (clamped to m - 1: rows past m are computed, never stored).
-// The lanes' sums meet in a butterfly of shuffles; lane 0 stores.
+// A block per row of w, its 8 warps taking turns over the row's 128-element
+// (bf16: 256) stretches, so that short rows and few rows still put enough
+// loads in flight: lane j reads elements [4j, 4j + 4) (8 for bf16) of its
+// warp's stretches, loading four ahead, and multiplies them with the same
+// elements of each of the tile's rows of `a` (clamped to m - 1: rows past m
+// are computed, never stored). The lanes' sums meet in a butterfly of
+// shuffles, the warps' in shared memory; thread r stores row r.
 //
 // Arguments: a f32 [m, k], w [n, k] (f32 or bf16), bias f32 [n] or [0] (no
 // bias), c f32 [m, n]; a and w with unit innermost strides, k a multiple of
 // the vector width (4 for f32, 8 for bf16), their rows 16-byte aligned.
-// Launch: block (kGemvBlockSize, 1, 1), a grid-stride loop over n rows.
+// Launch: block (kGemvBlockSize, 1, 1), grid n blocks (a grid-stride loop).
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 

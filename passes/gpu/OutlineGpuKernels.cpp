@@ -125,11 +125,11 @@ struct SSMOutlineGpuKernelsPass
           if (gpuModule.lookupSymbol(name))
             continue;
           buildGemvKernel(b, gpuModule, module.getLoc(), weight, rows);
-          // A warp per row of w (argument 1), in a grid-stride loop.
+          // A block per row of w (argument 1), in a grid-stride loop.
           GpuStage stage;
           stage.block = {kGemvBlockSize, 1, 1};
           stage.gridStride = true;
-          stage.grid[0] = {{{1, 0}}, kGemvBlockSize / 32};
+          stage.grid[0] = {{{1, 0}}, 1};
           stage.unitInnerStride = {0, 1};
           setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
         }

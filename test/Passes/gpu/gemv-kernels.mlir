@@ -5,10 +5,10 @@
 
 // With `gemv`, the gpu.module also holds the skinny-GEMM kernels
 // (passes/gpu/GemvKernel.h) for f32 and bf16 weights and tiles of 1, 2, 4
-// and 8 rows: 256 threads, a warp per row of w (argument 1, dimension 0),
+// and 8 rows: 256 threads, a block per row of w (argument 1, dimension 0),
 // grid-stride, a and w of unit innermost stride.
 // CHECK: ssm.launches = {
-// CHECK-SAME: ssmc_gemv_bf16_m1 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 8 : i64, product = array<i64: 1, 0>}, grid_y = {div = 1 : i64, product = array<i64>}, grid_z = {div = 1 : i64, product = array<i64>}, unit_inner_stride = array<i64: 0, 1>}]}
+// CHECK-SAME: ssmc_gemv_bf16_m1 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 1 : i64, product = array<i64: 1, 0>}, grid_y = {div = 1 : i64, product = array<i64>}, grid_z = {div = 1 : i64, product = array<i64>}, unit_inner_stride = array<i64: 0, 1>}]}
 // CHECK-SAME: ssmc_gemv_bf16_m8 =
 // CHECK-SAME: ssmc_gemv_f32_m1 =
 // CHECK-SAME: ssmc_gemv_f32_m2 =
@@ -17,15 +17,21 @@
 // OFF-NOT: ssmc_gemv
 
 // f32 weights, one row of a: 4-wide loads of w, four stretches of the row
-// in flight (loaded before the loop, then a group ahead in it), a
-// remainder loop, a butterfly of shuffles over the warp, lane 0 stores with
+// in flight (loaded before the loop, then a group ahead in it), the 8 warps
+// 8 x 128 elements apart, a remainder loop, a butterfly of shuffles over the
+// warp, the warps' sums through shared memory; the first thread stores with
 // the bias when there is one (bias of size 0: none).
 // CHECK-LABEL: gpu.func @ssmc_gemv_f32_m1(
 // CHECK-SAME: %[[A:.*]]: memref<?x?xf32, strided<[?, 1], offset: ?>>, %[[W:.*]]: memref<?x?xf32, strided<[?, 1], offset: ?>>, %[[BIAS:.*]]: memref<?xf32, strided<[?], offset: ?>>, %[[C:.*]]: memref<?x?xf32, strided<[?, ?], offset: ?>>)
+// CHECK-SAME: workgroup(%[[PART:.*]] : memref<8xf32, #gpu.address_space<workgroup>>)
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // CHECK: %[[NB:.*]] = memref.dim %[[BIAS]], %{{.*}}
 // CHECK: %[[HAS:.*]] = arith.cmpi ugt, %[[NB]], %{{.*}} : index
-// CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK: %[[C1024:.*]] = arith.constant 1024 : index
+// CHECK: arith.divui %{{.*}}, %[[C1024]]
+// CHECK: %[[GRID:.*]] = gpu.grid_dim  x
+// CHECK: %[[BLOCK:.*]] = gpu.block_id  x
+// CHECK: scf.for %[[ROW:.*]] = %[[BLOCK]] to %{{.*}} step %[[GRID]] {
 // CHECK-COUNT-4: vector.load %[[W]][%[[ROW]], %{{.*}}] {alignment = 16 : i64} : memref<?x?xf32, strided<[?, 1], offset: ?>>, vector<4xf32>
 // CHECK: scf.for {{.*}} step %c4{{.*}} -> (vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>)
 // CHECK-COUNT-4: vector.load %[[W]]
@@ -34,9 +40,13 @@
 // CHECK: scf.for
 // CHECK: vector.reduction <add>
 // CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: memref.store %{{.*}}, %[[PART]]
+// CHECK: gpu.barrier
 // CHECK: scf.if %[[HAS]] -> (f32) {
 // CHECK: memref.load %[[BIAS]][%[[ROW]]]
+// CHECK-COUNT-8: memref.load %[[PART]]
 // CHECK: memref.store %{{.*}}, %[[C]][%{{.*}}, %[[ROW]]]
+// CHECK: gpu.barrier
 // CHECK: gpu.return
 
 // bf16 weights: 8-wide loads (16 bytes), widened to f32; four rows of a,
@@ -48,11 +58,13 @@
 // CHECK-COUNT-4: vector.fma {{.*}} : vector<8xf32>
 // CHECK-COUNT-4: vector.reduction <add>
 // CHECK-COUNT-4: memref.store
+// CHECK: gpu.barrier
 
 // PTX-LABEL: .visible .entry ssmc_gemv_bf16_m1(
 // PTX: ld.global.v4.b32
 // PTX: cvt.f32.bf16
 // PTX: shfl.sync.bfly.b32
+// PTX: bar.sync
 // PTX-LABEL: .visible .entry ssmc_gemv_f32_m1(
 // PTX: ld.global.v4.b32
 // PTX: fma.rn.f32
