@@ -35,6 +35,10 @@ const char *ssm::gemvWeightName(GemvWeight weight) {
   return weight == GemvWeight::BF16 ? "bf16" : "f32";
 }
 
+int64_t ssm::gemvStretch(GemvWeight weight) {
+  return kWarp * kVectorBytes / (weight == GemvWeight::BF16 ? 2 : 4);
+}
+
 std::string ssm::gemvKernelName(GemvWeight weight, int64_t rows) {
   return std::string("ssmc_gemv_") + gemvWeightName(weight) + "_m" + std::to_string(rows);
 }
@@ -54,12 +58,12 @@ gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Locat
 
   LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
   const int64_t width = kVectorBytes / (weight.getIntOrFloatBitWidth() / 8);
-  const int64_t stretch = kWarp * width; // elements of a row per warp-wide load
+  const int64_t stretch = gemvStretch(which);
   auto wVector = VectorType::get({width}, weight);
   auto fVector = VectorType::get({width}, f32);
 
   const int64_t warps = kGemvBlockSize / kWarp;
-  // The warps' partial sums of each row of the tile, summed by its first
+  // The warps' partial sums of each row of the tile, summed by the first
   // threads.
   Value partials = BlockRow::sharedBuffer(func, f32, {warps * rows});
   auto x = gpu::Dimension::x;
@@ -74,22 +78,35 @@ gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Locat
   SmallVector<Value> aRows;
   for (int64_t r = 0; r < rows; ++r)
     aRows.push_back(arith::MinUIOp::create(b, loc, lb.index(r), lastRow));
-  // The warps of a block take turns over a row's stretches: this lane's
-  // first element and its number of stretches (0 when k is shorter than
-  // the lanes before it cover).
-  Value first = lb.addi(lb.muli(warp, lb.index(stretch)), lb.muli(lane, lb.index(width)));
-  Value stretches = lb.ceilDiv(lb.subi(k, arith::MinUIOp::create(b, loc, first, k)),
-                               warps * stretch);
+  // S warps share a row, S the power of two (at most 8) that leaves each
+  // of them about kGemvStretchesPerWarp stretches; a block takes 8 / S rows.
+  Value perWarp = lb.divi(lb.ceilDiv(k, stretch), lb.index(kGemvStretchesPerWarp));
+  Value split = lb.index(1);
+  for (int64_t s = 2; s <= warps; s *= 2)
+    split = arith::SelectOp::create(b, loc, lb.cmpi(arith::CmpIPredicate::uge, perWarp,
+                                                    lb.index(s)),
+                                    lb.index(s), split);
+  Value rowsPerBlock = lb.divi(lb.index(warps), split);
+  Value rowInBlock = lb.divi(warp, split), slice = lb.remi(warp, split);
+  // The row's stretches go to its warps in turn: this lane's first element
+  // and its number of stretches (0 when k is shorter than the lanes before
+  // it cover).
+  Value step = lb.muli(split, lb.index(stretch));
+  Value first = lb.addi(lb.muli(slice, lb.index(stretch)), lb.muli(lane, lb.index(width)));
+  Value stretches =
+      lb.ceilDiv(lb.subi(k, arith::MinUIOp::create(b, loc, first, k)), step);
   Value zeros = arith::ConstantOp::create(b, loc, fVector, DenseElementsAttr::get(fVector, 0.0f));
   SmallVector<Type> accTypes(rows, fVector);
 
-  auto forOp = scf::ForOp::create(b, loc, gpu::BlockIdOp::create(b, loc, x), n,
-                                  gpu::GridDimOp::create(b, loc, x));
+  // Grid-stride over groups of rowsPerBlock rows.
+  auto forOp = scf::ForOp::create(b, loc, gpu::BlockIdOp::create(b, loc, x),
+                                  lb.ceilDiv(n, rowsPerBlock), gpu::GridDimOp::create(b, loc, x));
   b.setInsertionPoint(forOp.getBody()->getTerminator());
-  Value row = forOp.getInductionVar();
-  auto column = [&](Value s) { return lb.addi(first, lb.muli(s, lb.index(warps * stretch))); };
+  Value row = lb.addi(lb.muli(forOp.getInductionVar(), rowsPerBlock), rowInBlock);
+  Value wRow = arith::MinUIOp::create(b, loc, row, lb.subi(n, lb.index(1)));
+  auto column = [&](Value s) { return lb.addi(first, lb.muli(s, step)); };
   auto loadWeights = [&](Value s) -> SmallVector<Value> {
-    auto v = vector::LoadOp::create(b, loc, wVector, w, ValueRange{row, column(s)});
+    auto v = vector::LoadOp::create(b, loc, wVector, w, ValueRange{wRow, column(s)});
     v.setAlignment(kVectorBytes);
     return {v};
   };
@@ -115,29 +132,37 @@ gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Locat
 
   SmallVector<Value> sums;
   for (Value acc : accs) {
-    Value s = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, acc);
+    Value sum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, acc);
     for (int64_t offset = kWarp / 2; offset > 0; offset /= 2) {
-      auto other = gpu::ShuffleOp::create(b, loc, s, int32_t(offset), int32_t(kWarp),
+      auto other = gpu::ShuffleOp::create(b, loc, sum, int32_t(offset), int32_t(kWarp),
                                           gpu::ShuffleMode::XOR);
-      s = lb.add(s, other.getShuffleResult());
+      sum = lb.add(sum, other.getShuffleResult());
     }
-    sums.push_back(s);
+    sums.push_back(sum);
   }
   lb.when(lb.cmpi(arith::CmpIPredicate::eq, lane, lb.index(0)), [&] {
     for (int64_t r = 0; r < rows; ++r)
       lb.storeRaw(sums[r], partials, {lb.addi(lb.muli(warp, lb.index(rows)), lb.index(r))});
   });
   gpu::BarrierOp::create(b, loc);
-  // Thread r < min(rows, m) sums row r over the warps and stores it.
-  Value real = lb.cmpi(arith::CmpIPredicate::ult, tid,
-                       arith::MinUIOp::create(b, loc, lb.index(rows), m));
-  lb.when(real, [&] {
-    Value sum = lb.when(hasBias, lb.f32(0.0), [&] { return lb.load(bias, {row}); });
-    for (int64_t w = 0; w < warps; ++w)
-      sum = lb.add(sum, lb.loadRaw(partials, {lb.addi(lb.index(w * rows), tid)}));
-    lb.store(sum, c, {tid, row});
+  // Thread t < rowsPerBlock * rows sums tile row t % rows of the block's row
+  // t / rows over its S warps (consecutive) and stores it.
+  Value mine = lb.divi(tid, lb.index(rows)), r = lb.remi(tid, lb.index(rows));
+  Value outRow = lb.addi(lb.muli(forOp.getInductionVar(), rowsPerBlock), mine);
+  Value stores = lb.cmpi(arith::CmpIPredicate::ult, tid, lb.muli(rowsPerBlock, lb.index(rows)));
+  stores = arith::AndIOp::create(b, loc, stores,
+                                 lb.cmpi(arith::CmpIPredicate::ult, outRow, n));
+  stores = arith::AndIOp::create(b, loc, stores, lb.cmpi(arith::CmpIPredicate::ult, r, m));
+  lb.when(stores, [&] {
+    Value sum = lb.when(hasBias, lb.f32(0.0), [&] { return lb.load(bias, {outRow}); });
+    Value firstWarp = lb.muli(mine, split);
+    sum = lb.reduce(lb.index(0), split, sum, [&](Value j, Value acc) {
+      Value at = lb.addi(lb.muli(lb.addi(firstWarp, j), lb.index(rows)), r);
+      return lb.add(acc, lb.loadRaw(partials, {at}));
+    });
+    lb.store(sum, c, {r, outRow});
   });
-  // The next row reuses the partial sums' buffer.
+  // The next rows reuse the partial sums' buffer.
   gpu::BarrierOp::create(b, loc);
   b.setInsertionPointAfter(forOp);
   gpu::ReturnOp::create(b, loc);

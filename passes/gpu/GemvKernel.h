@@ -8,18 +8,20 @@
 // per lane per load, and are bound by the weight bytes. The runtime picks
 // them for a gemm step when m fits a variant (runtime/src/cuda/).
 //
-// A block per row of w, its 8 warps taking turns over the row's 128-element
-// (bf16: 256) stretches, so that short rows and few rows still put enough
-// loads in flight: lane j reads elements [4j, 4j + 4) (8 for bf16) of its
-// warp's stretches, loading four ahead, and multiplies them with the same
-// elements of each of the tile's rows of `a` (clamped to m - 1: rows past m
-// are computed, never stored). The lanes' sums meet in a butterfly of
-// shuffles, the warps' in shared memory; thread r stores row r.
+// A row of w is read in stretches of 128 elements (bf16: 256), lane j
+// taking elements [4j, 4j + 4) (8 for bf16) of each, four stretches loaded
+// ahead. S warps share a row (S a power of two up to 8, so that each has
+// about kGemvStretchesPerWarp stretches: short rows use one warp, long ones
+// put more loads in flight) and a block takes 8 / S rows. Each stretch of w
+// meets the same elements of each of the tile's rows of `a` (clamped to
+// m - 1: rows past m are computed, never stored). A warp's lanes sum in a
+// butterfly of shuffles, a row's warps in shared memory.
 //
 // Arguments: a f32 [m, k], w [n, k] (f32 or bf16), bias f32 [n] or [0] (no
 // bias), c f32 [m, n]; a and w with unit innermost strides, k a multiple of
 // the vector width (4 for f32, 8 for bf16), their rows 16-byte aligned.
-// Launch: block (kGemvBlockSize, 1, 1), grid n blocks (a grid-stride loop).
+// Launch: block (kGemvBlockSize, 1, 1), grid n * k / gemvElementsPerBlock
+// blocks, about one per 8 / S rows (any grid is correct: a grid-stride loop).
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
@@ -28,6 +30,7 @@
 namespace mlir::ssm {
 
 constexpr int64_t kGemvBlockSize = 256;
+constexpr int64_t kGemvStretchesPerWarp = 4;
 /// The row tiles there are variants for: the runtime takes the smallest
 /// one that holds m.
 constexpr int64_t kGemvRowTiles[] = {1, 2, 4, 8};
@@ -37,6 +40,14 @@ constexpr GemvWeight kGemvWeights[] = {GemvWeight::F32, GemvWeight::BF16};
 
 /// "f32" or "bf16", as the manifest spells dtypes.
 const char *gemvWeightName(GemvWeight weight);
+
+/// Elements of a row of w one warp-wide load covers.
+int64_t gemvStretch(GemvWeight weight);
+
+/// The work of one block in the launch's grid: its warps' stretches.
+inline int64_t gemvElementsPerBlock(GemvWeight weight) {
+  return kGemvBlockSize / 32 * kGemvStretchesPerWarp * gemvStretch(weight);
+}
 
 /// "ssmc_gemv_f32_m4", "ssmc_gemv_bf16_m1".
 std::string gemvKernelName(GemvWeight weight, int64_t rows);

@@ -125,11 +125,11 @@ struct SSMOutlineGpuKernelsPass
           if (gpuModule.lookupSymbol(name))
             continue;
           buildGemvKernel(b, gpuModule, module.getLoc(), weight, rows);
-          // A block per row of w (argument 1), in a grid-stride loop.
+          // About one block per 8 / S rows of w (argument 1 is [n, k]).
           GpuStage stage;
           stage.block = {kGemvBlockSize, 1, 1};
           stage.gridStride = true;
-          stage.grid[0] = {{{1, 0}}, 1};
+          stage.grid[0] = {{{1, 0}, {1, 1}}, gemvElementsPerBlock(weight)};
           stage.unitInnerStride = {0, 1};
           setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
         }

@@ -32,6 +32,9 @@ struct GemmCall {
   float *c = nullptr;
   int64_t ldc = 0;
   const float *bias = nullptr; // may be null
+  // b in bf16, when b is a weight stored in bf16 whose copy the backend
+  // keeps (Backend::keepsBf16Weights): the same values, half the bytes.
+  const uint16_t *bBf16 = nullptr;
 };
 
 // One kernel argument: an MLIR memref descriptor as int64 words
@@ -106,6 +109,17 @@ public:
   // kernels read it: `host` itself on the cpu, a device copy on cuda (owned
   // by the backend, freed with it).
   virtual const void *residentWeight(const void *host, size_t bytes) = 0;
+  // The same for bytes that live only until this returns (a widened copy):
+  // never remembered by their address, which a later buffer may reuse. On
+  // a host-addressable backend it returns `host`, which the caller keeps.
+  virtual const void *residentCopy(const void *host, size_t bytes) = 0;
+  // Whether weights stored in bf16 and multiplied by gemm steps should also
+  // be made resident as they are stored (GemmCall::bBf16), next to their f32
+  // copy: the cuda backend's skinny-GEMM kernels read half the bytes.
+  virtual bool keepsBf16Weights(const KernelImage &image) const {
+    (void)image;
+    return false;
+  }
 
   // Records what `steps` launches into a replayable sequence; null when the
   // backend does not record (then the caller simply runs `steps` each time).

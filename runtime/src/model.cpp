@@ -84,9 +84,32 @@ void Model::loadTokenizer() {
                            " but the model's vocab_size is " + std::to_string(vocab));
 }
 
+std::vector<bool> Model::gemmWeights() const {
+  std::vector<bool> used(manifest_.weights.size(), false);
+  for (const auto *ep : {&manifest_.prefill, &manifest_.decode})
+    if (*ep)
+      for (const StepDesc &s : (*ep)->steps)
+        if (s.op == StepDesc::Op::Gemm && s.b.weight >= 0)
+          used[static_cast<size_t>(s.b.weight)] = true;
+  return used;
+}
+
 void Model::resolveWeights(const LoadOptions &options) {
   const std::string &p = path();
   std::map<std::string, MappedFile *> files;
+  auto image = manifest_.kernels.find(backend_->name());
+  const bool keepBf16 =
+      image != manifest_.kernels.end() && backend_->keepsBf16Weights(image->second);
+  const std::vector<bool> multiplied = gemmWeights();
+  // A bf16-stored weight that gemm steps multiply keeps its stored bytes too.
+  auto keep = [&](const WeightDesc &w, const uint8_t *stored) {
+    const size_t i = weights_.size();
+    const bool narrow = keepBf16 && w.storage == DType::BF16 && w.dtype == DType::F32 &&
+                        multiplied[i];
+    bf16_.push_back(narrow ? backend_->residentWeight(stored, static_cast<size_t>(w.nbytes))
+                           : nullptr);
+    weights_.push_back(resident(w, stored));
+  };
   for (const WeightDesc &w : manifest_.weights) {
     const std::string what = p + ": weight \"" + w.name + "\"";
     if (!backend_->supportsWeightDType(w.dtype))
@@ -95,7 +118,7 @@ void Model::resolveWeights(const LoadOptions &options) {
                              " is not supported by the " + backend_->name() +
                              " backend (f32 only)");
     if (!w.external()) {
-      weights_.push_back(resident(w, artifact_->find(w.section)->data + w.offset));
+      keep(w, artifact_->find(w.section)->data + w.offset);
       continue;
     }
     MappedFile *&f = files[w.file];
@@ -126,7 +149,7 @@ void Model::resolveWeights(const LoadOptions &options) {
                                checksumToHex(w.checksum) +
                                " (file changed since compilation?)");
     }
-    weights_.push_back(resident(w, data));
+    keep(w, data);
   }
 }
 
@@ -139,7 +162,7 @@ const void *Model::resident(const WeightDesc &w, const uint8_t *stored) {
     halfsToFloats(stored, wide.size(), wide.data());
   else
     bfloat16sToFloats(stored, wide.size(), wide.data());
-  const void *p = backend_->residentWeight(wide.data(), wide.size() * sizeof(float));
+  const void *p = backend_->residentCopy(wide.data(), wide.size() * sizeof(float));
   // A host-addressable backend keeps pointing at the widened copy.
   if (p == wide.data())
     widened_.push_back(std::move(wide));

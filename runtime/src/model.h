@@ -39,6 +39,11 @@ public:
   // The target the model runs on: "cpu" or "cuda".
   const char *target() const { return backend_->name(); }
   const void *weight(int index) const { return weights_[static_cast<size_t>(index)]; }
+  // Weight `index` in bf16 as stored, when the backend keeps such a copy
+  // (Backend::keepsBf16Weights); else null.
+  const uint16_t *bf16Weight(int index) const {
+    return static_cast<const uint16_t *>(bf16_[static_cast<size_t>(index)]);
+  }
   // The artifact's tokenizer, or null when it carries none.
   const Tokenizer *tokenizer() const { return tokenizer_.get(); }
 
@@ -48,6 +53,8 @@ private:
   void resolveWeights(const LoadOptions &options);
   // The backend's resident copy of weight `w` from its stored bytes.
   const void *resident(const WeightDesc &w, const uint8_t *stored);
+  // Weights that gemm steps multiply (their `b`), by index.
+  std::vector<bool> gemmWeights() const;
   void loadTokenizer();
 
   std::unique_ptr<Artifact> artifact_;
@@ -55,6 +62,7 @@ private:
   std::unique_ptr<Backend> backend_;
   std::vector<std::unique_ptr<MappedFile>> externalFiles_;
   std::vector<const void *> weights_;
+  std::vector<const void *> bf16_; // by weight; null where not kept
   std::vector<std::vector<float>> widened_; // f16/bf16-stored weights, as f32
   std::unique_ptr<Tokenizer> tokenizer_;
 };

@@ -134,6 +134,8 @@ Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length) {
       g.b = f32(s.b), g.ldb = s.b.strides[0];
       g.c = f32(s.c), g.ldc = s.c.strides[0];
       g.bias = s.hasBias ? f32(s.bias) : nullptr;
+      if (s.b.weight >= 0 && model_->bf16Weight(s.b.weight))
+        g.bBf16 = model_->bf16Weight(s.b.weight) + s.b.offset;
       // The product that writes the logits, one row per (sequence, position)
       // in that order: keep each sequence's last row (a strided product).
       if (lastOnly && s.c.buffer == ep.logits && g.m == batch_ * length &&

@@ -86,7 +86,8 @@ fi
 want bench || want scan || want ssd || want ncu || want sampling || want chat || want big ||
   want gemv || exit 0
 note "== 130m-size models (random weights regenerated here; external weights)"
-for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256"; do
+for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256" \
+  "m130-bf16:--arch mamba --dtype bf16 --fp32-ssm-params"; do
   python3 "$root/scripts/ref/make_checkpoint.py" ${spec#*:} --layout hf --d-model 768 --n-layer 24 \
     --vocab 50277 --pad-multiple 8 --seed 3 --out /tmp/ssmc-bench/${spec%%:*} > /dev/null
 done
@@ -135,7 +136,8 @@ fi
 big_models() {
   [ -f bench/m1400.ssmc ] && return 0
   tar xJf big.tar.xz -C bench --strip-components 1 || return 1
-  for spec in "m1400:--arch mamba" "m2-1300:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256"; do
+  for spec in "m1400:--arch mamba" "m2-1300:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256" \
+    "m1400-bf16:--arch mamba --dtype bf16 --fp32-ssm-params"; do
     python3 "$root/scripts/ref/make_checkpoint.py" ${spec#*:} --layout hf --d-model 2048 --n-layer 48 \
       --vocab 50277 --pad-multiple 8 --seed 3 --out /tmp/ssmc-big/${spec%%:*} > /dev/null
   done
@@ -159,8 +161,8 @@ fi
 # (SSMC_CUDA_GEMV=0), batches 1 to 8, then where decode's time goes at b1.
 if want gemv; then
   note "== decode: skinny-GEMM kernels (gemv=1) against cuBLASLt (gemv=0)"
-  names="m130 m2-130 m130-tf32"
-  [ -f big.tar.xz ] && big_models && names="$names m1400 m2-1300 m1400-tf32"
+  names="m130 m130-bf16 m2-130 m130-tf32"
+  [ -f big.tar.xz ] && big_models && names="$names m1400 m1400-bf16 m2-1300 m1400-tf32"
   for name in $names; do
     for batch in 1 4 8; do
       for mode in 0 1; do
@@ -171,7 +173,8 @@ if want gemv; then
     done
   done
   unset SSMC_CUDA_GEMV
-  for name in m130 ${names##* }; do
+  for name in m130 m130-bf16 m1400 m1400-bf16; do
+    [ -f bench/$name.ssmc ] || continue
     bin/ssmc-bench bench/$name.ssmc --device cuda --kernels --batch 1 --prompt-len 128 --repeat 3 \
       --no-verify --bandwidth-gbs "$bw" --peak-gflops "$gflops" > /tmp/kernels.txt 2>&1
     cat /tmp/kernels.txt >> "$log"

@@ -23,11 +23,13 @@ done
 strip "$carry"/bin/* "$carry"/lib/libssmc_runtime.so
 (cd "$carry" && tar cJf libs.tar.xz lib && rm -rf lib)
 "$py" "$root/scripts/gpu/check_models.py" prepare --ssmc-compile "$build/bin/ssmc-compile" --out "$carry/models"
-for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256"; do
+# m130-bf16: a bf16 checkpoint (SSM parameters in f32), stored as it is.
+for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256" \
+  "m130-bf16:--arch mamba --dtype bf16 --fp32-ssm-params"; do
   name=${spec%%:*}
   "$py" "$root/scripts/ref/make_checkpoint.py" ${spec#*:} --layout hf --d-model 768 --n-layer 24 \
     --vocab 50277 --pad-multiple 8 --seed 3 --out /tmp/ssmc-bench/$name > /dev/null
-  "$build/bin/ssmc-compile" /tmp/ssmc-bench/$name --target cuda --external-weights \
+  "$build/bin/ssmc-compile" /tmp/ssmc-bench/$name --target cuda --external-weights --dtype auto \
     -o "$carry/bench/$name.ssmc" --quiet
 done
 # Variants of both (name: checkpoint, then flags): GEMMs on the tensor
@@ -50,14 +52,16 @@ for v in "${variants[@]}"; do
 done
 if [[ ${SSMC_CARRY_BIG:-0} == 1 ]]; then
   mkdir -p "$carry/big"
-  for spec in "m1400:--arch mamba" "m2-1300:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256"; do
+  for spec in "m1400:--arch mamba" "m2-1300:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256" \
+    "m1400-bf16:--arch mamba --dtype bf16 --fp32-ssm-params"; do
     name=${spec%%:*}
     [[ -f /tmp/ssmc-big/$name/config.json ]] ||
       "$py" "$root/scripts/ref/make_checkpoint.py" ${spec#*:} --layout hf --d-model 2048 --n-layer 48 \
         --vocab 50277 --pad-multiple 8 --seed 3 --out /tmp/ssmc-big/$name > /dev/null
     for math in f32 tf32; do
       suffix=$([[ $math == tf32 ]] && echo -tf32 || true)
-      "$build/bin/ssmc-compile" /tmp/ssmc-big/$name --target cuda --external-weights \
+      [[ $name == *bf16 && $math == tf32 ]] && continue
+      "$build/bin/ssmc-compile" /tmp/ssmc-big/$name --target cuda --external-weights --dtype auto \
         --cuda-gemm-math $math -o "$carry/big/$name$suffix.ssmc" --quiet
     done
   done

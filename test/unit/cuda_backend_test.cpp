@@ -361,6 +361,18 @@ TEST_F(CudaBackendTest, ResidentWeightIsADeviceCopy) {
   EXPECT_NE(backend->residentWeight(host.data(), 0), nullptr);
 }
 
+// A transient buffer's copy is never looked up by its address: the next
+// widened weight may reuse the address with other values.
+TEST_F(CudaBackendTest, ResidentCopiesAreNotRememberedByAddress) {
+  std::vector<float> host(1000, 1.5f);
+  const void *first = backend->residentCopy(host.data(), host.size() * sizeof(float));
+  std::fill(host.begin(), host.end(), -2.0f);
+  const void *second = backend->residentCopy(host.data(), host.size() * sizeof(float));
+  EXPECT_NE(first, second);
+  EXPECT_EQ(download(first, host.size()), std::vector<float>(host.size(), 1.5f));
+  EXPECT_EQ(download(second, host.size()), host);
+}
+
 // c[m, n] = a[m, k] * b[n, k]^T (+ bias[n]) with padded leading dims, and
 // operands placed `off*` floats into their buffers (misaligned pointers).
 struct GemmCase {
@@ -553,6 +565,35 @@ TEST_F(CudaGemvTest, SkinnyProductsMatchDoublePrecisionReference) {
   for (const GemmCase &t : kSkinnyCases) {
     Operands o = makeOperands(t, rng);
     EXPECT_TRUE(backend->runsAsSkinnyGemm(o.call)) << t;
+    backend->gemm(o.call);
+    expectResult(t, o);
+  }
+}
+
+// b also in bf16 (GemmCall::bBf16): its values cut to bf16 first, so both
+// copies hold the same numbers and the reference stays exact.
+TEST_F(CudaGemvTest, Bf16WeightsMatchDoublePrecisionReference) {
+  std::mt19937 rng(23);
+  for (const GemmCase &t : {GemmCase{1, 80, 1536, 0, 0, 0, false},
+                            GemmCase{2, 37, 264, 4, 8, 1, true, 4, 8, 3, 1},
+                            GemmCase{4, 300, 2048, 0, 0, 0, true},
+                            GemmCase{7, 65, 8, 0, 0, 0, true}}) {
+    Operands o = makeOperands(t, rng);
+    std::vector<uint16_t> bf16(o.b.size());
+    for (size_t i = 0; i < o.b.size(); ++i) {
+      uint32_t bits;
+      std::memcpy(&bits, &o.b[i], 4);
+      bits &= 0xffff0000u;
+      std::memcpy(&o.b[i], &bits, 4);
+      bf16[i] = uint16_t(bits >> 16);
+    }
+    upload(const_cast<float *>(o.call.b - t.offB), o.b);
+    auto *narrow = static_cast<uint16_t *>(allocate(bf16.size() * 2));
+    backend->copyToDevice(narrow, bf16.data(), bf16.size() * 2);
+    o.call.bBf16 = narrow + t.offB;
+    EXPECT_TRUE(backend->runsAsSkinnyGemm(o.call)) << t;
+    // The f32 copy is not read: poison it.
+    upload(const_cast<float *>(o.call.b - t.offB), std::vector<float>(o.b.size(), NAN));
     backend->gemm(o.call);
     expectResult(t, o);
   }

@@ -109,6 +109,7 @@ public:
   }
   void zero(void *dst, size_t bytes) override { std::memset(dst, 0, bytes); }
   const void *residentWeight(const void *host, size_t) override { return host; }
+  const void *residentCopy(const void *host, size_t) override { return host; }
 
   double timeMs(const std::function<void()> &work) override {
     auto start = std::chrono::steady_clock::now();

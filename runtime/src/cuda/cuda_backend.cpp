@@ -571,6 +571,25 @@ public:
     auto it = weights_.find(host);
     if (it != weights_.end() && it->second.bytes >= bytes)
       return reinterpret_cast<const void *>(static_cast<uintptr_t>(it->second.ptr));
+    CUdeviceptr p = copyWeight(host, bytes);
+    // A larger view of the same host bytes replaces the smaller copy (kept
+    // alive: kernels may already point at it).
+    if (it != weights_.end())
+      retiredWeights_.push_back(it->second.ptr);
+    weights_[host] = {p, bytes};
+    return reinterpret_cast<const void *>(static_cast<uintptr_t>(p));
+  }
+
+  const void *residentCopy(const void *host, size_t bytes) override {
+    auto scope = enter();
+    CUdeviceptr p = copyWeight(host, bytes);
+    retiredWeights_.push_back(p); // freed with the backend
+    return reinterpret_cast<const void *>(static_cast<uintptr_t>(p));
+  }
+
+  // A device copy of `bytes` at `host`; the host bytes may go once it
+  // returns (pageable memory is staged before the call returns).
+  CUdeviceptr copyWeight(const void *host, size_t bytes) {
     CUdeviceptr p = rawAllocate(roundedSize(bytes),
                                 "a " + std::to_string(bytes) + "-byte weight");
     if (bytes != 0) {
@@ -581,12 +600,7 @@ public:
                    "copying a " + std::to_string(bytes) + "-byte weight");
       }
     }
-    // A larger view of the same host bytes replaces the smaller copy (kept
-    // alive: kernels may already point at it).
-    if (it != weights_.end())
-      retiredWeights_.push_back(it->second.ptr);
-    weights_[host] = {p, bytes};
-    return reinterpret_cast<const void *>(static_cast<uintptr_t>(p));
+    return p;
   }
 
   std::unique_ptr<Recording> record(const std::function<void()> &steps) override {
@@ -784,28 +798,42 @@ private:
     return call.m > 0 && call.n > 0 && gemvFor(call) != nullptr;
   }
 
+  bool keepsBf16Weights(const KernelImage &image) const override {
+    return gemvEnabled_ && std::any_of(image.gemv.begin(), image.gemv.end(),
+                                       [](const KernelImage::Gemv &g) {
+                                         return g.weight == DType::BF16;
+                                       });
+  }
+
   // The skinny-GEMM kernel for `g`: the smallest tile that holds its rows,
-  // when the operands suit the kernels' 16-byte loads
-  // (passes/gpu/GemvKernel.h); null for cuBLASLt.
+  // reading b in bf16 when it has that copy, when the operands suit the
+  // kernels' 16-byte loads (passes/gpu/GemvKernel.h); null for cuBLASLt.
   const Gemv *gemvFor(const GemmCall &g) const {
     if (!gemvEnabled_ || g.k == 0)
       return nullptr;
-    constexpr int64_t width = 16 / sizeof(float);
     auto aligned = [](const void *p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
-    if (g.k % width != 0 || g.lda % width != 0 || g.ldb % width != 0 || !aligned(g.a) ||
-        !aligned(g.b))
-      return nullptr;
-    for (const Gemv &v : gemvs_)
-      if (v.weight == DType::F32 && g.m <= v.maxRows)
-        return &v;
+    auto fits = [&](DType weight) {
+      const int64_t width = weight == DType::BF16 ? 8 : 4; // elements of 16 bytes
+      const void *b = weight == DType::BF16 ? static_cast<const void *>(g.bBf16) : g.b;
+      return b && g.k % width == 0 && g.lda % 4 == 0 && g.ldb % width == 0 && aligned(g.a) &&
+             aligned(b);
+    };
+    for (DType weight : {DType::BF16, DType::F32}) {
+      if (!fits(weight))
+        continue;
+      for (const Gemv &v : gemvs_)
+        if (v.weight == weight && g.m <= v.maxRows)
+          return &v;
+    }
     return nullptr;
   }
 
   void runGemv(const Gemv &v, const GemmCall &g) {
+    const void *b = v.weight == DType::BF16 ? static_cast<const void *>(g.bBf16) : g.b;
     // The kernel reads "no bias" from a bias of size 0.
     std::vector<Descriptor> args{
         memrefDescriptor(g.a, 0, {g.m, g.k}, {g.lda, 1}),
-        memrefDescriptor(g.b, 0, {g.n, g.k}, {g.ldb, 1}),
+        memrefDescriptor(b, 0, {g.n, g.k}, {g.ldb, 1}),
         memrefDescriptor(g.bias ? g.bias : g.c, 0, {g.bias ? g.n : 0}, {1}),
         memrefDescriptor(g.c, 0, {g.m, g.n}, {g.ldc, 1})};
     std::unique_ptr<PreparedKernel> k = prepareKernel(v.kernel, std::move(args));
@@ -1001,7 +1029,9 @@ private:
   std::map<GemmKey, GemmPlan> gemmPlans_;
   GemmMath gemmMath_ = GemmMath::F32; // the loaded image's
   std::unordered_set<CUdeviceptr> live_; // allocate()d, not yet released
-  std::unordered_map<const void *, DeviceWeight> weights_;
+  std::unordered_map<const void *, DeviceWeight> weights_; // by host address
+  // Weight copies not (or no longer) in weights_: transient sources and
+  // replaced smaller copies; freed with the backend.
   std::vector<CUdeviceptr> retiredWeights_;
 };
 

@@ -5,34 +5,39 @@
 
 // With `gemv`, the gpu.module also holds the skinny-GEMM kernels
 // (passes/gpu/GemvKernel.h) for f32 and bf16 weights and tiles of 1, 2, 4
-// and 8 rows: 256 threads, a block per row of w (argument 1, dimension 0),
-// grid-stride, a and w of unit innermost stride.
+// and 8 rows: 256 threads, a grid of n * k / (8 warps x 4 stretches x 128
+// elements) blocks (256 for bf16; argument 1 is w [n, k]), grid-stride, a
+// and w of unit innermost stride.
 // CHECK: ssm.launches = {
-// CHECK-SAME: ssmc_gemv_bf16_m1 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 1 : i64, product = array<i64: 1, 0>}, grid_y = {div = 1 : i64, product = array<i64>}, grid_z = {div = 1 : i64, product = array<i64>}, unit_inner_stride = array<i64: 0, 1>}]}
+// CHECK-SAME: ssmc_gemv_bf16_m1 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 8192 : i64, product = array<i64: 1, 0, 1, 1>}, grid_y = {div = 1 : i64, product = array<i64>}, grid_z = {div = 1 : i64, product = array<i64>}, unit_inner_stride = array<i64: 0, 1>}]}
 // CHECK-SAME: ssmc_gemv_bf16_m8 =
-// CHECK-SAME: ssmc_gemv_f32_m1 =
+// CHECK-SAME: ssmc_gemv_f32_m1 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 4096 : i64, product = array<i64: 1, 0, 1, 1>}
 // CHECK-SAME: ssmc_gemv_f32_m2 =
 // CHECK-SAME: ssmc_gemv_f32_m4 =
 // CHECK-SAME: ssmc_gemv_f32_m8 =
 // OFF-NOT: ssmc_gemv
 
-// f32 weights, one row of a: 4-wide loads of w, four stretches of the row
-// in flight (loaded before the loop, then a group ahead in it), the 8 warps
-// 8 x 128 elements apart, a remainder loop, a butterfly of shuffles over the
-// warp, the warps' sums through shared memory; the first thread stores with
-// the bias when there is one (bias of size 0: none).
+// f32 weights, one row of a. S warps share a row of w, S = 1, 2, 4 or 8 as
+// k allows each about 4 stretches of 128 elements; a block takes 8 / S rows.
+// 4-wide loads of w, four stretches in flight (loaded before the loop, then
+// a group ahead in it), the row's warps S x 128 elements apart, a remainder
+// loop, a butterfly of shuffles over the warp, the warps' sums through
+// shared memory; the first threads add them up and store, with the bias
+// when there is one (bias of size 0: none).
 // CHECK-LABEL: gpu.func @ssmc_gemv_f32_m1(
 // CHECK-SAME: %[[A:.*]]: memref<?x?xf32, strided<[?, 1], offset: ?>>, %[[W:.*]]: memref<?x?xf32, strided<[?, 1], offset: ?>>, %[[BIAS:.*]]: memref<?xf32, strided<[?], offset: ?>>, %[[C:.*]]: memref<?x?xf32, strided<[?, ?], offset: ?>>)
 // CHECK-SAME: workgroup(%[[PART:.*]] : memref<8xf32, #gpu.address_space<workgroup>>)
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // CHECK: %[[NB:.*]] = memref.dim %[[BIAS]], %{{.*}}
 // CHECK: %[[HAS:.*]] = arith.cmpi ugt, %[[NB]], %{{.*}} : index
-// CHECK: %[[C1024:.*]] = arith.constant 1024 : index
-// CHECK: arith.divui %{{.*}}, %[[C1024]]
+// CHECK: %[[S2:.*]] = arith.select %{{.*}}, %c2, %c1 : index
+// CHECK: %[[S4:.*]] = arith.select %{{.*}}, %c4{{.*}}, %[[S2]] : index
+// CHECK: %[[S:.*]] = arith.select %{{.*}}, %c8, %[[S4]] : index
+// CHECK: %[[ROWS:.*]] = arith.divui %c8{{.*}}, %[[S]] : index
 // CHECK: %[[GRID:.*]] = gpu.grid_dim  x
 // CHECK: %[[BLOCK:.*]] = gpu.block_id  x
-// CHECK: scf.for %[[ROW:.*]] = %[[BLOCK]] to %{{.*}} step %[[GRID]] {
-// CHECK-COUNT-4: vector.load %[[W]][%[[ROW]], %{{.*}}] {alignment = 16 : i64} : memref<?x?xf32, strided<[?, 1], offset: ?>>, vector<4xf32>
+// CHECK: scf.for %[[G:.*]] = %[[BLOCK]] to %{{.*}} step %[[GRID]] {
+// CHECK-COUNT-4: vector.load %[[W]][%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<?x?xf32, strided<[?, 1], offset: ?>>, vector<4xf32>
 // CHECK: scf.for {{.*}} step %c4{{.*}} -> (vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>)
 // CHECK-COUNT-4: vector.load %[[W]]
 // CHECK: vector.load %[[A]]
@@ -43,9 +48,10 @@
 // CHECK: memref.store %{{.*}}, %[[PART]]
 // CHECK: gpu.barrier
 // CHECK: scf.if %[[HAS]] -> (f32) {
-// CHECK: memref.load %[[BIAS]][%[[ROW]]]
-// CHECK-COUNT-8: memref.load %[[PART]]
-// CHECK: memref.store %{{.*}}, %[[C]][%{{.*}}, %[[ROW]]]
+// CHECK: memref.load %[[BIAS]]
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %[[S]] step %c1{{.*}} iter_args
+// CHECK: memref.load %[[PART]]
+// CHECK: memref.store %{{.*}}, %[[C]]
 // CHECK: gpu.barrier
 // CHECK: gpu.return
 
