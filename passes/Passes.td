@@ -113,7 +113,7 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
     maximum, probability mass and a complete set of the top candidates; see
     passes/gpu/SamplerKernel.h); its launch is recorded like a step's.
     With `gemv`, it gets the skinny-GEMM kernels `ssmc_gemv_<w>_m<r>`
-    (passes/gpu/GemvKernel.h), f32 and bf16 weights, tiles of 1, 2, 4 and 8
+    (passes/gpu/GemvKernel.h), f32 and bf16 weights, tiles of 1, 2 and 4
     rows, which the runtime runs for gemm steps of few rows (the decode step).
 
     The expanded state [b, L, e, N] is never stored. How the runtime launches
@@ -148,7 +148,7 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
            "passes/gpu/SamplerKernel.h): the runtime samples on the device">,
     Option<"gemv", "gemv", "bool", /*default=*/"false",
            "Also add the skinny-GEMM kernels (ssmc_gemv_*, passes/gpu/GemvKernel.h) "
-           "that the runtime runs for gemm steps of at most 8 rows">
+           "that the runtime runs for gemm steps of at most 4 rows">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::NVVM::NVVMDialect",
                            "mlir::memref::MemRefDialect",

@@ -79,8 +79,8 @@ gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Locat
   for (int64_t r = 0; r < rows; ++r)
     aRows.push_back(arith::MinUIOp::create(b, loc, lb.index(r), lastRow));
   // S warps share a row, S the power of two (at most 8) that leaves each
-  // of them about kGemvStretchesPerWarp stretches; a block takes 8 / S rows.
-  Value perWarp = lb.divi(lb.ceilDiv(k, stretch), lb.index(kGemvStretchesPerWarp));
+  // of them about gemvStretchesPerWarp stretches; a block takes 8 / S rows.
+  Value perWarp = lb.divi(lb.ceilDiv(k, stretch), lb.index(gemvStretchesPerWarp(rows)));
   Value split = lb.index(1);
   for (int64_t s = 2; s <= warps; s *= 2)
     split = arith::SelectOp::create(b, loc, lb.cmpi(arith::CmpIPredicate::uge, perWarp,

@@ -11,8 +11,8 @@
 // A row of w is read in stretches of 128 elements (bf16: 256), lane j
 // taking elements [4j, 4j + 4) (8 for bf16) of each, four stretches loaded
 // ahead. S warps share a row (S a power of two up to 8, so that each has
-// about kGemvStretchesPerWarp stretches: short rows use one warp, long ones
-// put more loads in flight) and a block takes 8 / S rows. Each stretch of w
+// about gemvStretchesPerWarp(rows) stretches: short rows use one warp, long
+// ones put more loads in flight) and a block takes 8 / S rows. Each stretch of w
 // meets the same elements of each of the tile's rows of `a` (clamped to
 // m - 1: rows past m are computed, never stored). A warp's lanes sum in a
 // butterfly of shuffles, a row's warps in shared memory.
@@ -30,10 +30,14 @@
 namespace mlir::ssm {
 
 constexpr int64_t kGemvBlockSize = 256;
-constexpr int64_t kGemvStretchesPerWarp = 4;
 /// The row tiles there are variants for: the runtime takes the smallest
 /// one that holds m.
-constexpr int64_t kGemvRowTiles[] = {1, 2, 4, 8};
+constexpr int64_t kGemvRowTiles[] = {1, 2, 4};
+
+/// Stretches per warp the split aims at: fewer for a single row of a,
+/// whose products are cheap next to the loads (more warps per row win
+/// there), more for several rows, which pay more per warp to sum.
+constexpr int64_t gemvStretchesPerWarp(int64_t rows) { return rows == 1 ? 2 : 4; }
 
 enum class GemvWeight { F32, BF16 };
 constexpr GemvWeight kGemvWeights[] = {GemvWeight::F32, GemvWeight::BF16};
@@ -45,8 +49,8 @@ const char *gemvWeightName(GemvWeight weight);
 int64_t gemvStretch(GemvWeight weight);
 
 /// The work of one block in the launch's grid: its warps' stretches.
-inline int64_t gemvElementsPerBlock(GemvWeight weight) {
-  return kGemvBlockSize / 32 * kGemvStretchesPerWarp * gemvStretch(weight);
+inline int64_t gemvElementsPerBlock(GemvWeight weight, int64_t rows) {
+  return kGemvBlockSize / 32 * gemvStretchesPerWarp(rows) * gemvStretch(weight);
 }
 
 /// "ssmc_gemv_f32_m4", "ssmc_gemv_bf16_m1".

@@ -129,7 +129,7 @@ struct SSMOutlineGpuKernelsPass
           GpuStage stage;
           stage.block = {kGemvBlockSize, 1, 1};
           stage.gridStride = true;
-          stage.grid[0] = {{{1, 0}, {1, 1}}, gemvElementsPerBlock(weight)};
+          stage.grid[0] = {{{1, 0}, {1, 1}}, gemvElementsPerBlock(weight, rows)};
           stage.unitInnerStride = {0, 1};
           setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
         }

@@ -158,13 +158,13 @@ if want big; then
 fi
 
 # Decode through the skinny-GEMM kernels (default) and through cuBLASLt
-# (SSMC_CUDA_GEMV=0), batches 1 to 8, then where decode's time goes at b1.
+# (SSMC_CUDA_GEMV=0) at batches 1, 2 and 4, then where decode's time goes at b1.
 if want gemv; then
   note "== decode: skinny-GEMM kernels (gemv=1) against cuBLASLt (gemv=0)"
   names="m130 m130-bf16 m2-130 m130-tf32"
   [ -f big.tar.xz ] && big_models && names="$names m1400 m1400-bf16 m2-1300 m1400-tf32"
   for name in $names; do
-    for batch in 1 4 8; do
+    for batch in 1 2 4; do
       for mode in 0 1; do
         export SSMC_CUDA_GEMV=$mode
         note "gemv=$mode"

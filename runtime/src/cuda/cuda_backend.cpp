@@ -34,6 +34,8 @@ using cuda::check;
 
 constexpr size_t kAllocationGranule = 256;
 constexpr size_t kGemmWorkspaceBytes = size_t(32) << 20;
+// The most rows a skinny-GEMM kernel takes from cuBLASLt (exact fp32 GEMMs).
+constexpr int64_t kGemvMaxRows = 4;
 // cuBLASLt's bias epilogue misbehaves on bias vectors aligned to less than
 // this; such biases are copied into C first (see CudaBackend::gemm).
 constexpr uintptr_t kBiasEpilogueAlignment = 16;
@@ -807,7 +809,10 @@ private:
 
   // The skinny-GEMM kernel for `g`: the smallest tile that holds its rows,
   // reading b in bf16 when it has that copy, when the operands suit the
-  // kernels' 16-byte loads (passes/gpu/GemvKernel.h); null for cuBLASLt.
+  // kernels' 16-byte loads (passes/gpu/GemvKernel.h) and where they beat
+  // cuBLASLt on the H100 (docs/perf.md): a single row always, up to
+  // kGemvMaxRows rows of f32 weights when the GEMMs are exact fp32 (TF32's
+  // tensor cores win there); null for cuBLASLt.
   const Gemv *gemvFor(const GemmCall &g) const {
     if (!gemvEnabled_ || g.k == 0)
       return nullptr;
@@ -819,7 +824,8 @@ private:
              aligned(b);
     };
     for (DType weight : {DType::BF16, DType::F32}) {
-      if (!fits(weight))
+      const int64_t most = weight == DType::F32 && gemmMath_ == GemmMath::F32 ? kGemvMaxRows : 1;
+      if (g.m > most || !fits(weight))
         continue;
       for (const Gemv &v : gemvs_)
         if (v.weight == weight && g.m <= v.maxRows)

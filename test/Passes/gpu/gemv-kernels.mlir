@@ -5,20 +5,21 @@
 
 // With `gemv`, the gpu.module also holds the skinny-GEMM kernels
 // (passes/gpu/GemvKernel.h) for f32 and bf16 weights and tiles of 1, 2, 4
-// and 8 rows: 256 threads, a grid of n * k / (8 warps x 4 stretches x 128
-// elements) blocks (256 for bf16; argument 1 is w [n, k]), grid-stride, a
-// and w of unit innermost stride.
+// rows: 256 threads, a grid of n * k / (8 warps x 2 stretches x 128
+// elements) blocks for one row (4 stretches for more rows; 256 elements for
+// bf16; argument 1 is w [n, k]), grid-stride, a and w of unit innermost
+// stride.
 // CHECK: ssm.launches = {
-// CHECK-SAME: ssmc_gemv_bf16_m1 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 8192 : i64, product = array<i64: 1, 0, 1, 1>}, grid_y = {div = 1 : i64, product = array<i64>}, grid_z = {div = 1 : i64, product = array<i64>}, unit_inner_stride = array<i64: 0, 1>}]}
-// CHECK-SAME: ssmc_gemv_bf16_m8 =
-// CHECK-SAME: ssmc_gemv_f32_m1 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 4096 : i64, product = array<i64: 1, 0, 1, 1>}
+// CHECK-SAME: ssmc_gemv_bf16_m1 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 4096 : i64, product = array<i64: 1, 0, 1, 1>}, grid_y = {div = 1 : i64, product = array<i64>}, grid_z = {div = 1 : i64, product = array<i64>}, unit_inner_stride = array<i64: 0, 1>}]}
+// CHECK-SAME: ssmc_gemv_bf16_m4 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 8192 : i64, product = array<i64: 1, 0, 1, 1>}
+// CHECK-SAME: ssmc_gemv_f32_m1 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 256, 1, 1>, grid_stride, grid_x = {div = 2048 : i64, product = array<i64: 1, 0, 1, 1>}
 // CHECK-SAME: ssmc_gemv_f32_m2 =
 // CHECK-SAME: ssmc_gemv_f32_m4 =
-// CHECK-SAME: ssmc_gemv_f32_m8 =
 // OFF-NOT: ssmc_gemv
 
 // f32 weights, one row of a. S warps share a row of w, S = 1, 2, 4 or 8 as
-// k allows each about 4 stretches of 128 elements; a block takes 8 / S rows.
+// k allows each about 2 stretches of 128 elements (ceil(k / 128) / 2 >= S);
+// a block takes 8 / S rows.
 // 4-wide loads of w, four stretches in flight (loaded before the loop, then
 // a group ahead in it), the row's warps S x 128 elements apart, a remainder
 // loop, a butterfly of shuffles over the warp, the warps' sums through
@@ -30,7 +31,11 @@
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // CHECK: %[[NB:.*]] = memref.dim %[[BIAS]], %{{.*}}
 // CHECK: %[[HAS:.*]] = arith.cmpi ugt, %[[NB]], %{{.*}} : index
-// CHECK: %[[S2:.*]] = arith.select %{{.*}}, %c2, %c1 : index
+// CHECK: %[[C128:.*]] = arith.constant 128 : index
+// CHECK: arith.divui %{{.*}}, %[[C128]] : index
+// CHECK: %[[PER:.*]] = arith.divui %{{.*}}, %c2{{.*}} : index
+// CHECK: arith.cmpi uge, %[[PER]], %c2
+// CHECK: %[[S2:.*]] = arith.select %{{.*}}, %c2{{[_0-9]*}}, %c1 : index
 // CHECK: %[[S4:.*]] = arith.select %{{.*}}, %c4{{.*}}, %[[S2]] : index
 // CHECK: %[[S:.*]] = arith.select %{{.*}}, %c8, %[[S4]] : index
 // CHECK: %[[ROWS:.*]] = arith.divui %c8{{.*}}, %[[S]] : index
