@@ -11,8 +11,8 @@
 # (host vs device sampling in generation), chat (a continuing prefill), big
 # (1.4b-size models: SSMC_CARRY_BIG=1 when preparing), gemv (decode with
 # the skinny-GEMM kernels against cuBLASLt, with the 1.4b models when
-# carried), and ncu (Nsight
-# Compute, see below); all but big, gemv and ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
+# carried), and ncu (Nsight Compute, see below); all but big, gemv and ncu
+# by default. Prints a short summary; the full logs go to OUT_DIR/device.log
 # (OUT_DIR: default $OUT or /tmp), the benchmark JSON to OUT_DIR/bench.jsonl.
 set -uo pipefail
 out=${1:-${OUT:-/tmp}}

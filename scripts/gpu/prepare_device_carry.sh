@@ -68,3 +68,7 @@ if [[ ${SSMC_CARRY_BIG:-0} == 1 ]]; then
   (cd "$carry" && tar cJf big.tar.xz big && rm -rf big)
 fi
 du -sh "$carry"
+# The device takes at most 64 MiB with the working tree: drop the bench
+# variants a run does not need (e.g. m130-scan*, m2-130-ssd*) when over.
+[[ $(du -sm "$carry" | cut -f1) -lt 60 ]] ||
+  echo "note: $carry is over 60 MiB; remove what this run does not need" >&2

@@ -128,7 +128,7 @@ struct GemmPlan {
 };
 
 // A skinny-GEMM kernel of the image (KernelImage::gemv).
-struct Gemv {
+struct LoadedGemv {
   int kernel; // CudaBackend::kernels_ index
   DType weight;
   int64_t maxRows;
@@ -243,7 +243,7 @@ public:
     }
     // The smallest tile that holds m is found by walking them in order.
     std::sort(gemvs_.begin(), gemvs_.end(),
-              [](const Gemv &x, const Gemv &y) { return x.maxRows < y.maxRows; });
+              [](const LoadedGemv &x, const LoadedGemv &y) { return x.maxRows < y.maxRows; });
     kernels_ = std::move(kernels);
     gemmMath_ = image.gemmMath;
   }
@@ -446,7 +446,7 @@ public:
                          "cuda: " + gemmText(g) +
                              ": a leading dimension is smaller than its row");
     auto scope = enter();
-    if (const Gemv *skinny = gemvFor(g)) {
+    if (const LoadedGemv *skinny = gemvFor(g)) {
       runGemv(*skinny, g);
       return;
     }
@@ -813,7 +813,7 @@ private:
   // cuBLASLt on the H100 (docs/perf.md): a single row always, up to
   // kGemvMaxRows rows of f32 weights when the GEMMs are exact fp32 (TF32's
   // tensor cores win there); null for cuBLASLt.
-  const Gemv *gemvFor(const GemmCall &g) const {
+  const LoadedGemv *gemvFor(const GemmCall &g) const {
     if (!gemvEnabled_ || g.k == 0)
       return nullptr;
     auto aligned = [](const void *p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
@@ -827,14 +827,14 @@ private:
       const int64_t most = weight == DType::F32 && gemmMath_ == GemmMath::F32 ? kGemvMaxRows : 1;
       if (g.m > most || !fits(weight))
         continue;
-      for (const Gemv &v : gemvs_)
+      for (const LoadedGemv &v : gemvs_)
         if (v.weight == weight && g.m <= v.maxRows)
           return &v;
     }
     return nullptr;
   }
 
-  void runGemv(const Gemv &v, const GemmCall &g) {
+  void runGemv(const LoadedGemv &v, const GemmCall &g) {
     const void *b = v.weight == DType::BF16 ? static_cast<const void *>(g.bBf16) : g.b;
     // The kernel reads "no bias" from a bias of size 0.
     std::vector<Descriptor> args{
@@ -1030,7 +1030,7 @@ private:
   std::vector<CUmodule> modules_;
   std::vector<LoadedKernel> kernels_;
   int samplerIndex_ = -1; // kernels_ index of the sampler kernel
-  std::vector<Gemv> gemvs_; // by maxRows
+  std::vector<LoadedGemv> gemvs_; // by maxRows
   bool gemvEnabled_ = true; // SSMC_CUDA_GEMV=0 turns them off (A/B timing)
   std::map<GemmKey, GemmPlan> gemmPlans_;
   GemmMath gemmMath_ = GemmMath::F32; // the loaded image's
