@@ -16,6 +16,16 @@ MemRefType mlir::ssm::anyViewType(MLIRContext *ctx, int64_t rank, Type element) 
                          StridedLayoutAttr::get(ctx, ShapedType::kDynamic, dynamic));
 }
 
+MemRefType mlir::ssm::unitInnerViewType(MLIRContext *ctx, int64_t rank, int64_t innerSize,
+                                        Type element) {
+  SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
+  shape.back() = innerSize;
+  SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
+  strides.back() = 1;
+  auto layout = StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides);
+  return MemRefType::get(shape, element ? element : Float32Type::get(ctx), layout);
+}
+
 MemRefType mlir::ssm::anyViewType(Type shaped) {
   auto s = cast<ShapedType>(shaped);
   return anyViewType(shaped.getContext(), s.getRank(), s.getElementType());

@@ -19,6 +19,11 @@ namespace mlir::ssm {
 MemRefType anyViewType(MLIRContext *ctx, int64_t rank, Type element);
 /// The same for a ranked tensor or memref type.
 MemRefType anyViewType(Type shaped);
+/// memref<?x...x?[xN]xT, strided<[?, ..., ?, 1], offset: ?>>: a view of unit
+/// innermost stride (what vector loads and the GPU scan kernels need), its
+/// innermost size static when given; T defaults to f32.
+MemRefType unitInnerViewType(MLIRContext *ctx, int64_t rank,
+                             int64_t innerSize = ShapedType::kDynamic, Type element = {});
 
 /// True when `op` has a CPU kernel emitter: ssm.embedding, ssm.rms_norm,
 /// ssm.gated_rms_norm, ssm.causal_conv1d, ssm.selective_scan, ssm.ssd,

@@ -21,14 +21,6 @@ constexpr int64_t kVectorBytes = 16;
 /// Stretches of a row each lane has loads in flight for.
 constexpr int64_t kLoadsAhead = 4;
 
-// memref<?x?xT, strided<[?, 1], offset: ?>>: rows of unit stride, which a
-// vector load needs.
-MemRefType rowsType(Type element) {
-  MLIRContext *ctx = element.getContext();
-  const int64_t d = ShapedType::kDynamic;
-  return MemRefType::get({d, d}, element, StridedLayoutAttr::get(ctx, d, {d, 1}));
-}
-
 } // namespace
 
 const char *ssm::gemvWeightName(GemvWeight weight) {
@@ -48,7 +40,10 @@ gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Locat
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
   Type weight = which == GemvWeight::BF16 ? b.getBF16Type() : f32;
-  SmallVector<Type> types{rowsType(f32), rowsType(weight), anyViewType(ctx, 1, f32),
+  // a and w with unit innermost strides, which the vector loads need.
+  const int64_t any = ShapedType::kDynamic;
+  SmallVector<Type> types{unitInnerViewType(ctx, 2, any, f32),
+                          unitInnerViewType(ctx, 2, any, weight), anyViewType(ctx, 1, f32),
                           anyViewType(ctx, 2, f32)};
   OpBuilder::InsertionGuard guard(b);
   auto func = createGpuKernel(b, module, loc, gemvKernelName(which, rows), types,

@@ -26,18 +26,6 @@ int64_t ssm::scanShortestChunk(int64_t chunk) { return std::max<int64_t>(1, chun
 
 namespace {
 
-// memref<?x...x?[xN]xf32, strided<[?, ..., ?, 1], offset: ?>>: dynamic sizes
-// except an optional static innermost N, unit innermost stride.
-MemRefType argType(MLIRContext *ctx, int64_t rank, int64_t innerSize = ShapedType::kDynamic,
-                   Type element = {}) {
-  SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
-  shape.back() = innerSize;
-  SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
-  strides.back() = 1;
-  auto layout = StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides);
-  return MemRefType::get(shape, element ? element : Float32Type::get(ctx), layout);
-}
-
 // Argument types of the op's operands present, in order.
 SmallVector<Type> operandTypes(SelectiveScanOp op, int64_t n) {
   SmallVector<Type> types;
@@ -45,7 +33,7 @@ SmallVector<Type> operandTypes(SelectiveScanOp op, int64_t n) {
     auto type = cast<RankedTensorType>(v.getType());
     bool stateSized = v == op.getA() || v == op.getB() || v == op.getC() ||
                       v == op.getInitialState();
-    types.push_back(argType(op.getContext(), type.getRank(),
+    types.push_back(unitInnerViewType(op.getContext(), type.getRank(),
                             stateSized ? n : ShapedType::kDynamic, type.getElementType()));
   }
   return types;
@@ -292,9 +280,9 @@ LogicalResult ssm::buildSelectiveScanKernel(OpBuilder &b, gpu::GPUModuleOp modul
   MLIRContext *ctx = b.getContext();
   OpBuilder::InsertionGuard guard(b);
   Type yElement = cast<ShapedType>(op.getY().getType()).getElementType();
-  SmallVector<Type> extras{argType(ctx, 3, ShapedType::kDynamic, yElement)};
+  SmallVector<Type> extras{unitInnerViewType(ctx, 3, ShapedType::kDynamic, yElement)};
   if (op.getFinalState())
-    extras.push_back(argType(ctx, 3, *n));
+    extras.push_back(unitInnerViewType(ctx, 3, *n));
   // No staging here: a warp walks all of L, and with as few warps as rows
   // / 32 the copies' latency showed (8 x 2048 x 1536: 1.62 -> 1.84 ms).
   ScanKernel k(b, module, op, name, extras, *n, {0, tiling.unroll, tiling.lanes});
@@ -324,7 +312,7 @@ LogicalResult ssm::buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModule
     return failure();
   MLIRContext *ctx = b.getContext();
   Location loc = op.getLoc();
-  Type states = argType(ctx, 4, *n), sums = argType(ctx, 3);
+  Type states = unitInnerViewType(ctx, 4, *n), sums = unitInnerViewType(ctx, 3);
   OpBuilder::InsertionGuard guard(b);
 
   { // Each chunk's own state (from zero) and its sum of dt.
@@ -346,7 +334,7 @@ LogicalResult ssm::buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModule
     // carry = exp(A * dtsum) * carry + own.
     SmallVector<Type> extras{states, sums};
     if (op.getFinalState())
-      extras.push_back(argType(ctx, 3, *n));
+      extras.push_back(unitInnerViewType(ctx, 3, *n));
     ScanKernel k(b, module, op, (name + "_carry").str(), extras, *n, tiling);
     LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
     k.begin(lb);
@@ -371,7 +359,7 @@ LogicalResult ssm::buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModule
     k.finish(b);
   }
   { // Outputs: every chunk recomputed from the state entering it.
-    Type y = argType(ctx, 3, ShapedType::kDynamic,
+    Type y = unitInnerViewType(ctx, 3, ShapedType::kDynamic,
                      cast<ShapedType>(op.getY().getType()).getElementType());
     ScanKernel k(b, module, op, (name + "_outputs").str(), {states, y}, *n, tiling);
     k.stageInSharedMemory(b, /*withC=*/true);
