@@ -115,6 +115,9 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
     With `gemv`, it gets the skinny-GEMM kernels `ssmc_gemv_<w>_m<r>`
     (passes/gpu/GemvKernel.h), f32 and bf16 weights, tiles of 1, 2 and 4
     rows, which the runtime runs for gemm steps of few rows (the decode step).
+    With `round-bf16`, it gets `ssmc_round_bf16` (passes/gpu/RoundBf16Kernel.h),
+    which rounds a gemm step's f32 activations to bf16 for the bf16 GEMMs
+    of `--cuda-gemm-math bf16`.
 
     The expanded state [b, L, e, N] is never stored. How the runtime launches
     each step (stages, block, each grid dimension as a product of argument
@@ -148,7 +151,10 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
            "passes/gpu/SamplerKernel.h): the runtime samples on the device">,
     Option<"gemv", "gemv", "bool", /*default=*/"false",
            "Also add the skinny-GEMM kernels (ssmc_gemv_*, passes/gpu/GemvKernel.h) "
-           "that the runtime runs for gemm steps of at most 4 rows">
+           "that the runtime runs for gemm steps of at most 4 rows">,
+    Option<"roundBf16", "round-bf16", "bool", /*default=*/"false",
+           "Also add the kernel that rounds GEMM activations to bf16 (ssmc_round_bf16, "
+           "passes/gpu/RoundBf16Kernel.h) for bf16 GEMMs">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::NVVM::NVVMDialect",
                            "mlir::memref::MemRefDialect",

@@ -4,6 +4,7 @@
 #include "passes/Passes.h"
 #include "passes/cpu/KernelEmitters.h"
 #include "passes/gpu/GemvKernel.h"
+#include "passes/gpu/RoundBf16Kernel.h"
 #include "passes/gpu/GpuKernelFunc.h"
 #include "passes/gpu/GpuLaunch.h"
 #include "passes/gpu/NormKernel.h"
@@ -133,6 +134,17 @@ struct SSMOutlineGpuKernelsPass
           stage.unitInnerStride = {0, 1};
           setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
         }
+    }
+    if (roundBf16 && !gpuModule.lookupSymbol(kRoundBf16KernelName)) {
+      buildRoundBf16Kernel(b, gpuModule, module.getLoc());
+      // A thread per element of argument 0 ([m, k]), grid-stride; the
+      // destination (argument 1) is read with unit innermost stride.
+      GpuStage stage;
+      stage.block = {kRoundBf16BlockSize, 1, 1};
+      stage.gridStride = true;
+      stage.grid[0] = {{{0, 0}, {0, 1}}, kRoundBf16BlockSize};
+      stage.unitInnerStride = {1};
+      setLaunch(gpuModule, kRoundBf16KernelName, GpuLaunch{{stage}, {}});
     }
   }
 

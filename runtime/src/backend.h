@@ -32,8 +32,9 @@ struct GemmCall {
   float *c = nullptr;
   int64_t ldc = 0;
   const float *bias = nullptr; // may be null
-  // b in bf16, when b is a weight stored in bf16 whose copy the backend
-  // keeps (Backend::keepsBf16Weights): the same values, half the bytes.
+  // b in bf16, when b is a weight of which the backend keeps a bf16 copy
+  // (Backend::gemmWeights). Under GemmWeights::Bf16 it is the only copy
+  // gemm steps read, and b may be null.
   const uint16_t *bBf16 = nullptr;
 };
 
@@ -66,6 +67,14 @@ class Recording {
 public:
   virtual ~Recording() = default;
 };
+
+// The device copies of a weight that gemm steps multiply:
+// - F32: its f32 values (GemmCall::b);
+// - F32AndStoredBf16: the same, and for a weight stored in bf16 also its
+//   stored bytes (GemmCall::bBf16), which the skinny-GEMM kernels read;
+// - Bf16: bf16 values only (as stored, or rounded from the f32 values);
+//   an f32 copy exists only when a kernel step reads the weight too.
+enum class GemmWeights { F32, F32AndStoredBf16, Bf16 };
 
 class Backend {
 public:
@@ -113,12 +122,11 @@ public:
   // never remembered by their address, which a later buffer may reuse. On
   // a host-addressable backend it returns `host`, which the caller keeps.
   virtual const void *residentCopy(const void *host, size_t bytes) = 0;
-  // Whether weights stored in bf16 and multiplied by gemm steps should also
-  // be made resident as they are stored (GemmCall::bBf16), next to their f32
-  // copy: the cuda backend's skinny-GEMM kernels read half the bytes.
-  virtual bool keepsBf16Weights(const KernelImage &image) const {
+  // Which copies of the weights that gemm steps multiply (their b) the
+  // backend reads with `image` loaded (GemmWeights).
+  virtual GemmWeights gemmWeights(const KernelImage &image) const {
     (void)image;
-    return false;
+    return GemmWeights::F32;
   }
 
   // Records what `steps` launches into a replayable sequence; null when the

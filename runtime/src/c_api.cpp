@@ -72,8 +72,11 @@ ssmc_status ssmc_model_info(const ssmc_model *model, ssmc_model_info_t *info) {
     info->max_batch = m.model.maxBatch;
     info->prefill_continues = m.prefill && m.prefill->readsState;
     auto image = m.kernels.find(info->device);
-    bool tf32 = image != m.kernels.end() && image->second.gemmMath == ssmc::GemmMath::TF32;
-    info->gemm_math = tf32 ? "tf32" : "f32";
+    const ssmc::GemmMath math =
+        image != m.kernels.end() ? image->second.gemmMath : ssmc::GemmMath::F32;
+    info->gemm_math = math == ssmc::GemmMath::TF32   ? "tf32"
+                      : math == ssmc::GemmMath::BF16 ? "bf16"
+                                                     : "f32";
   });
 }
 

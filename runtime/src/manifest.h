@@ -137,9 +137,11 @@ struct KernelLaunch {
   std::vector<ScratchDesc> scratch;
 };
 
-// How a target's GEMMs multiply their f32 operands: exactly (F32), or on
-// the tensor cores with the inputs rounded to 10-bit mantissas (TF32, cuda).
-enum class GemmMath { F32, TF32 };
+// How a target's GEMMs multiply their f32 operands: exactly (F32), on the
+// tensor cores with the inputs rounded to 10-bit mantissas (TF32, cuda), or
+// on bf16 operands with fp32 accumulation (BF16, cuda: the weights kept in
+// bf16, the activations rounded by the image's round_bf16 kernel).
+enum class GemmMath { F32, TF32, BF16 };
 
 struct KernelImage {
   std::string section;
@@ -158,6 +160,9 @@ struct KernelImage {
     int64_t maxRows = 0;
   };
   std::vector<Gemv> gemv;
+  // cuda, required by GemmMath::BF16: the kernel that rounds a gemm step's
+  // f32 activations to bf16 (arguments src f32 [m, k], dst bf16 [m, k]).
+  std::optional<LaunchDesc> roundBf16;
 };
 
 // "tokenizer": how text maps to token ids (docs/artifact-format.md).

@@ -343,9 +343,11 @@ void Parser::parseKernels(const json &j) {
       std::string m = str(*math, w + ".gemm_math");
       if (m == "tf32" && it.key() == "cuda")
         img.gemmMath = GemmMath::TF32;
+      else if (m == "bf16" && it.key() == "cuda")
+        img.gemmMath = GemmMath::BF16;
       else if (m != "f32")
         fail(w + ".gemm_math", "\"" + m + "\" is not a GEMM mode of this target (expected " +
-                                   (it.key() == "cuda" ? "f32 or tf32)" : "f32)"));
+                                   (it.key() == "cuda" ? "f32, tf32 or bf16)" : "f32)"));
     }
     if (const json *sampler = optional(o, "sampler")) {
       if (it.key() != "cuda")
@@ -376,6 +378,17 @@ void Parser::parseKernels(const json &j) {
         img.gemv.push_back(std::move(g));
       }
     }
+    if (const json *round = optional(o, "round_bf16")) {
+      if (it.key() != "cuda")
+        fail(w + ".round_bf16", "only the cuda image has a bf16 rounding kernel");
+      LaunchDesc l = parseLaunch(*round, w + ".round_bf16");
+      l.function = str(member(*round, "function", w + ".round_bf16"), w + ".round_bf16.function");
+      if (l.function.empty())
+        fail(w + ".round_bf16.function", "empty kernel name");
+      img.roundBf16 = std::move(l);
+    }
+    if (img.gemmMath == GemmMath::BF16 && !img.roundBf16)
+      fail(w + ".gemm_math", "bf16 GEMMs need the image's round_bf16 kernel, which is missing");
     // Steps name kernels by index, so every image lists the same symbols.
     if (first && *first != img.symbols)
       fail(w + ".symbols", "differs from kernels." + firstName + ".symbols");

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 #include <map>
 
 namespace ssmc {
@@ -84,31 +85,47 @@ void Model::loadTokenizer() {
                            " but the model's vocab_size is " + std::to_string(vocab));
 }
 
-std::vector<bool> Model::gemmWeights() const {
-  std::vector<bool> used(manifest_.weights.size(), false);
+std::vector<Model::WeightUse> Model::weightUses() const {
+  std::vector<WeightUse> uses(manifest_.weights.size());
+  auto other = [&](const ViewDesc &v) {
+    if (v.weight >= 0)
+      uses[static_cast<size_t>(v.weight)].otherwise = true;
+  };
   for (const auto *ep : {&manifest_.prefill, &manifest_.decode})
     if (*ep)
-      for (const StepDesc &s : (*ep)->steps)
-        if (s.op == StepDesc::Op::Gemm && s.b.weight >= 0)
-          used[static_cast<size_t>(s.b.weight)] = true;
-  return used;
+      for (const StepDesc &s : (*ep)->steps) {
+        if (s.op == StepDesc::Op::Kernel) {
+          for (const ViewDesc &v : s.args)
+            other(v);
+          continue;
+        }
+        if (s.b.weight >= 0)
+          uses[static_cast<size_t>(s.b.weight)].multiplied = true;
+        other(s.a);
+        other(s.c);
+        if (s.bias)
+          other(*s.bias);
+      }
+  return uses;
 }
 
 void Model::resolveWeights(const LoadOptions &options) {
   const std::string &p = path();
   std::map<std::string, MappedFile *> files;
   auto image = manifest_.kernels.find(backend_->name());
-  const bool keepBf16 =
-      image != manifest_.kernels.end() && backend_->keepsBf16Weights(image->second);
-  const std::vector<bool> multiplied = gemmWeights();
-  // A bf16-stored weight that gemm steps multiply keeps its stored bytes too.
+  const GemmWeights copies = image != manifest_.kernels.end()
+                                 ? backend_->gemmWeights(image->second)
+                                 : GemmWeights::F32;
+  const std::vector<WeightUse> uses = weightUses();
   auto keep = [&](const WeightDesc &w, const uint8_t *stored) {
-    const size_t i = weights_.size();
-    const bool narrow = keepBf16 && w.storage == DType::BF16 && w.dtype == DType::F32 &&
-                        multiplied[i];
-    bf16_.push_back(narrow ? backend_->residentWeight(stored, static_cast<size_t>(w.nbytes))
-                           : nullptr);
-    weights_.push_back(resident(w, stored));
+    const WeightUse use = uses[weights_.size()];
+    const bool bf16 = use.multiplied && w.dtype == DType::F32 &&
+                      (copies == GemmWeights::Bf16 ||
+                       (copies == GemmWeights::F32AndStoredBf16 && w.storage == DType::BF16));
+    bf16_.push_back(bf16 ? residentBf16(w, stored) : nullptr);
+    // Under GemmWeights::Bf16 a weight only products read has no f32 copy.
+    const bool f32 = !bf16 || copies != GemmWeights::Bf16 || use.otherwise;
+    weights_.push_back(f32 ? resident(w, stored) : nullptr);
   };
   for (const WeightDesc &w : manifest_.weights) {
     const std::string what = p + ": weight \"" + w.name + "\"";
@@ -151,6 +168,26 @@ void Model::resolveWeights(const LoadOptions &options) {
     }
     keep(w, data);
   }
+}
+
+const void *Model::residentBf16(const WeightDesc &w, const uint8_t *stored) {
+  if (w.storage == DType::BF16)
+    return backend_->residentWeight(stored, static_cast<size_t>(w.nbytes));
+  // Rounded from the f32 (or f16) values, once, here.
+  std::vector<float> wide;
+  const float *values = reinterpret_cast<const float *>(stored);
+  if (w.storage == DType::F16) {
+    wide.resize(static_cast<size_t>(w.numel));
+    halfsToFloats(stored, wide.size(), wide.data());
+    values = wide.data();
+  }
+  std::vector<uint16_t> narrow(static_cast<size_t>(w.numel));
+  for (size_t i = 0; i < narrow.size(); ++i) {
+    float v;
+    std::memcpy(&v, values + i, sizeof v); // stored bytes may be unaligned
+    narrow[i] = floatToBfloat16(v);
+  }
+  return backend_->residentCopy(narrow.data(), narrow.size() * sizeof(uint16_t));
 }
 
 const void *Model::resident(const WeightDesc &w, const uint8_t *stored) {

@@ -38,9 +38,11 @@ public:
   Backend &backend() const { return *backend_; }
   // The target the model runs on: "cpu" or "cuda".
   const char *target() const { return backend_->name(); }
+  // Weight `index` as the backend's f32 copy; null when it keeps none
+  // (GemmWeights::Bf16, a weight only gemm steps read).
   const void *weight(int index) const { return weights_[static_cast<size_t>(index)]; }
-  // Weight `index` in bf16 as stored, when the backend keeps such a copy
-  // (Backend::keepsBf16Weights); else null.
+  // Weight `index` in bf16, when the backend keeps such a copy
+  // (Backend::gemmWeights); else null.
   const uint16_t *bf16Weight(int index) const {
     return static_cast<const uint16_t *>(bf16_[static_cast<size_t>(index)]);
   }
@@ -53,8 +55,14 @@ private:
   void resolveWeights(const LoadOptions &options);
   // The backend's resident copy of weight `w` from its stored bytes.
   const void *resident(const WeightDesc &w, const uint8_t *stored);
-  // Weights that gemm steps multiply (their `b`), by index.
-  std::vector<bool> gemmWeights() const;
+  // The same in bf16: the stored bytes, or the values rounded.
+  const void *residentBf16(const WeightDesc &w, const uint8_t *stored);
+  // How the steps use each weight, by index.
+  struct WeightUse {
+    bool multiplied = false; // a gemm step's b
+    bool otherwise = false;  // any other operand (kernel argument, a, c, bias)
+  };
+  std::vector<WeightUse> weightUses() const;
   void loadTokenizer();
 
   std::unique_ptr<Artifact> artifact_;

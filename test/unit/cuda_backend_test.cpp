@@ -535,16 +535,28 @@ protected:
     CudaGemmTest::SetUp();
     if (IsSkipped())
       return;
-    const char *path = std::getenv("SSMC_TEST_CUDA_ARTIFACT");
-    if (!path || !*path)
-      GTEST_SKIP() << "SSMC_TEST_CUDA_ARTIFACT names no artifact compiled for cuda";
-    artifact = Artifact::open(path);
-    const Manifest manifest = parseManifest(*artifact);
-    auto image = manifest.kernels.find("cuda");
-    ASSERT_NE(image, manifest.kernels.end()) << path << " has no cuda image";
-    ASSERT_FALSE(image->second.gemv.empty()) << path << " has no skinny-GEMM kernels";
-    backend->loadKernels(*artifact, image->second, path);
+    loadArtifactKernels("SSMC_TEST_CUDA_ARTIFACT");
+    if (image)
+      ASSERT_FALSE(image->gemv.empty()) << "the artifact has no skinny-GEMM kernels";
   }
+
+  // Loads the cuda image of the artifact that the environment variable
+  // `variable` names (scripts/gpu/device_checks.sh sets it) into `image`;
+  // skips the test when there is none.
+  void loadArtifactKernels(const char *variable) {
+    const char *path = std::getenv(variable);
+    if (!path || !*path)
+      GTEST_SKIP() << variable << " names no artifact compiled for cuda";
+    artifact = Artifact::open(path);
+    manifest = parseManifest(*artifact);
+    auto found = manifest.kernels.find("cuda");
+    ASSERT_NE(found, manifest.kernels.end()) << path << " has no cuda image";
+    image = &found->second;
+    backend->loadKernels(*artifact, *image, path);
+  }
+
+  Manifest manifest;
+  const KernelImage *image = nullptr;
 };
 
 // Rows up to 4 (each tile, and the clamped rows of a partial one), rows of w
@@ -625,6 +637,92 @@ TEST_F(CudaGemvTest, RecordsIntoAGraph) {
   std::unique_ptr<Recording> recording = backend->record([&] { backend->gemm(o.call); });
   ASSERT_TRUE(recording);
   EXPECT_EQ(download(o.call.c, 1)[0], 777.0f);
+  backend->replay(*recording);
+  expectResult(t, o);
+}
+
+// bf16 GEMMs (an artifact compiled with --cuda-gemm-math bf16): a's rows
+// rounded to bf16 by the image's kernel, b read from its bf16 copy only (the
+// f32 pointer is null), fp32 accumulation. a and b are cut to bf16 values
+// first, so the double reference is exact.
+class CudaBf16GemmTest : public CudaGemvTest {
+protected:
+  void SetUp() override {
+    CudaGemmTest::SetUp();
+    if (IsSkipped())
+      return;
+    loadArtifactKernels("SSMC_TEST_CUDA_BF16_ARTIFACT");
+    if (image)
+      ASSERT_EQ(image->gemmMath, GemmMath::BF16) << "the artifact's GEMMs are not bf16";
+  }
+
+  static uint16_t cutToBf16(float &x) {
+    uint32_t bits;
+    std::memcpy(&bits, &x, 4);
+    bits &= 0xffff0000u;
+    std::memcpy(&x, &bits, 4);
+    return uint16_t(bits >> 16);
+  }
+
+  Operands makeBf16Operands(const GemmCase &t, std::mt19937 &rng) {
+    Operands o = makeOperands(t, rng);
+    for (float &x : o.a)
+      cutToBf16(x);
+    upload(const_cast<float *>(o.call.a - t.offA), o.a);
+    std::vector<uint16_t> narrow(o.b.size());
+    for (size_t i = 0; i < o.b.size(); ++i)
+      narrow[i] = cutToBf16(o.b[i]);
+    auto *b = static_cast<uint16_t *>(allocate(narrow.size() * 2));
+    backend->copyToDevice(b, narrow.data(), narrow.size() * 2);
+    o.call.bBf16 = b + t.offB;
+    o.call.b = nullptr;
+    return o;
+  }
+};
+
+TEST_F(CudaBf16GemmTest, MatchesDoublePrecisionReference) {
+  std::mt19937 rng(29);
+  // Rows from 2 (cuBLASLt) to 130, padded and offset operands (b's bf16
+  // copy 2-byte aligned), a bias the epilogue cannot take; a larger product
+  // after a smaller one grows the rounding scratch.
+  for (const GemmCase &t : {GemmCase{2, 40, 64, 0, 0, 0, true},
+                            GemmCase{17, 33, 65, 1, 2, 3, true},
+                            GemmCase{130, 70, 200, 5, 0, 9, true, 3, 1, 0, 0},
+                            GemmCase{7, 9, 31, 2, 2, 2, true, 1, 3, 2, 1},
+                            GemmCase{64, 128, 256, 0, 0, 0, false},
+                            GemmCase{300, 96, 1536, 0, 0, 0, true}}) {
+    Operands o = makeBf16Operands(t, rng);
+    EXPECT_FALSE(backend->runsAsSkinnyGemm(o.call)) << t;
+    backend->gemm(o.call);
+    expectResult(t, o);
+    backend->gemm(o.call); // the cached plan and prepared rounding
+    expectResult(t, o);
+  }
+}
+
+TEST_F(CudaBf16GemmTest, OneRowReadsTheBf16CopyInTheSkinnyKernel) {
+  std::mt19937 rng(31);
+  const GemmCase t{1, 80, 1536, 0, 0, 0, true};
+  Operands o = makeBf16Operands(t, rng);
+  EXPECT_TRUE(backend->runsAsSkinnyGemm(o.call));
+  backend->gemm(o.call);
+  expectResult(t, o);
+}
+
+// A recording may not grow the rounding scratch; a session's plans run once
+// before they are recorded, which grows it.
+TEST_F(CudaBf16GemmTest, RecordsIntoAGraphAfterAFirstRun) {
+  std::mt19937 rng(37);
+  const GemmCase t{9, 20, 48, 1, 0, 2, true};
+  Operands o = makeBf16Operands(t, rng);
+  const RuntimeError e = errorOf([&] { backend->record([&] { backend->gemm(o.call); }); });
+  EXPECT_EQ(e.code(), ErrorCode::Runtime);
+  EXPECT_TRUE(contains(e.what(), "need more scratch while a CUDA graph is recorded")) << e.what();
+  backend->gemm(o.call);
+  expectResult(t, o);
+  std::unique_ptr<Recording> recording = backend->record([&] { backend->gemm(o.call); });
+  ASSERT_TRUE(recording);
+  backend->zero(o.call.c, sizeof(float));
   backend->replay(*recording);
   expectResult(t, o);
 }

@@ -191,7 +191,28 @@ const Case kCases[] = {
                                  {"launch", {cudaLaunch(1)}}, {"gemm_math", "fp8"}}}};
      },
      SSMC_ERROR_BAD_ARTIFACT,
-     "kernels.cuda.gemm_math: \"fp8\" is not a GEMM mode of this target (expected f32 or tf32)"},
+     "kernels.cuda.gemm_math: \"fp8\" is not a GEMM mode of this target (expected f32, tf32 or "
+     "bf16)"},
+    {"bf16 GEMMs without the rounding kernel",
+     [](json &m) {
+       m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}},
+                                 {"launch", {cudaLaunch(1)}}, {"gemm_math", "bf16"}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT,
+     "kernels.cuda.gemm_math: bf16 GEMMs need the image's round_bf16 kernel, which is missing"},
+    {"rounding kernel on the cpu",
+     [](json &m) {
+       json round = cudaLaunch(256);
+       round["function"] = "r";
+       m["kernels"] = {{"cpu", {{"section", "weights"}, {"symbols", {"k0"}}, {"round_bf16", round}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cpu.round_bf16: only the cuda image has a bf16 rounding kernel"},
+    {"rounding kernel without a name",
+     [](json &m) {
+       m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}},
+                                 {"launch", {cudaLaunch(1)}}, {"round_bf16", cudaLaunch(256)}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.round_bf16: missing required key \"function\""},
     {"sampler kernel on the cpu",
      [](json &m) {
        m["kernels"] = {{"cpu", {{"section", "weights"}, {"symbols", {"k0"}},

@@ -13,6 +13,7 @@
 #include "passes/cpu/HostCodegen.h"
 #include "passes/gpu/DeviceCodegen.h"
 #include "passes/gpu/GemvKernel.h"
+#include "passes/gpu/RoundBf16Kernel.h"
 #include "passes/gpu/SamplerKernel.h"
 #include "ssmc/artifact.h"
 
@@ -83,14 +84,20 @@ cl::opt<int64_t> scanUnroll("cuda-scan-unroll", cl::cat(category), cl::init(1),
 cl::opt<int64_t> ssdUnroll("cuda-ssd-unroll", cl::cat(category), cl::init(2),
                           cl::desc("Mamba-2 SSD on the GPU: steps per iteration of its time "
                                    "loop, loaded one iteration ahead"));
-enum class GemmMath { F32, TF32 };
+enum class GemmMath { F32, TF32, BF16 };
 cl::opt<GemmMath> cudaGemmMath(
     "cuda-gemm-math", cl::cat(category), cl::init(GemmMath::F32),
     cl::desc("How the GEMMs (in and out projections, lm_head) multiply on the GPU"),
     cl::values(clEnumValN(GemmMath::F32, "f32", "exact fp32 products (default)"),
                clEnumValN(GemmMath::TF32, "tf32",
                           "tensor cores, operands rounded to 10-bit mantissas (several "
-                          "times faster; about 1e-3 relative error on logits)")));
+                          "times faster; about 1e-3 relative error on logits)"),
+               clEnumValN(GemmMath::BF16, "bf16",
+                          "tensor cores on bf16 operands: the weights kept in bf16 on the "
+                          "GPU (no f32 copy of weights only products read), activations "
+                          "rounded to bf16 before each product, fp32 accumulation; about "
+                          "twice TF32's rate, half the weight bytes; about 1e-2 relative "
+                          "error on logits")));
 cl::opt<std::string> cudaSSDMath(
     "cuda-ssd-math", cl::cat(category), cl::init("tf32x3"),
     cl::desc("How the Mamba-2 SSD's chunk products multiply on the GPU: tf32x3 (tensor "
@@ -308,6 +315,19 @@ json launchJson(const std::string &symbol, const ssm::GpuLaunch &l) {
   return {{"stages", stages}, {"scratch", scratch}};
 }
 
+// The manifest's spelling of --cuda-gemm-math.
+const char *gemmMathName() {
+  switch (cudaGemmMath) {
+  case GemmMath::TF32:
+    return "tf32";
+  case GemmMath::BF16:
+    return "bf16";
+  case GemmMath::F32:
+    break;
+  }
+  return "f32";
+}
+
 // The manifest's cuda kernel image; the symbols follow `order` (the CPU
 // image's) when given, so both images index alike.
 json cudaKernels(const ssm::DeviceImage &image, const std::vector<std::string> &order) {
@@ -321,7 +341,7 @@ json cudaKernels(const ssm::DeviceImage &image, const std::vector<std::string> &
   }
   json kernels{{"section", "cuda.cubin"}, {"ptx_section", "cuda.ptx"},
                {"symbols", symbols}, {"launch", launches},
-               {"gemm_math", cudaGemmMath == GemmMath::TF32 ? "tf32" : "f32"}};
+               {"gemm_math", gemmMathName()}};
   // The token sampler's device half: not a step, launched by the runtime.
   auto sampler = std::find(image.symbols.begin(), image.symbols.end(),
                            ssm::kSamplerKernelName.str());
@@ -346,6 +366,14 @@ json cudaKernels(const ssm::DeviceImage &image, const std::vector<std::string> &
     }
   if (!gemv.empty())
     kernels["gemv"] = gemv;
+  // The activation rounding of bf16 GEMMs, launched by the runtime.
+  auto round = std::find(image.symbols.begin(), image.symbols.end(),
+                         ssm::kRoundBf16KernelName.str());
+  if (round != image.symbols.end()) {
+    json launch = stageJson(image.launches[round - image.symbols.begin()].stages.front());
+    launch["function"] = ssm::kRoundBf16KernelName.str();
+    kernels["round_bf16"] = launch;
+  }
   return kernels;
 }
 
@@ -430,6 +458,7 @@ int run() {
     gpuOptions.ssdMath = cudaSSDMath;
     gpuOptions.sampler = true;
     gpuOptions.gemv = true;
+    gpuOptions.roundBf16 = cudaGemmMath == GemmMath::BF16;
     pm.addPass(ssm::createSSMOutlineGpuKernels(gpuOptions));
   }
   pm.addPass(ssm::createSSMBuildCpuSchedule());

@@ -63,8 +63,9 @@ typedef struct ssmc_model_info_t {
   int64_t max_batch;         /* most sequences per session (ssmc-compile --max-batch); 0: any */
   int32_t prefill_continues; /* nonzero: ssmc_prefill_continue works (artifacts from before
                                 it existed only prefill from an empty state) */
-  const char *gemm_math;     /* how `device`'s GEMMs multiply: "f32", or "tf32" (tensor
-                                cores, ssmc-compile --cuda-gemm-math); owned by the model */
+  const char *gemm_math;     /* how `device`'s GEMMs multiply: "f32", "tf32" or "bf16"
+                                (tensor cores, ssmc-compile --cuda-gemm-math); owned by
+                                the model */
 } ssmc_model_info_t;
 
 /* Fills *options with the defaults (verify checksums, default threads,

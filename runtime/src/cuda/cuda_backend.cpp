@@ -36,6 +36,10 @@ constexpr size_t kAllocationGranule = 256;
 constexpr size_t kGemmWorkspaceBytes = size_t(32) << 20;
 // The most rows a skinny-GEMM kernel takes from cuBLASLt (exact fp32 GEMMs).
 constexpr int64_t kGemvMaxRows = 4;
+// Launches the backend makes itself (skinny GEMMs, bf16 rounding) are
+// prepared once per argument list; the cache is emptied when it grows past
+// this many (plans come and go with sessions and lengths).
+constexpr size_t kMaxPreparedLaunches = 4096;
 // cuBLASLt's bias epilogue misbehaves on bias vectors aligned to less than
 // this; such biases are copied into C first (see CudaBackend::gemm).
 constexpr uintptr_t kBiasEpilogueAlignment = 16;
@@ -112,11 +116,22 @@ struct GemmKey {
   uint32_t alignA, alignB, alignC;
   bool biasEpilogue;
   GemmMath math;
+  bool bf16Operands;
   bool operator<(const GemmKey &o) const {
-    return std::tie(m, n, k, lda, ldb, ldc, alignA, alignB, alignC, biasEpilogue, math) <
-           std::tie(o.m, o.n, o.k, o.lda, o.ldb, o.ldc, o.alignA, o.alignB,
-                    o.alignC, o.biasEpilogue, o.math);
+    return std::tie(m, n, k, lda, ldb, ldc, alignA, alignB, alignC, biasEpilogue, math,
+                    bf16Operands) <
+           std::tie(o.m, o.n, o.k, o.lda, o.ldb, o.ldc, o.alignA, o.alignB, o.alignC,
+                    o.biasEpilogue, o.math, o.bf16Operands);
   }
+};
+
+// What cuBLASLt multiplies for a gemm step: a and b as the step has them
+// (f32), or a's rows rounded to bf16 in the scratch and b's bf16 copy.
+struct GemmOperands {
+  const void *a;
+  int64_t lda;
+  const void *b;
+  bool bf16;
 };
 
 struct GemmPlan {
@@ -236,6 +251,12 @@ public:
       samplerIndex_ = static_cast<int>(kernels.size());
       kernels.push_back(load(image.sampler->function, *image.sampler));
     }
+    roundBf16_ = -1;
+    if (image.roundBf16) {
+      roundBf16_ = static_cast<int>(kernels.size());
+      kernels.push_back(load(image.roundBf16->function, *image.roundBf16));
+    }
+    prepared_.clear(); // kernel indices change
     gemvs_.clear();
     for (const KernelImage::Gemv &g : image.gemv) {
       gemvs_.push_back({static_cast<int>(kernels.size()), g.weight, g.maxRows});
@@ -450,6 +471,13 @@ public:
       runGemv(*skinny, g);
       return;
     }
+    // bf16 GEMMs multiply a weight's bf16 copy by the activations rounded.
+    GemmOperands ops{g.a, g.lda, g.b, false};
+    if (gemmMath_ == GemmMath::BF16 && g.bBf16 && g.k > 0)
+      ops = {roundToBf16(g), g.k, g.bBf16, true};
+    if (!ops.b && g.k > 0)
+      throw RuntimeError(ErrorCode::Runtime,
+                         "cuda: " + gemmText(g) + ": the weight has no f32 copy on the device");
 
     // The bias goes through cuBLASLt's epilogue when it can; otherwise it is
     // copied into every row of c first and the product added (beta = 1).
@@ -457,10 +485,10 @@ public:
                         reinterpret_cast<uintptr_t>(g.bias) % kBiasEpilogueAlignment == 0;
     const GemmPlan *plan = nullptr;
     if (g.k > 0) {
-      plan = &planFor(g, biasEpilogue);
+      plan = &planFor(g, ops, biasEpilogue);
       if (!plan->usable && biasEpilogue) {
         biasEpilogue = false;
-        plan = &planFor(g, false);
+        plan = &planFor(g, ops, false);
       }
       if (!plan->usable)
         throw RuntimeError(ErrorCode::Unsupported,
@@ -485,7 +513,7 @@ public:
         cuda::fail(s, "cublasLtMatmulDescSetAttribute", gemmText(g));
       const float alpha = 1.0f;
       const float beta = g.bias && !biasEpilogue ? 1.0f : 0.0f;
-      s = lt_.cublasLtMatmul(blas_, plan->desc, &alpha, g.b, plan->ltA, g.a,
+      s = lt_.cublasLtMatmul(blas_, plan->desc, &alpha, ops.b, plan->ltA, ops.a,
                              plan->ltB, &beta, g.c, plan->ltC, g.c, plan->ltC,
                              &plan->algo, reinterpret_cast<void *>(workspace_),
                              kGemmWorkspaceBytes, stream_);
@@ -577,7 +605,7 @@ public:
     // A larger view of the same host bytes replaces the smaller copy (kept
     // alive: kernels may already point at it).
     if (it != weights_.end())
-      retiredWeights_.push_back(it->second.ptr);
+      retired_.push_back(it->second.ptr);
     weights_[host] = {p, bytes};
     return reinterpret_cast<const void *>(static_cast<uintptr_t>(p));
   }
@@ -585,7 +613,7 @@ public:
   const void *residentCopy(const void *host, size_t bytes) override {
     auto scope = enter();
     CUdeviceptr p = copyWeight(host, bytes);
-    retiredWeights_.push_back(p); // freed with the backend
+    retired_.push_back(p); // freed with the backend
     return reinterpret_cast<const void *>(static_cast<uintptr_t>(p));
   }
 
@@ -800,11 +828,14 @@ private:
     return call.m > 0 && call.n > 0 && gemvFor(call) != nullptr;
   }
 
-  bool keepsBf16Weights(const KernelImage &image) const override {
-    return gemvEnabled_ && std::any_of(image.gemv.begin(), image.gemv.end(),
-                                       [](const KernelImage::Gemv &g) {
-                                         return g.weight == DType::BF16;
-                                       });
+  GemmWeights gemmWeights(const KernelImage &image) const override {
+    if (image.gemmMath == GemmMath::BF16)
+      return GemmWeights::Bf16;
+    const bool bf16Gemv = std::any_of(image.gemv.begin(), image.gemv.end(),
+                                      [](const KernelImage::Gemv &g) {
+                                        return g.weight == DType::BF16;
+                                      });
+    return gemvEnabled_ && bf16Gemv ? GemmWeights::F32AndStoredBf16 : GemmWeights::F32;
   }
 
   // The skinny-GEMM kernel for `g`: the smallest tile that holds its rows,
@@ -837,13 +868,51 @@ private:
   void runGemv(const LoadedGemv &v, const GemmCall &g) {
     const void *b = v.weight == DType::BF16 ? static_cast<const void *>(g.bBf16) : g.b;
     // The kernel reads "no bias" from a bias of size 0.
-    std::vector<Descriptor> args{
-        memrefDescriptor(g.a, 0, {g.m, g.k}, {g.lda, 1}),
-        memrefDescriptor(b, 0, {g.n, g.k}, {g.ldb, 1}),
-        memrefDescriptor(g.bias ? g.bias : g.c, 0, {g.bias ? g.n : 0}, {1}),
-        memrefDescriptor(g.c, 0, {g.m, g.n}, {g.ldc, 1})};
-    std::unique_ptr<PreparedKernel> k = prepareKernel(v.kernel, std::move(args));
-    launch(*k);
+    launchCached(v.kernel, {memrefDescriptor(g.a, 0, {g.m, g.k}, {g.lda, 1}),
+                            memrefDescriptor(b, 0, {g.n, g.k}, {g.ldb, 1}),
+                            memrefDescriptor(g.bias ? g.bias : g.c, 0, {g.bias ? g.n : 0}, {1}),
+                            memrefDescriptor(g.c, 0, {g.m, g.n}, {g.ldc, 1})});
+  }
+
+  // g's rows of a rounded to bf16 (the image's round_bf16 kernel) into the
+  // scratch, [m, k] with leading dim k. The scratch only grows, and only
+  // outside a recording: a plan's first run is never recorded
+  // (Session::execute), so by then it has made the scratch large enough.
+  // A replaced scratch is kept: recorded graphs may still use it.
+  const void *roundToBf16(const GemmCall &g) {
+    const size_t bytes = size_t(g.m) * size_t(g.k) * sizeof(uint16_t);
+    if (bytes > roundScratchBytes_) {
+      if (capturing_)
+        throw RuntimeError(ErrorCode::Runtime,
+                           "cuda: " + gemmText(g) +
+                               ": its bf16 activations need more scratch while a CUDA graph "
+                               "is recorded");
+      const size_t grown = std::max(bytes, 2 * roundScratchBytes_);
+      CUdeviceptr p = rawAllocate(roundedSize(grown), "the bf16 activations of " + gemmText(g));
+      if (roundScratch_)
+        retired_.push_back(roundScratch_);
+      roundScratch_ = p, roundScratchBytes_ = grown;
+    }
+    void *rounded = reinterpret_cast<void *>(static_cast<uintptr_t>(roundScratch_));
+    launchCached(roundBf16_, {memrefDescriptor(g.a, 0, {g.m, g.k}, {g.lda, 1}),
+                              memrefDescriptor(rounded, 0, {g.m, g.k}, {g.k, 1})});
+    return rounded;
+  }
+
+  // Launches kernel `index` on `args`, prepared once per argument list.
+  void launchCached(int index, std::vector<Descriptor> args) {
+    std::vector<int64_t> key{index};
+    for (const Descriptor &d : args) {
+      key.push_back(int64_t(d.size()));
+      key.insert(key.end(), d.begin(), d.end());
+    }
+    auto found = prepared_.find(key);
+    if (found == prepared_.end()) {
+      if (prepared_.size() >= kMaxPreparedLaunches)
+        prepared_.clear();
+      found = prepared_.emplace(std::move(key), prepareKernel(index, std::move(args))).first;
+    }
+    launch(*found->second);
   }
 
   static std::string gemmText(const GemmCall &g) {
@@ -880,10 +949,10 @@ private:
 
   // The cached plan for this shape, made (and its algorithm chosen) once;
   // not usable when cuBLASLt has no algorithm for it.
-  const GemmPlan &planFor(const GemmCall &g, bool biasEpilogue) {
-    const GemmKey key{g.m, g.n, g.k, g.lda, g.ldb, g.ldc,
-                      alignmentOf(g.b), alignmentOf(g.a), alignmentOf(g.c),
-                      biasEpilogue, gemmMath_};
+  const GemmPlan &planFor(const GemmCall &g, const GemmOperands &ops, bool biasEpilogue) {
+    const GemmKey key{g.m, g.n, g.k, ops.lda, g.ldb, g.ldc,
+                      alignmentOf(ops.b), alignmentOf(ops.a), alignmentOf(g.c),
+                      biasEpilogue, gemmMath_, ops.bf16};
     auto found = gemmPlans_.find(key);
     if (found != gemmPlans_.end())
       return found->second;
@@ -892,8 +961,14 @@ private:
     GemmPlan plan;
     cublasLtMatmulPreference_t preference = nullptr;
     try {
+      // bf16 operands accumulate in fp32; f32 operands of bf16 GEMMs (b
+      // not a weight) are rounded to bf16 inside cuBLASLt.
       const cublasComputeType_t compute =
-          gemmMath_ == GemmMath::TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+          ops.bf16                       ? CUBLAS_COMPUTE_32F
+          : gemmMath_ == GemmMath::TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32
+          : gemmMath_ == GemmMath::BF16 ? CUBLAS_COMPUTE_32F_FAST_16BF
+                                        : CUBLAS_COMPUTE_32F;
+      const cudaDataType_t operand = ops.bf16 ? CUDA_R_16BF : CUDA_R_32F;
       check(lt_.cublasLtMatmulDescCreate(&plan.desc, compute, CUDA_R_32F),
             "cublasLtMatmulDescCreate", what);
       const int32_t transA = CUBLAS_OP_T, transB = CUBLAS_OP_N;
@@ -908,11 +983,11 @@ private:
       check(lt_.cublasLtMatmulDescSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
                                                &epilogue, sizeof(epilogue)),
             "cublasLtMatmulDescSetAttribute", what);
-      check(lt_.cublasLtMatrixLayoutCreate(&plan.ltA, CUDA_R_32F, uint64_t(g.k),
+      check(lt_.cublasLtMatrixLayoutCreate(&plan.ltA, operand, uint64_t(g.k),
                                            uint64_t(g.n), g.ldb),
             "cublasLtMatrixLayoutCreate", what);
-      check(lt_.cublasLtMatrixLayoutCreate(&plan.ltB, CUDA_R_32F, uint64_t(g.k),
-                                           uint64_t(g.m), g.lda),
+      check(lt_.cublasLtMatrixLayoutCreate(&plan.ltB, operand, uint64_t(g.k),
+                                           uint64_t(g.m), ops.lda),
             "cublasLtMatrixLayoutCreate", what);
       check(lt_.cublasLtMatrixLayoutCreate(&plan.ltC, CUDA_R_32F, uint64_t(g.n),
                                            uint64_t(g.m), g.ldc),
@@ -998,12 +1073,16 @@ private:
     for (auto &entry : weights_)
       d_.cuMemFree(entry.second.ptr);
     weights_.clear();
-    for (CUdeviceptr p : retiredWeights_)
+    for (CUdeviceptr p : retired_)
       d_.cuMemFree(p);
-    retiredWeights_.clear();
+    retired_.clear();
+    if (roundScratch_)
+      d_.cuMemFree(roundScratch_);
+    roundScratch_ = 0, roundScratchBytes_ = 0;
     for (CUdeviceptr p : live_) // what the caller never released
       d_.cuMemFree(p);
     live_.clear();
+    prepared_.clear();
     kernels_.clear();
     for (CUmodule m : modules_)
       d_.cuModuleUnload(m);
@@ -1036,9 +1115,14 @@ private:
   GemmMath gemmMath_ = GemmMath::F32; // the loaded image's
   std::unordered_set<CUdeviceptr> live_; // allocate()d, not yet released
   std::unordered_map<const void *, DeviceWeight> weights_; // by host address
-  // Weight copies not (or no longer) in weights_: transient sources and
-  // replaced smaller copies; freed with the backend.
-  std::vector<CUdeviceptr> retiredWeights_;
+  // Device memory new work no longer gets but recorded graphs may still
+  // use: weight copies not (or no longer) in weights_ (transient sources,
+  // replaced smaller copies) and replaced scratch; freed with the backend.
+  std::vector<CUdeviceptr> retired_;
+  int roundBf16_ = -1; // kernels_ index of the bf16 rounding kernel
+  CUdeviceptr roundScratch_ = 0; // bf16 activations of the current GEMM
+  size_t roundScratchBytes_ = 0;
+  std::map<std::vector<int64_t>, std::unique_ptr<PreparedKernel>> prepared_; // launchCached
 };
 
 } // namespace
