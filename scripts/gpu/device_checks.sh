@@ -11,8 +11,9 @@
 # (host vs device sampling in generation), chat (a continuing prefill), big
 # (1.4b-size models: SSMC_CARRY_BIG=1 when preparing), gemv (decode with
 # the skinny-GEMM kernels against cuBLASLt, with the 1.4b models when
-# carried), and ncu (Nsight Compute, see below); all but big, gemv and ncu
-# by default. Prints a short summary; the full logs go to OUT_DIR/device.log
+# carried), gemm-bf16 (bf16 GEMMs against TF32, with the 1.4b models when
+# carried), and ncu (Nsight Compute, see below); all but big, gemv,
+# gemm-bf16 and ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
 # (OUT_DIR: default $OUT or /tmp), the benchmark JSON to OUT_DIR/bench.jsonl.
 set -uo pipefail
 out=${1:-${OUT:-/tmp}}
@@ -21,7 +22,7 @@ sections=" ${*:-unit models sanitizer bench scan ssd sampling chat} "
 want() { [[ $sections == *" $1 "* ]]; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
 carry=$root/.device-carry
-cd "$carry" && tar xJf libs.tar.xz || exit 1
+cd "$carry" && tar xJf libs.tar.xz && tar xJf artifacts.tar.xz || exit 1
 export LD_LIBRARY_PATH=$carry/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 log=$out/device.log
 bench=$out/bench.jsonl
@@ -56,7 +57,9 @@ note "== ceilings: copy ${bw} GB/s (read + write), fp32 GEMM ${gflops} GFLOP/s"
 if want unit; then
 note "== cuda backend unit tests"
 # The skinny-GEMM tests take their kernels from a compiled artifact.
-SSMC_TEST_CUDA_ARTIFACT=models/mamba_hf_f32.ssmc bin/cuda-backend-tests > /tmp/unit.log 2>&1
+SSMC_TEST_CUDA_ARTIFACT=models/mamba_hf_f32.ssmc \
+  SSMC_TEST_CUDA_BF16_ARTIFACT=models/mamba_multichunk+gemm-bf16.ssmc \
+  bin/cuda-backend-tests > /tmp/unit.log 2>&1
 cat /tmp/unit.log >> "$log"
 grep -E '^\[  (PASSED|FAILED) ' /tmp/unit.log | head -20
 fi
@@ -71,7 +74,7 @@ fi
 if want sanitizer; then
 note "== compute-sanitizer (memcheck, racecheck) on a small model's prefill + decode"
 for tool in memcheck racecheck; do
-  for model in mamba_hf_f32 mamba2_hf_groups mamba2_hf_groups+ssd32; do
+  for model in mamba_hf_f32 mamba2_hf_groups mamba2_hf_groups+ssd32 mamba_wide_batch+gemm-bf16; do
     compute-sanitizer --tool $tool --error-exitcode 9 bin/ssmc-run models/$model.ssmc \
       --device cuda --tokens 5,6,7,8,9,10,11 --max-new-tokens 4 > /tmp/san.log 2>&1
     note "$tool ($model): exit $? $(grep -E 'ERROR SUMMARY' /tmp/san.log)"
@@ -84,7 +87,7 @@ fi
 # so the regenerated files miss the checksums: timing does not depend on
 # the values, hence --no-verify.
 want bench || want scan || want ssd || want ncu || want sampling || want chat || want big ||
-  want gemv || exit 0
+  want gemv || want gemm-bf16 || exit 0
 note "== 130m-size models (random weights regenerated here; external weights)"
 for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256" \
   "m130-bf16:--arch mamba --dtype bf16 --fp32-ssm-params"; do
@@ -179,6 +182,34 @@ if want gemv; then
       --no-verify --bandwidth-gbs "$bw" --peak-gflops "$gflops" > /tmp/kernels.txt 2>&1
     cat /tmp/kernels.txt >> "$log"
     grep -A12 -E "^decode " /tmp/kernels.txt
+  done
+fi
+
+# bf16 GEMMs against TF32: prefill b1 and b8 x 2048, decode at b1 and b64,
+# then where the 1.4b prefill's time goes.
+if want gemm-bf16; then
+  note "== GEMMs in bf16 (--cuda-gemm-math bf16) against TF32"
+  names="m130 m2-130"
+  [ -f big.tar.xz ] && big_models && names="$names m1400 m2-1300"
+  for name in $names; do
+    for variant in $name-tf32 $name-gemm-bf16; do
+      bench_line $variant 1
+      bench_line $variant 8
+      bench_line $variant 1 128
+      bench_line $variant 64 128
+    done
+  done
+  if [ -f bench/m1400-bf16-gemm-bf16.ssmc ]; then
+    bench_line m1400-bf16-gemm-bf16 1
+    bench_line m1400-bf16-gemm-bf16 1 128
+    bench_line m1400-bf16-gemm-bf16 64 128
+  fi
+  for name in m130-gemm-bf16 m1400-tf32 m1400-gemm-bf16; do
+    [ -f bench/$name.ssmc ] || continue
+    bin/ssmc-bench bench/$name.ssmc --device cuda --kernels --batch 1 --prompt-len 2048 --repeat 3 \
+      --no-verify --bandwidth-gbs "$bw" --peak-gflops "$gflops" > /tmp/kernels.txt 2>&1
+    cat /tmp/kernels.txt >> "$log"
+    grep -A8 -E "^prefill " /tmp/kernels.txt
   done
 fi
 

@@ -33,10 +33,12 @@ for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64
     -o "$carry/bench/$name.ssmc" --quiet
 done
 # Variants of both (name: checkpoint, then flags): GEMMs on the tensor
-# cores (TF32), the scans' chunk lengths, unrolling and SSD math.
+# cores (TF32, bf16), the scans' chunk lengths, unrolling and SSD math.
 variants=(
   "m130-tf32:m130 --cuda-gemm-math tf32"
   "m2-130-tf32:m2-130 --cuda-gemm-math tf32"
+  "m130-gemm-bf16:m130 --cuda-gemm-math bf16"
+  "m2-130-gemm-bf16:m2-130 --cuda-gemm-math bf16"
   "m130-scan64:m130 --cuda-scan-chunk 64"
   "m130-scan-u2:m130 --cuda-scan-unroll 2"
   "m2-130-ssd128:m2-130 --cuda-ssd-chunk 128"
@@ -58,8 +60,8 @@ if [[ ${SSMC_CARRY_BIG:-0} == 1 ]]; then
     [[ -f /tmp/ssmc-big/$name/config.json ]] ||
       "$py" "$root/scripts/ref/make_checkpoint.py" ${spec#*:} --layout hf --d-model 2048 --n-layer 48 \
         --vocab 50277 --pad-multiple 8 --seed 3 --out /tmp/ssmc-big/$name > /dev/null
-    for math in f32 tf32; do
-      suffix=$([[ $math == tf32 ]] && echo -tf32 || true)
+    for math in f32 tf32 bf16; do
+      suffix=$(case $math in tf32) echo -tf32 ;; bf16) echo -gemm-bf16 ;; esac)
       [[ $name == *bf16 && $math == tf32 ]] && continue
       "$build/bin/ssmc-compile" /tmp/ssmc-big/$name --target cuda --external-weights --dtype auto \
         --cuda-gemm-math $math -o "$carry/big/$name$suffix.ssmc" --quiet
@@ -67,8 +69,11 @@ if [[ ${SSMC_CARRY_BIG:-0} == 1 ]]; then
   done
   (cd "$carry" && tar cJf big.tar.xz big && rm -rf big)
 fi
+# The artifacts pack to about a fifth (PTX and host code compress well).
+(cd "$carry" && tar cJf artifacts.tar.xz models bench && rm -rf models bench)
 du -sh "$carry"
 # The device takes at most 64 MiB with the working tree: drop the bench
-# variants a run does not need (e.g. m130-scan*, m2-130-ssd*) when over.
+# variants a run does not need (e.g. m130-scan*, m2-130-ssd*) from the
+# archive when over.
 [[ $(du -sm "$carry" | cut -f1) -lt 60 ]] ||
   echo "note: $carry is over 60 MiB; remove what this run does not need" >&2
