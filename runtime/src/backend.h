@@ -33,8 +33,7 @@ struct GemmCall {
   int64_t ldc = 0;
   const float *bias = nullptr; // may be null
   // b in bf16, when b is a weight of which the backend keeps a bf16 copy
-  // (Backend::gemmWeights). Under GemmWeights::Bf16 it is the only copy
-  // gemm steps read, and b may be null.
+  // (Backend::gemmWeights). b may then be null (GemmWeights::f32 false).
   const uint16_t *bBf16 = nullptr;
 };
 
@@ -68,13 +67,16 @@ public:
   virtual ~Recording() = default;
 };
 
-// The device copies of a weight that gemm steps multiply:
-// - F32: its f32 values (GemmCall::b);
-// - F32AndStoredBf16: the same, and for a weight stored in bf16 also its
-//   stored bytes (GemmCall::bBf16), which the skinny-GEMM kernels read;
-// - Bf16: bf16 values only (as stored, or rounded from the f32 values);
-//   an f32 copy exists only when a kernel step reads the weight too.
-enum class GemmWeights { F32, F32AndStoredBf16, Bf16 };
+// The device copies of a weight that gemm steps multiply.
+struct GemmWeights {
+  // Its f32 values (GemmCall::b). Without them the weight has an f32 copy
+  // only when a kernel step reads it too.
+  bool f32 = true;
+  // Its stored bytes when it is stored in bf16 (GemmCall::bBf16).
+  bool storedBf16 = false;
+  // Its values in bf16 however it is stored (rounded at load if need be).
+  bool bf16 = false;
+};
 
 class Backend {
 public:
@@ -122,11 +124,11 @@ public:
   // never remembered by their address, which a later buffer may reuse. On
   // a host-addressable backend it returns `host`, which the caller keeps.
   virtual const void *residentCopy(const void *host, size_t bytes) = 0;
-  // Which copies of the weights that gemm steps multiply (their b) the
-  // backend reads with `image` loaded (GemmWeights).
-  virtual GemmWeights gemmWeights(const KernelImage &image) const {
-    (void)image;
-    return GemmWeights::F32;
+  // Which copies of a weight of `rows` rows (the n of its products) that
+  // gemm steps multiply the backend reads with `image` loaded.
+  virtual GemmWeights gemmWeights(const KernelImage &image, int64_t rows) const {
+    (void)image, (void)rows;
+    return {};
   }
 
   // Records what `steps` launches into a replayable sequence; null when the

@@ -113,18 +113,16 @@ void Model::resolveWeights(const LoadOptions &options) {
   const std::string &p = path();
   std::map<std::string, MappedFile *> files;
   auto image = manifest_.kernels.find(backend_->name());
-  const GemmWeights copies = image != manifest_.kernels.end()
-                                 ? backend_->gemmWeights(image->second)
-                                 : GemmWeights::F32;
   const std::vector<WeightUse> uses = weightUses();
   auto keep = [&](const WeightDesc &w, const uint8_t *stored) {
     const WeightUse use = uses[weights_.size()];
+    GemmWeights copies;
+    if (use.multiplied && image != manifest_.kernels.end())
+      copies = backend_->gemmWeights(image->second, w.shape.empty() ? 1 : w.shape[0]);
     const bool bf16 = use.multiplied && w.dtype == DType::F32 &&
-                      (copies == GemmWeights::Bf16 ||
-                       (copies == GemmWeights::F32AndStoredBf16 && w.storage == DType::BF16));
+                      (copies.bf16 || (copies.storedBf16 && w.storage == DType::BF16));
     bf16_.push_back(bf16 ? residentBf16(w, stored) : nullptr);
-    // Under GemmWeights::Bf16 a weight only products read has no f32 copy.
-    const bool f32 = !bf16 || copies != GemmWeights::Bf16 || use.otherwise;
+    const bool f32 = !bf16 || copies.f32 || use.otherwise;
     weights_.push_back(f32 ? resident(w, stored) : nullptr);
   };
   for (const WeightDesc &w : manifest_.weights) {

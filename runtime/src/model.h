@@ -39,7 +39,7 @@ public:
   // The target the model runs on: "cpu" or "cuda".
   const char *target() const { return backend_->name(); }
   // Weight `index` as the backend's f32 copy; null when it keeps none
-  // (GemmWeights::Bf16, a weight only gemm steps read).
+  // (GemmWeights::f32 false for a weight only gemm steps read).
   const void *weight(int index) const { return weights_[static_cast<size_t>(index)]; }
   // Weight `index` in bf16, when the backend keeps such a copy
   // (Backend::gemmWeights); else null.

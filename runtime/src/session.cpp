@@ -131,7 +131,7 @@ Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length) {
       GemmCall g;
       g.m = s.m, g.n = s.n, g.k = s.k;
       g.a = f32(s.a), g.lda = s.a.strides[0];
-      // A weight only products read may have no f32 copy (GemmWeights::Bf16).
+      // A weight only products read may have no f32 copy (GemmWeights::f32).
       g.b = base(s.b) ? f32(s.b) : nullptr, g.ldb = s.b.strides[0];
       g.c = f32(s.c), g.ldc = s.c.strides[0];
       g.bias = s.hasBias ? f32(s.bias) : nullptr;

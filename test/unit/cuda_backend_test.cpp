@@ -664,7 +664,8 @@ protected:
     return uint16_t(bits >> 16);
   }
 
-  Operands makeBf16Operands(const GemmCase &t, std::mt19937 &rng) {
+  // b's f32 copy is dropped unless `keepF32` (then with the same values).
+  Operands makeBf16Operands(const GemmCase &t, std::mt19937 &rng, bool keepF32 = false) {
     Operands o = makeOperands(t, rng);
     for (float &x : o.a)
       cutToBf16(x);
@@ -672,10 +673,12 @@ protected:
     std::vector<uint16_t> narrow(o.b.size());
     for (size_t i = 0; i < o.b.size(); ++i)
       narrow[i] = cutToBf16(o.b[i]);
+    upload(const_cast<float *>(o.call.b - t.offB), o.b);
     auto *b = static_cast<uint16_t *>(allocate(narrow.size() * 2));
     backend->copyToDevice(b, narrow.data(), narrow.size() * 2);
     o.call.bBf16 = b + t.offB;
-    o.call.b = nullptr;
+    if (!keepF32)
+      o.call.b = nullptr;
     return o;
   }
 };
@@ -696,6 +699,14 @@ TEST_F(CudaBf16GemmTest, MatchesDoublePrecisionReference) {
     backend->gemm(o.call);
     expectResult(t, o);
     backend->gemm(o.call); // the cached plan and prepared rounding
+    expectResult(t, o);
+  }
+  // Narrow products with an f32 copy take it (TF32: exact on bf16 values),
+  // wide ones still the bf16 copy.
+  for (const GemmCase &t : {GemmCase{300, 160, 512, 0, 0, 0, true},
+                            GemmCase{40, 300, 128, 0, 0, 0, false}}) {
+    Operands o = makeBf16Operands(t, rng, /*keepF32=*/true);
+    backend->gemm(o.call);
     expectResult(t, o);
   }
 }

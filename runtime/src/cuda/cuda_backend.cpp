@@ -36,6 +36,11 @@ constexpr size_t kAllocationGranule = 256;
 constexpr size_t kGemmWorkspaceBytes = size_t(32) << 20;
 // The most rows a skinny-GEMM kernel takes from cuBLASLt (exact fp32 GEMMs).
 constexpr int64_t kGemvMaxRows = 4;
+// bf16 GEMMs of at most this many columns n (Mamba's x_proj: 160) are bound
+// by reading a, which rounding it to bf16 would read and write once more:
+// they keep f32 operands and multiply in TF32 (measured on the H100,
+// docs/perf.md).
+constexpr int64_t kNarrowProductColumns = 256;
 // Launches the backend makes itself (skinny GEMMs, bf16 rounding) are
 // prepared once per argument list; the cache is emptied when it grows past
 // this many (plans come and go with sessions and lengths).
@@ -471,9 +476,11 @@ public:
       runGemv(*skinny, g);
       return;
     }
-    // bf16 GEMMs multiply a weight's bf16 copy by the activations rounded.
+    // bf16 GEMMs multiply a weight's bf16 copy by the activations rounded,
+    // but for narrow products with an f32 copy (TF32 below).
     GemmOperands ops{g.a, g.lda, g.b, false};
-    if (gemmMath_ == GemmMath::BF16 && g.bBf16 && g.k > 0)
+    const bool narrow = g.n <= kNarrowProductColumns && g.b;
+    if (gemmMath_ == GemmMath::BF16 && g.bBf16 && g.k > 0 && !narrow)
       ops = {roundToBf16(g), g.k, g.bBf16, true};
     if (!ops.b && g.k > 0)
       throw RuntimeError(ErrorCode::Runtime,
@@ -828,14 +835,21 @@ private:
     return call.m > 0 && call.n > 0 && gemvFor(call) != nullptr;
   }
 
-  GemmWeights gemmWeights(const KernelImage &image) const override {
-    if (image.gemmMath == GemmMath::BF16)
-      return GemmWeights::Bf16;
-    const bool bf16Gemv = std::any_of(image.gemv.begin(), image.gemv.end(),
-                                      [](const KernelImage::Gemv &g) {
-                                        return g.weight == DType::BF16;
-                                      });
-    return gemvEnabled_ && bf16Gemv ? GemmWeights::F32AndStoredBf16 : GemmWeights::F32;
+  // bf16 GEMMs read bf16 copies only, but for narrow products (see
+  // gemm), which keep f32 for cuBLASLt too. Otherwise the one-row kernel
+  // reads bf16-stored weights as stored.
+  GemmWeights gemmWeights(const KernelImage &image, int64_t rows) const override {
+    GemmWeights copies;
+    if (image.gemmMath == GemmMath::BF16) {
+      copies.bf16 = true;
+      copies.f32 = rows <= kNarrowProductColumns;
+      return copies;
+    }
+    copies.storedBf16 = gemvEnabled_ && std::any_of(image.gemv.begin(), image.gemv.end(),
+                                                    [](const KernelImage::Gemv &g) {
+                                                      return g.weight == DType::BF16;
+                                                    });
+    return copies;
   }
 
   // The skinny-GEMM kernel for `g`: the smallest tile that holds its rows,
@@ -961,13 +975,12 @@ private:
     GemmPlan plan;
     cublasLtMatmulPreference_t preference = nullptr;
     try {
-      // bf16 operands accumulate in fp32; f32 operands of bf16 GEMMs (b
-      // not a weight) are rounded to bf16 inside cuBLASLt.
+      // bf16 operands accumulate in fp32; f32 operands of bf16 GEMMs
+      // (narrow products, b not a weight) multiply in TF32.
       const cublasComputeType_t compute =
-          ops.bf16                       ? CUBLAS_COMPUTE_32F
-          : gemmMath_ == GemmMath::TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32
-          : gemmMath_ == GemmMath::BF16 ? CUBLAS_COMPUTE_32F_FAST_16BF
-                                        : CUBLAS_COMPUTE_32F;
+          ops.bf16                     ? CUBLAS_COMPUTE_32F
+          : gemmMath_ == GemmMath::F32 ? CUBLAS_COMPUTE_32F
+                                       : CUBLAS_COMPUTE_32F_FAST_TF32;
       const cudaDataType_t operand = ops.bf16 ? CUDA_R_16BF : CUDA_R_32F;
       check(lt_.cublasLtMatmulDescCreate(&plan.desc, compute, CUDA_R_32F),
             "cublasLtMatmulDescCreate", what);
