@@ -57,6 +57,7 @@ VARIANTS = {
     "mamba2_long": {"tf32": ["--cuda-gemm-math", "tf32"], "gemm-bf16": GEMM_BF16},
     "mamba_hf_bias_sharded_f16": {"gemm-bf16": GEMM_BF16 + ["--dtype", "f16"]},
     "mamba_hf_bf16_fp32_params": {"gemm-bf16": GEMM_BF16 + ["--dtype", "auto"]},
+    "mamba_ref_odd_bf16_short": {"gemm-bf16": GEMM_BF16 + ["--dtype", "auto"]},
     "mamba_wide_batch": {"gemm-bf16": GEMM_BF16},
 }
 

@@ -36,11 +36,11 @@ constexpr size_t kAllocationGranule = 256;
 constexpr size_t kGemmWorkspaceBytes = size_t(32) << 20;
 // The most rows a skinny-GEMM kernel takes from cuBLASLt (exact fp32 GEMMs).
 constexpr int64_t kGemvMaxRows = 4;
-// bf16 GEMMs of at most this many columns n (Mamba's x_proj: 160) are bound
-// by reading a, which rounding it to bf16 would read and write once more:
-// they keep f32 operands and multiply in TF32 (measured on the H100,
-// docs/perf.md).
-constexpr int64_t kNarrowProductColumns = 256;
+// bf16 GEMMs of at most this many columns n are bound by reading a, which
+// rounding it to bf16 would read and write once more: they keep f32
+// operands and multiply in TF32 (measured on the H100, docs/perf.md). It
+// takes Mamba's x_proj up to the 2.8b size (dt_rank + 2N <= 192).
+constexpr int64_t kNarrowProductColumns = 192;
 // Launches the backend makes itself (skinny GEMMs, bf16 rounding) are
 // prepared once per argument list; the cache is emptied when it grows past
 // this many (plans come and go with sessions and lengths).
