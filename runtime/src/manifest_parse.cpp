@@ -140,6 +140,11 @@ private:
   void parseWeights(const json &j);
   void parseKernels(const json &j);
   LaunchDesc parseLaunch(const json &j, const std::string &where);
+  // A kernel the runtime launches itself (not a step): a launch object with
+  // a `function`, at `key` of the image `target`; cuda images only.
+  std::optional<LaunchDesc> parseRuntimeKernel(const json &image, const std::string &target,
+                                               const char *key, const std::string &where,
+                                               const char *what);
   KernelLaunch parseKernelLaunch(const json &j, const std::string &where);
   GridDim parseGridDim(const json &j, const std::string &where);
   void parseStates(const json &j);
@@ -349,15 +354,7 @@ void Parser::parseKernels(const json &j) {
         fail(w + ".gemm_math", "\"" + m + "\" is not a GEMM mode of this target (expected " +
                                    (it.key() == "cuda" ? "f32, tf32 or bf16)" : "f32)"));
     }
-    if (const json *sampler = optional(o, "sampler")) {
-      if (it.key() != "cuda")
-        fail(w + ".sampler", "only the cuda image has a sampler kernel");
-      LaunchDesc l = parseLaunch(*sampler, w + ".sampler");
-      l.function = str(member(*sampler, "function", w + ".sampler"), w + ".sampler.function");
-      if (l.function.empty())
-        fail(w + ".sampler.function", "empty kernel name");
-      img.sampler = std::move(l);
-    }
+    img.sampler = parseRuntimeKernel(o, it.key(), "sampler", w, "a sampler kernel");
     if (const json *gemv = optional(o, "gemv")) {
       if (it.key() != "cuda")
         fail(w + ".gemv", "only the cuda image has skinny-GEMM kernels");
@@ -378,15 +375,8 @@ void Parser::parseKernels(const json &j) {
         img.gemv.push_back(std::move(g));
       }
     }
-    if (const json *round = optional(o, "round_bf16")) {
-      if (it.key() != "cuda")
-        fail(w + ".round_bf16", "only the cuda image has a bf16 rounding kernel");
-      LaunchDesc l = parseLaunch(*round, w + ".round_bf16");
-      l.function = str(member(*round, "function", w + ".round_bf16"), w + ".round_bf16.function");
-      if (l.function.empty())
-        fail(w + ".round_bf16.function", "empty kernel name");
-      img.roundBf16 = std::move(l);
-    }
+    img.roundBf16 =
+        parseRuntimeKernel(o, it.key(), "round_bf16", w, "a bf16 rounding kernel");
     if (img.gemmMath == GemmMath::BF16 && !img.roundBf16)
       fail(w + ".gemm_math", "bf16 GEMMs need the image's round_bf16 kernel, which is missing");
     // Steps name kernels by index, so every image lists the same symbols.
@@ -423,6 +413,23 @@ GridDim Parser::parseGridDim(const json &j, const std::string &w) {
 }
 
 // Either one launch object or {"stages": [...], "scratch": [...]}.
+std::optional<LaunchDesc> Parser::parseRuntimeKernel(const json &image,
+                                                     const std::string &target,
+                                                     const char *key, const std::string &where,
+                                                     const char *what) {
+  const json *o = optional(image, key);
+  if (!o)
+    return std::nullopt;
+  const std::string w = where + "." + key;
+  if (target != "cuda")
+    fail(w, std::string("only the cuda image has ") + what);
+  LaunchDesc l = parseLaunch(*o, w);
+  l.function = str(member(*o, "function", w), w + ".function");
+  if (l.function.empty())
+    fail(w + ".function", "empty kernel name");
+  return l;
+}
+
 KernelLaunch Parser::parseKernelLaunch(const json &o, const std::string &w) {
   object(o, w);
   if (!optional(o, "stages"))

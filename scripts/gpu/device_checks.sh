@@ -121,6 +121,14 @@ kernels() {
   grep -A6 -E "^(prefill|decode) " /tmp/kernels.txt
 }
 
+# One phase of `--kernels` at batch 1: ARTIFACT LENGTH PHASE LINES (of its table).
+kernel_table() {
+  bin/ssmc-bench bench/$1.ssmc --device cuda --kernels --batch 1 --prompt-len $2 --repeat 3 \
+    --no-verify --bandwidth-gbs "$bw" --peak-gflops "$gflops" > /tmp/kernels.txt 2>&1
+  cat /tmp/kernels.txt >> "$log"
+  grep -A$4 -E "^$3 " /tmp/kernels.txt
+}
+
 if want bench; then
   for name in m130 m2-130; do
     bench_line $name 1
@@ -177,11 +185,7 @@ if want gemv; then
   done
   unset SSMC_CUDA_GEMV
   for name in m130 m130-bf16 m1400 m1400-bf16; do
-    [ -f bench/$name.ssmc ] || continue
-    bin/ssmc-bench bench/$name.ssmc --device cuda --kernels --batch 1 --prompt-len 128 --repeat 3 \
-      --no-verify --bandwidth-gbs "$bw" --peak-gflops "$gflops" > /tmp/kernels.txt 2>&1
-    cat /tmp/kernels.txt >> "$log"
-    grep -A12 -E "^decode " /tmp/kernels.txt
+    [ -f bench/$name.ssmc ] && kernel_table $name 128 decode 12
   done
 fi
 
@@ -205,11 +209,7 @@ if want gemm-bf16; then
     bench_line m1400-bf16-gemm-bf16 64 128
   fi
   for name in m130-gemm-bf16 m1400-tf32 m1400-gemm-bf16; do
-    [ -f bench/$name.ssmc ] || continue
-    bin/ssmc-bench bench/$name.ssmc --device cuda --kernels --batch 1 --prompt-len 2048 --repeat 3 \
-      --no-verify --bandwidth-gbs "$bw" --peak-gflops "$gflops" > /tmp/kernels.txt 2>&1
-    cat /tmp/kernels.txt >> "$log"
-    grep -A8 -E "^prefill " /tmp/kernels.txt
+    [ -f bench/$name.ssmc ] && kernel_table $name 2048 prefill 8
   done
 fi
 

@@ -525,6 +525,16 @@ TEST_F(CudaGemmTest, RecordsIntoAGraph) {
   }
 }
 
+// Cuts x to a bf16 value (drops the low 16 bits) and returns that value's
+// bf16 bits: operands both copies hold alike, so references stay exact.
+uint16_t cutToBf16(float &x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, 4);
+  bits &= 0xffff0000u;
+  std::memcpy(&x, &bits, 4);
+  return uint16_t(bits >> 16);
+}
+
 // The skinny-GEMM kernels (passes/gpu/GemvKernel.h) of a compiled
 // artifact's cuda image (exact fp32 GEMMs), which gemm runs for products of
 // at most 4 rows, and of one row when b has a bf16 copy.
@@ -536,8 +546,9 @@ protected:
     if (IsSkipped())
       return;
     loadArtifactKernels("SSMC_TEST_CUDA_ARTIFACT");
-    if (image)
+    if (image) {
       ASSERT_FALSE(image->gemv.empty()) << "the artifact has no skinny-GEMM kernels";
+    }
   }
 
   // Loads the cuda image of the artifact that the environment variable
@@ -595,13 +606,8 @@ TEST_F(CudaGemvTest, Bf16WeightsMatchDoublePrecisionReference) {
                             GemmCase{1, 65, 8, 0, 0, 0, true}}) {
     Operands o = makeOperands(t, rng);
     std::vector<uint16_t> bf16(o.b.size());
-    for (size_t i = 0; i < o.b.size(); ++i) {
-      uint32_t bits;
-      std::memcpy(&bits, &o.b[i], 4);
-      bits &= 0xffff0000u;
-      std::memcpy(&o.b[i], &bits, 4);
-      bf16[i] = uint16_t(bits >> 16);
-    }
+    for (size_t i = 0; i < o.b.size(); ++i)
+      bf16[i] = cutToBf16(o.b[i]);
     upload(const_cast<float *>(o.call.b - t.offB), o.b);
     auto *narrow = static_cast<uint16_t *>(allocate(bf16.size() * 2));
     backend->copyToDevice(narrow, bf16.data(), bf16.size() * 2);
@@ -652,16 +658,9 @@ protected:
     if (IsSkipped())
       return;
     loadArtifactKernels("SSMC_TEST_CUDA_BF16_ARTIFACT");
-    if (image)
+    if (image) {
       ASSERT_EQ(image->gemmMath, GemmMath::BF16) << "the artifact's GEMMs are not bf16";
-  }
-
-  static uint16_t cutToBf16(float &x) {
-    uint32_t bits;
-    std::memcpy(&bits, &x, 4);
-    bits &= 0xffff0000u;
-    std::memcpy(&x, &bits, 4);
-    return uint16_t(bits >> 16);
+    }
   }
 
   // b's f32 copy is dropped unless `keepF32` (then with the same values).

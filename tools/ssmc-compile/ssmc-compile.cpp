@@ -342,38 +342,36 @@ json cudaKernels(const ssm::DeviceImage &image, const std::vector<std::string> &
   json kernels{{"section", "cuda.cubin"}, {"ptx_section", "cuda.ptx"},
                {"symbols", symbols}, {"launch", launches},
                {"gemm_math", gemmMathName()}};
-  // The token sampler's device half: not a step, launched by the runtime.
-  auto sampler = std::find(image.symbols.begin(), image.symbols.end(),
-                           ssm::kSamplerKernelName.str());
-  if (sampler != image.symbols.end()) {
-    json launch = stageJson(image.launches[sampler - image.symbols.begin()].stages.front());
-    launch["function"] = ssm::kSamplerKernelName.str();
-    kernels["sampler"] = launch;
-  }
+  // Kernels the runtime launches itself (not steps): the launch object of
+  // `name`'s single stage with its `function`, or null when the image has
+  // no such kernel.
+  auto runtimeKernel = [&](const std::string &name) -> json {
+    auto at = std::find(image.symbols.begin(), image.symbols.end(), name);
+    if (at == image.symbols.end())
+      return nullptr;
+    json launch = stageJson(image.launches[at - image.symbols.begin()].stages.front());
+    launch["function"] = name;
+    return launch;
+  };
+  // The token sampler's device half.
+  if (json sampler = runtimeKernel(ssm::kSamplerKernelName.str()); !sampler.is_null())
+    kernels["sampler"] = sampler;
   // Skinny-GEMM kernels, which the runtime runs for gemm steps of few rows.
   json gemv = json::array();
   for (ssm::GemvWeight weight : ssm::kGemvWeights)
     for (int64_t rows : ssm::kGemvRowTiles) {
-      std::string name = ssm::gemvKernelName(weight, rows);
-      auto at = std::find(image.symbols.begin(), image.symbols.end(), name);
-      if (at == image.symbols.end())
+      json launch = runtimeKernel(ssm::gemvKernelName(weight, rows));
+      if (launch.is_null())
         continue;
-      json launch = stageJson(image.launches[at - image.symbols.begin()].stages.front());
-      launch["function"] = name;
       launch["weight"] = ssm::gemvWeightName(weight);
       launch["max_rows"] = rows;
       gemv.push_back(launch);
     }
   if (!gemv.empty())
     kernels["gemv"] = gemv;
-  // The activation rounding of bf16 GEMMs, launched by the runtime.
-  auto round = std::find(image.symbols.begin(), image.symbols.end(),
-                         ssm::kRoundBf16KernelName.str());
-  if (round != image.symbols.end()) {
-    json launch = stageJson(image.launches[round - image.symbols.begin()].stages.front());
-    launch["function"] = ssm::kRoundBf16KernelName.str();
-    kernels["round_bf16"] = launch;
-  }
+  // The activation rounding of bf16 GEMMs.
+  if (json round = runtimeKernel(ssm::kRoundBf16KernelName.str()); !round.is_null())
+    kernels["round_bf16"] = round;
   return kernels;
 }
 
