@@ -146,6 +146,10 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
            "The chunked SSD's products: scalar (f32 on the CUDA cores), tf32x3 "
            "(tensor cores, three tf32 products per tile: near-f32 accuracy) or "
            "tf32 (tensor cores, one product)">,
+    Option<"ssdSequentialFrom", "ssd-sequential-from", "int64_t", /*default=*/"0",
+           "On the tensor cores, also add the SSD kernel _sequential (a block per "
+           "(batch, head) walks the chunks in order, the state kept on chip); it "
+           "takes the launches where batch x heads is at least this; 0: never">,
     Option<"sampler", "sampler", "bool", /*default=*/"false",
            "Also add the token sampler's kernel (ssmc_sample_candidates, "
            "passes/gpu/SamplerKernel.h): the runtime samples on the device">,

@@ -29,7 +29,8 @@ static FailureOr<GridExtent> parseExtent(Attribute attr) {
 }
 
 // {function = "f", args = array<i64>, block = array<i64: x, y, z>,
-//  grid_x = {product, div}, ..., grid_stride, unit_inner_stride = array<i64>}
+//  grid_x = {product, div}, ..., grid_stride, shared_bytes = N,
+//  unit_inner_stride = array<i64>}
 static DictionaryAttr stageAttr(Builder &b, const GpuStage &s) {
   SmallVector<NamedAttribute> attrs;
   if (!s.function.empty())
@@ -40,6 +41,8 @@ static DictionaryAttr stageAttr(Builder &b, const GpuStage &s) {
     attrs.push_back(b.getNamedAttr(kGridNames[d], extentAttr(b, s.grid[d])));
   if (s.gridStride)
     attrs.push_back(b.getNamedAttr("grid_stride", b.getUnitAttr()));
+  if (s.sharedBytes > 0)
+    attrs.push_back(b.getNamedAttr("shared_bytes", b.getI64IntegerAttr(s.sharedBytes)));
   attrs.push_back(b.getNamedAttr("unit_inner_stride", b.getDenseI64ArrayAttr(s.unitInnerStride)));
   return b.getDictionaryAttr(attrs);
 }
@@ -65,6 +68,8 @@ static FailureOr<GpuStage> parseStage(Attribute attr) {
     s.grid[d] = *e;
   }
   s.gridStride = dict.contains("grid_stride");
+  if (auto bytes = dict.getAs<IntegerAttr>("shared_bytes"))
+    s.sharedBytes = bytes.getInt();
   s.unitInnerStride.assign(unit.asArrayRef().begin(), unit.asArrayRef().end());
   return s;
 }

@@ -38,6 +38,8 @@ struct GpuStage {
   std::array<GridExtent, 3> grid;
   /// The kernel loops over its work with a grid stride: any grid is correct.
   bool gridStride = false;
+  /// Dynamic shared memory per block, in bytes (gpu.dynamic_shared_memory).
+  int64_t sharedBytes = 0;
   /// Step arguments whose memref type assumes a unit innermost stride.
   SmallVector<int64_t> unitInnerStride;
 };

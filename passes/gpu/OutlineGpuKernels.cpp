@@ -10,6 +10,7 @@
 #include "passes/gpu/NormKernel.h"
 #include "passes/gpu/SSDChunkKernels.h"
 #include "passes/gpu/SSDMmaKernels.h"
+#include "passes/gpu/SSDSequentialKernel.h"
 #include "passes/gpu/SamplerKernel.h"
 #include "passes/gpu/ScanKernel.h"
 #include "passes/gpu/StateUpdateKernel.h"
@@ -85,6 +86,10 @@ struct SSMOutlineGpuKernelsPass
     });
     if (kernels.empty())
       return;
+    if (ssdSequentialFrom < 0) {
+      module.emitError() << "ssd-sequential-from must not be negative";
+      return signalPassFailure();
+    }
     if (scanUnroll < 1 || ssdUnroll < 1) {
       module.emitError() << "scan-unroll and ssd-unroll must be at least 1";
       return signalPassFailure();
@@ -257,7 +262,7 @@ struct SSMOutlineGpuKernelsPass
   // sums [b, K, H], K = ceil(L / chunk).
   LogicalResult buildChunkedSSD(OpBuilder &b, gpu::GPUModuleOp gpuModule, SSDOp op,
                                 StringRef name, SSDMath math) {
-    SSDTiling tiling{ssdChunkLength, ssdUnroll, math};
+    SSDTiling tiling{ssdChunkLength, ssdUnroll, math, ssdSequentialFrom};
     if (failed(buildChunkedSSDKernels(b, gpuModule, op, name, tiling)))
       return failure();
     const int64_t chunkLength = tiling.chunk;
@@ -304,6 +309,16 @@ struct SSMOutlineGpuKernelsPass
       carry.args.push_back(operands + 1);
     outputs.args.append({states, operands});
     launch.stages = {first, carry, outputs};
+    if (ssdUsesSequential(op, tiling)) {
+      // A block per (batch, head); only one form finds work in a launch.
+      GpuStage sequential = stage("_sequential", {{batch, heads}, 1});
+      sequential.block = {kSSDSequentialBlockSize, 1, 1};
+      sequential.sharedBytes = ssdSequentialSharedBytes(op, chunkLength);
+      sequential.args.push_back(operands);
+      if (op.getFinalState())
+        sequential.args.push_back(operands + 1);
+      launch.stages.push_back(sequential);
+    }
     setLaunch(gpuModule, name, launch);
     return success();
   }

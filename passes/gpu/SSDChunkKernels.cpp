@@ -3,6 +3,7 @@
 #include "passes/gpu/RowLanes.h"
 #include "passes/gpu/SSDKernel.h"
 #include "passes/gpu/SSDMmaKernels.h"
+#include "passes/gpu/SSDSequentialKernel.h"
 
 using namespace mlir;
 using namespace mlir::ssm;
@@ -67,6 +68,11 @@ bool ssm::ssdUsesMma(SSDOp op, const SSDTiling &tiling) {
   return tiling.math != SSDMath::Scalar && ssdMmaApplies(op, tiling.chunk);
 }
 
+bool ssm::ssdUsesSequential(SSDOp op, const SSDTiling &tiling) {
+  return ssdUsesMma(op, tiling) && tiling.sequentialFrom > 0 &&
+         ssdSequentialApplies(op, tiling.chunk);
+}
+
 LogicalResult ssm::buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op,
                                           StringRef name, const SSDTiling &tiling) {
   const int64_t chunk = tiling.chunk, unroll = tiling.unroll;
@@ -80,8 +86,13 @@ LogicalResult ssm::buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module,
   Location loc = op.getLoc();
 
   bool mma = ssdUsesMma(op, tiling);
-  if (mma && failed(buildMmaSSDKernels(b, module, op, name, chunk,
-                                       tiling.math == SSDMath::TF32x3)))
+  bool split = tiling.math == SSDMath::TF32x3;
+  int64_t sequentialFrom = ssdUsesSequential(op, tiling) ? tiling.sequentialFrom : 0;
+  if (mma && failed(buildMmaSSDKernels(b, module, op, name, chunk, split, sequentialFrom)))
+    return failure();
+  if (sequentialFrom > 0 && failed(buildSequentialSSDKernel(b, module, op,
+                                                            (name + "_sequential").str(),
+                                                            chunk, split, sequentialFrom)))
     return failure();
   if (!mma) { // Each chunk's own state from zero, and its sum of dt (head-wide).
     SSDKernel k(b, module, op, (name + "_states").str(), {states, sums}, chunk, kSSDBlockSize);
@@ -114,7 +125,13 @@ LogicalResult ssm::buildChunkedSSDKernels(OpBuilder &b, gpu::GPUModuleOp module,
     k.begin(lb);
     // Consecutive threads take consecutive elements of S in either layout.
     bool byN = ssdStatesByN(op, tiling);
-    lb.parallel({k.batch, k.heads, byN ? k.n : k.p, byN ? k.p : k.n}, [&](ValueRange iv) {
+    // No work where the sequential kernel takes the launch.
+    Value batches = k.batch;
+    if (sequentialFrom > 0)
+      batches = arith::SelectOp::create(
+          b, loc, ssdSequentialChosen(b, loc, k.batch, k.heads, sequentialFrom), lb.index(0),
+          k.batch);
+    lb.parallel({batches, k.heads, byN ? k.n : k.p, byN ? k.p : k.n}, [&](ValueRange iv) {
       Value bi = iv[0], h = iv[1], pi = byN ? iv[3] : iv[2], j = byN ? iv[2] : iv[3];
       auto element = [&](Value c) {
         return byN ? SmallVector<Value>{bi, c, h, j, pi} : SmallVector<Value>{bi, c, h, pi, j};

@@ -47,11 +47,19 @@ struct SSDTiling {
   /// iteration ahead).
   int64_t unroll = 1;
   SSDMath math = SSDMath::Scalar;
+  /// b * H from which one block per (batch, head) walks every chunk in
+  /// order (passes/gpu/SSDSequentialKernel.h) instead of the chunked
+  /// kernels; 0: never. Tensor cores only.
+  int64_t sequentialFrom = 0;
 };
 
 /// Whether `tiling` puts `op` on the tensor cores (math is not Scalar and
 /// the shapes allow it; else the scalar kernels serve).
 bool ssdUsesMma(SSDOp op, const SSDTiling &tiling);
+
+/// Whether the launch also has the sequential kernel `name`_sequential
+/// (tensor cores, a threshold set, and the shapes allow it).
+bool ssdUsesSequential(SSDOp op, const SSDTiling &tiling);
 
 /// Whether the chunk states S are laid out [b, K, H, N, P] (the tensor-core
 /// kernels) rather than [b, K, H, P, N].

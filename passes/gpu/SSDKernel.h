@@ -14,6 +14,11 @@
 
 namespace mlir::ssm {
 
+/// Static size `i` of the shaped value `v`.
+inline int64_t ssdStaticDim(Value v, int64_t i) {
+  return cast<ShapedType>(v.getType()).getDimSize(i);
+}
+
 struct SSDKernel {
   SSDKernel(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name,
             ArrayRef<Type> extras, int64_t chunk, int64_t blockSize)

@@ -3,6 +3,7 @@
 #include "passes/gpu/BlockRow.h"
 #include "passes/gpu/SSDChunkKernels.h"
 #include "passes/gpu/SSDKernel.h"
+#include "passes/gpu/SSDSequentialKernel.h"
 #include "passes/gpu/WarpMma.h"
 
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -25,15 +26,15 @@ int64_t outputsSharedBytesPerWarp(int64_t chunk, int64_t n) {
   return 4 * (3 * chunk + 16 * (chunk + 4) + 16 * (n + 4));
 }
 
-int64_t staticDim(Value v, int64_t i) { return cast<ShapedType>(v.getType()).getDimSize(i); }
-
 // The scaffolding both kernels share: warp-wide tasks, each warp's own
 // shared buffers, the chunk's prefix sums of dt. Warps never wait for each
 // other, so one task is a (batch, chunk, head, tile) of one warp.
 class ChunkWarp {
 public:
-  ChunkWarp(OpBuilder &b, SSDKernel &k, LoopBuilder &lb, WarpMma &mma, int64_t blockSize)
-      : b(b), k(k), lb(lb), mma(mma), loc(lb.location()), warps(blockSize / 32) {}
+  ChunkWarp(OpBuilder &b, SSDKernel &k, LoopBuilder &lb, WarpMma &mma, int64_t blockSize,
+            int64_t sequentialFrom)
+      : b(b), k(k), lb(lb), mma(mma), loc(lb.location()), warps(blockSize / 32),
+        sequentialFrom(sequentialFrom) {}
 
   // A buffer of `shape` for each warp of the block.
   Value shared(ArrayRef<int64_t> shape) {
@@ -43,9 +44,13 @@ public:
   }
 
   // The (batch, chunk, head, tile < tiles) tasks, one warp at a time with a
-  // grid stride.
+  // grid stride; none where the sequential kernel takes the launch.
   void tasks(int64_t tiles, llvm::function_ref<void(Value, Value, Value, Value)> body) {
     Value total = lb.muli(lb.muli(lb.muli(k.batch, k.chunks), k.heads), lb.index(tiles));
+    if (sequentialFrom > 0)
+      total = arith::SelectOp::create(
+          b, loc, ssdSequentialChosen(b, loc, k.batch, k.heads, sequentialFrom), lb.index(0),
+          total);
     Value blockWarp = lb.muli(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x), lb.index(warps));
     Value gridWarps = lb.muli(gpu::GridDimOp::create(b, loc, gpu::Dimension::x), lb.index(warps));
     auto loop = scf::ForOp::create(b, loc, lb.addi(blockWarp, mma.warp), total, gridWarps);
@@ -119,6 +124,7 @@ public:
   WarpMma &mma;
   Location loc;
   int64_t warps;
+  int64_t sequentialFrom;
 };
 
 Value log2eTimes(LoopBuilder &lb, Value a) { return lb.mul(a, lb.f32(M_LOG2E)); }
@@ -128,7 +134,7 @@ SmallVector<Value> zeros(LoopBuilder &lb, int64_t count) {
 }
 
 void buildStates(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name,
-                 int64_t chunk, bool split) {
+                 int64_t chunk, bool split, int64_t sequentialFrom) {
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
   SSDKernel k(b, module, op, name,
@@ -136,8 +142,8 @@ void buildStates(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name
   LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
   k.begin(lb);
   WarpMma mma(lb, split);
-  ChunkWarp cw(b, k, lb, mma, kSSDBlockSize);
-  const int64_t pTiles = staticDim(op.getX(), 3) / 8, nTiles = staticDim(op.getB(), 3) / 16;
+  ChunkWarp cw(b, k, lb, mma, kSSDBlockSize, sequentialFrom);
+  const int64_t pTiles = ssdStaticDim(op.getX(), 3) / 8, nTiles = ssdStaticDim(op.getB(), 3) / 16;
   Value dts = cw.shared({chunk}), cum = cw.shared({2, chunk}), w = cw.shared({chunk});
   Value states = k.extra[0], sums = k.extra[1];
 
@@ -194,7 +200,7 @@ void buildStates(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name
 }
 
 void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef name,
-                  int64_t chunk, bool split) {
+                  int64_t chunk, bool split, int64_t sequentialFrom) {
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
   Type y = anyViewType(ctx, 4, cast<ShapedType>(op.getY().getType()).getElementType());
@@ -203,9 +209,9 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
   LoopBuilder lb(b, op.getLoc(), cpu::LoopTarget::Gpu);
   k.begin(lb);
   WarpMma mma(lb, split);
-  ChunkWarp cw(b, k, lb, mma, kSSDOutputsBlockSize);
-  const int64_t pTiles = staticDim(op.getX(), 3) / 8;
-  const int64_t n = staticDim(op.getB(), 3);
+  ChunkWarp cw(b, k, lb, mma, kSSDOutputsBlockSize, sequentialFrom);
+  const int64_t pTiles = ssdStaticDim(op.getX(), 3) / 8;
+  const int64_t n = ssdStaticDim(op.getB(), 3);
   const int64_t groupTiles = pTiles % 4 == 0 ? 4 : pTiles % 3 == 0 ? 3 : pTiles % 2 == 0 ? 2 : 1;
   Value dts = cw.shared({chunk}), cum = cw.shared({2, chunk});
   // Each warp's strip of the masked C B^T, rows padded by 4 so the fragment
@@ -338,18 +344,19 @@ void buildOutputs(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op, StringRef nam
 } // namespace
 
 bool ssm::ssdMmaApplies(SSDOp op, int64_t chunk) {
-  int64_t p = staticDim(op.getX(), 3), n = staticDim(op.getB(), 3);
+  int64_t p = ssdStaticDim(op.getX(), 3), n = ssdStaticDim(op.getB(), 3);
   return !ShapedType::isDynamic(p) && !ShapedType::isDynamic(n) && p % 8 == 0 &&
          p <= kMaxP && n % 16 == 0 && chunk % 16 == 0 && chunk > 0 && chunk <= kMaxChunk &&
          kSSDOutputsBlockSize / 32 * outputsSharedBytesPerWarp(chunk, n) <= kStaticSharedBytes;
 }
 
 LogicalResult ssm::buildMmaSSDKernels(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op,
-                                      StringRef name, int64_t chunk, bool split) {
+                                      StringRef name, int64_t chunk, bool split,
+                                      int64_t sequentialFrom) {
   if (!ssdMmaApplies(op, chunk))
     return op.emitOpError() << "has no tensor-core SSD kernels for chunks of " << chunk;
   OpBuilder::InsertionGuard guard(b);
-  buildStates(b, module, op, (name + "_states").str(), chunk, split);
-  buildOutputs(b, module, op, (name + "_outputs").str(), chunk, split);
+  buildStates(b, module, op, (name + "_states").str(), chunk, split, sequentialFrom);
+  buildOutputs(b, module, op, (name + "_outputs").str(), chunk, split, sequentialFrom);
   return success();
 }

@@ -41,8 +41,11 @@ constexpr int64_t kSSDOutputsBlockSize = 64;
 bool ssdMmaApplies(SSDOp op, int64_t chunk);
 
 /// `split`: three tf32 products per tile (near-f32 accuracy) instead of one.
+/// `sequentialFrom` > 0: the kernels find no work where b * H reaches it
+/// (passes/gpu/SSDSequentialKernel.h takes those launches).
 LogicalResult buildMmaSSDKernels(OpBuilder &b, gpu::GPUModuleOp module, SSDOp op,
-                                 StringRef name, int64_t chunk, bool split);
+                                 StringRef name, int64_t chunk, bool split,
+                                 int64_t sequentialFrom);
 
 } // namespace mlir::ssm
 

@@ -118,6 +118,8 @@ struct LaunchDesc {
   // The kernel walks its work in a grid-stride loop, so the grid may be
   // clamped to the device's limits; otherwise an oversized grid is an error.
   bool gridStride = false;
+  // Dynamic shared memory per block, in bytes.
+  int64_t sharedBytes = 0;
   // Arguments the kernel reads as if their innermost stride were 1.
   std::vector<int> unitInnerStride;
 };

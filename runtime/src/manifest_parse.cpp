@@ -13,6 +13,10 @@ namespace ssmc {
 
 using nlohmann::json;
 
+// Shared memory a kernel may ask for per block: 227 KB on sm_90, the most
+// of any GPU so far.
+constexpr int64_t kMaxSharedBytes = 227 * 1024;
+
 std::optional<DType> parseDType(const std::string &s) {
   if (s == "f32") return DType::F32;
   if (s == "f16") return DType::F16;
@@ -506,6 +510,12 @@ LaunchDesc Parser::parseLaunch(const json &o, const std::string &w) {
     if (!gs->is_boolean())
       fail(w + ".grid_stride", "expected a boolean");
     l.gridStride = gs->get<bool>();
+  }
+  if (const json *bytes = optional(o, "shared_bytes")) {
+    l.sharedBytes = integer(*bytes, w + ".shared_bytes");
+    // No GPU has more shared memory per block than this (227 KB on sm_90).
+    if (l.sharedBytes < 0 || l.sharedBytes > kMaxSharedBytes)
+      fail(w + ".shared_bytes", "must be in [0, " + std::to_string(kMaxSharedBytes) + "]");
   }
   return l;
 }

@@ -46,13 +46,17 @@ GPU_CASES = {
 
 # Artifacts compiled again with extra flags, for the cases whose name starts
 # with the key: SSD in chunks on the GPU (small chunks, so short prompts cross
-# several of them and the last one is partial), GEMMs in TF32 or bf16 (the
+# several of them and the last one is partial; the sequential kernel), GEMMs in TF32 or bf16 (the
 # weights rounded from f32, f16 and bf16 storage; decode of 11 sequences
 # through cuBLASLt).
 GEMM_BF16 = ["--cuda-gemm-math", "bf16"]
+# The SSD's sequential kernel at every batch (the default takes it from 128
+# (batch, head) pairs on, more than these models have).
+SEQUENTIAL = ["--cuda-ssd-sequential-from", "1"]
 VARIANTS = {
     "mamba2": {"ssd32": ["--cuda-ssd-chunk", "32"], "ssd48": ["--cuda-ssd-chunk", "48"],
-               "ssd-scalar": ["--cuda-ssd-math", "scalar"], "ssd-tf32": ["--cuda-ssd-math", "tf32"]},
+               "ssd-scalar": ["--cuda-ssd-math", "scalar"], "ssd-tf32": ["--cuda-ssd-math", "tf32"],
+               "seq": SEQUENTIAL, "ssd48-seq": ["--cuda-ssd-chunk", "48"] + SEQUENTIAL},
     "mamba_multichunk": {"tf32": ["--cuda-gemm-math", "tf32"], "gemm-bf16": GEMM_BF16},
     "mamba2_long": {"tf32": ["--cuda-gemm-math", "tf32"], "gemm-bf16": GEMM_BF16},
     "mamba_hf_bias_sharded_f16": {"gemm-bf16": GEMM_BF16 + ["--dtype", "f16"]},

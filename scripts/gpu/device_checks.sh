@@ -12,8 +12,9 @@
 # (1.4b-size models: SSMC_CARRY_BIG=1 when preparing), gemv (decode with
 # the skinny-GEMM kernels against cuBLASLt, with the 1.4b models when
 # carried), gemm-bf16 (bf16 GEMMs against TF32, with the 1.4b models when
-# carried), and ncu (Nsight Compute, see below); all but big, gemv,
-# gemm-bf16 and ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
+# carried), breakdown (`--kernels` at prefill b8 and decode b64) and ncu
+# (Nsight Compute, see below); all but big, gemv, gemm-bf16, breakdown and
+# ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
 # (OUT_DIR: default $OUT or /tmp), the benchmark JSON to OUT_DIR/bench.jsonl.
 set -uo pipefail
 out=${1:-${OUT:-/tmp}}
@@ -74,7 +75,8 @@ fi
 if want sanitizer; then
 note "== compute-sanitizer (memcheck, racecheck) on a small model's prefill + decode"
 for tool in memcheck racecheck; do
-  for model in mamba_hf_f32 mamba2_hf_groups mamba2_hf_groups+ssd32 mamba_wide_batch+gemm-bf16; do
+  for model in mamba_hf_f32 mamba2_hf_groups mamba2_hf_groups+ssd32 mamba2_hf_groups+seq \
+    mamba_wide_batch+gemm-bf16; do
     compute-sanitizer --tool $tool --error-exitcode 9 bin/ssmc-run models/$model.ssmc \
       --device cuda --tokens 5,6,7,8,9,10,11 --max-new-tokens 4 > /tmp/san.log 2>&1
     note "$tool ($model): exit $? $(grep -E 'ERROR SUMMARY' /tmp/san.log)"
@@ -87,7 +89,7 @@ fi
 # so the regenerated files miss the checksums: timing does not depend on
 # the values, hence --no-verify.
 want bench || want scan || want ssd || want ncu || want sampling || want chat || want big ||
-  want gemv || want gemm-bf16 || exit 0
+  want gemv || want gemm-bf16 || want breakdown || exit 0
 note "== 130m-size models (random weights regenerated here; external weights)"
 for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256" \
   "m130-bf16:--arch mamba --dtype bf16 --fp32-ssm-params"; do
@@ -121,9 +123,10 @@ kernels() {
   grep -A6 -E "^(prefill|decode) " /tmp/kernels.txt
 }
 
-# One phase of `--kernels` at batch 1: ARTIFACT LENGTH PHASE LINES (of its table).
+# One phase of `--kernels`: ARTIFACT LENGTH PHASE LINES (of its table) [BATCH, default 1].
 kernel_table() {
-  bin/ssmc-bench bench/$1.ssmc --device cuda --kernels --batch 1 --prompt-len $2 --repeat 3 \
+  note "-- $1 --kernels, batch ${5:-1}, prompt $2"
+  bin/ssmc-bench bench/$1.ssmc --device cuda --kernels --batch ${5:-1} --prompt-len $2 --repeat 3 \
     --no-verify --bandwidth-gbs "$bw" --peak-gflops "$gflops" > /tmp/kernels.txt 2>&1
   cat /tmp/kernels.txt >> "$log"
   grep -A$4 -E "^$3 " /tmp/kernels.txt
@@ -213,6 +216,16 @@ if want gemm-bf16; then
   done
 fi
 
+# Where the time goes at the larger batches: prefill b8 x 2048 and decode b64.
+if want breakdown; then
+  names="m130-gemm-bf16 m2-130-gemm-bf16"
+  [ -f big.tar.xz ] && big_models && names="$names m1400-gemm-bf16 m2-1300-gemm-bf16"
+  for name in $names; do
+    kernel_table $name 2048 prefill 10 8
+    kernel_table $name 128 decode 10 64
+  done
+fi
+
 # The scans' tilings (prepare_device_carry.sh's variants) at batch 1 and 8.
 tilings() {
   for f in bench/$1.ssmc bench/$1-$2*.ssmc; do
@@ -227,8 +240,15 @@ if want scan; then
   tilings m130 scan
 fi
 if want ssd; then
-  note "== Mamba-2 130m, the SSD's chunk length and unrolling (default: m2-130)"
+  note "== Mamba-2 130m, the SSD's chunk length, math and form (default: m2-130)"
   tilings m2-130 ssd
+  if [ -f big.tar.xz ] && big_models; then
+    note "== Mamba-2 1.3b, the SSD chunked or sequential at every batch"
+    for name in m2-1300-gemm-bf16-chunked m2-1300-gemm-bf16-seq; do
+      bench_line $name 1
+      bench_line $name 8
+    done
+  fi
 fi
 
 # Generation steps with host and device sampling (scripts/gpu/time_sampling.py).

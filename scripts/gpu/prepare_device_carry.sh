@@ -45,6 +45,8 @@ variants=(
   "m2-130-ssd32:m2-130 --cuda-ssd-chunk 32"
   "m2-130-ssd-tf32:m2-130 --cuda-ssd-math tf32"
   "m2-130-ssd-scalar:m2-130 --cuda-ssd-math scalar"
+  "m2-130-ssd-chunked:m2-130 --cuda-ssd-sequential-from 0"
+  "m2-130-ssd-seq:m2-130 --cuda-ssd-sequential-from 1"
 )
 for v in "${variants[@]}"; do
   name=${v%%:*} rest=${v#*:}
@@ -66,6 +68,12 @@ if [[ ${SSMC_CARRY_BIG:-0} == 1 ]]; then
       "$build/bin/ssmc-compile" /tmp/ssmc-big/$name --target cuda --external-weights --dtype auto \
         --cuda-gemm-math $math -o "$carry/big/$name$suffix.ssmc" --quiet
     done
+  done
+  # Mamba-2's SSD in either form at every batch.
+  for from in 0:chunked 1:seq; do
+    "$build/bin/ssmc-compile" /tmp/ssmc-big/m2-1300 --target cuda --external-weights \
+      --cuda-gemm-math bf16 --cuda-ssd-sequential-from ${from%%:*} \
+      -o "$carry/big/m2-1300-gemm-bf16-${from#*:}.ssmc" --quiet
   done
   (cd "$carry" && tar cJf big.tar.xz big && rm -rf big)
 fi

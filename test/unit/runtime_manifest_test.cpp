@@ -158,6 +158,20 @@ const Case kCases[] = {
        m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}}, {"launch", {cudaLaunch(2048)}}}}};
      },
      SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.launch[0].block[0]: block size must be in [1, 1024]"},
+    {"cuda shared memory beyond any GPU",
+     [](json &m) {
+       json launch = cudaLaunch(128);
+       launch["shared_bytes"] = 300 * 1024;
+       m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}}, {"launch", {launch}}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.launch[0].shared_bytes: must be in [0, 232448]"},
+    {"cuda shared memory not a number",
+     [](json &m) {
+       json launch = cudaLaunch(128);
+       launch["shared_bytes"] = "lots";
+       m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}}, {"launch", {launch}}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.launch[0].shared_bytes: expected an integer"},
     {"cuda grid reads a missing argument",
      [](json &m) {
        json launch = cudaLaunch(128);

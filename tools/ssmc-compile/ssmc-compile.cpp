@@ -78,6 +78,11 @@ cl::opt<int64_t> ssdChunk("cuda-ssd-chunk", cl::cat(category), cl::init(64),
                           cl::desc("Mamba-2 SSD on the GPU: steps per parallel chunk "
                                    "(0: one thread walks the whole sequence; tensor cores "
                                    "for multiples of 16 up to 128)"));
+cl::opt<int64_t> ssdSequentialFrom(
+    "cuda-ssd-sequential-from", cl::cat(category), cl::init(128),
+    cl::desc("Mamba-2 SSD on the GPU: from this many (batch, head) pairs, a block per "
+             "pair walks the chunks in order with its state on chip instead of the "
+             "chunk-parallel kernels (0: never; tensor-core SSD only)"));
 cl::opt<int64_t> scanUnroll("cuda-scan-unroll", cl::cat(category), cl::init(1),
                            cl::desc("Mamba-1 scan on the GPU: steps per iteration of its time "
                                     "loop, loaded one iteration ahead"));
@@ -286,8 +291,11 @@ json stageJson(const ssm::GpuStage &s) {
   json grid = json::array();
   for (const ssm::GridExtent &g : s.grid)
     grid.push_back(extentJson(g));
-  return {{"block", s.block}, {"grid", grid}, {"grid_stride", s.gridStride},
-          {"unit_inner_stride", s.unitInnerStride}};
+  json stage = {{"block", s.block}, {"grid", grid}, {"grid_stride", s.gridStride},
+                {"unit_inner_stride", s.unitInnerStride}};
+  if (s.sharedBytes > 0)
+    stage["shared_bytes"] = s.sharedBytes;
+  return stage;
 }
 
 // One launch object, or {"stages", "scratch"} for a multi-pass step.
@@ -390,8 +398,9 @@ int run() {
     return fail(input, "--cuda-chip '" + cudaChip + "' is not a GPU architecture like sm_90");
   if (maxBatch < 0)
     return fail(input, "--max-batch must be 0 (no limit) or more");
-  if (scanChunk < 0 || ssdChunk < 0)
-    return fail(input, "--cuda-scan-chunk and --cuda-ssd-chunk must be 0 or more");
+  if (scanChunk < 0 || ssdChunk < 0 || ssdSequentialFrom < 0)
+    return fail(input, "--cuda-scan-chunk, --cuda-ssd-chunk and --cuda-ssd-sequential-from "
+                       "must be 0 or more");
   if (scanUnroll < 1 || ssdUnroll < 1)
     return fail(input, "--cuda-scan-unroll and --cuda-ssd-unroll must be at least 1");
   if (cudaSSDMath != "scalar" && cudaSSDMath != "tf32x3" && cudaSSDMath != "tf32")
@@ -454,6 +463,7 @@ int run() {
     gpuOptions.scanUnroll = scanUnroll;
     gpuOptions.ssdUnroll = ssdUnroll;
     gpuOptions.ssdMath = cudaSSDMath;
+    gpuOptions.ssdSequentialFrom = ssdSequentialFrom;
     gpuOptions.sampler = true;
     gpuOptions.gemv = true;
     gpuOptions.roundBf16 = cudaGemmMath == GemmMath::BF16;

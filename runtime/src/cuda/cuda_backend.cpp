@@ -79,6 +79,7 @@ struct BoundLaunch {
   std::vector<void *> params;  // one pointer per word
   unsigned grid[3] = {1, 1, 1};
   unsigned block[3] = {1, 1, 1};
+  unsigned sharedBytes = 0;    // dynamic shared memory per block
   bool empty = false;          // a grid dimension is 0: nothing to launch
 };
 
@@ -418,6 +419,16 @@ public:
     }
     for (int d = 0; d < 3; ++d)
       b.grid[d] = unsigned(grid[d]);
+    // A kernel must ask for dynamic shared memory that takes its total
+    // beyond the default 48 KB; asking always is simplest.
+    b.sharedBytes = unsigned(l.sharedBytes);
+    if (l.sharedBytes > 0)
+      cuda::check(d_.cuFuncSetAttribute(function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                                        int(l.sharedBytes)),
+                  "cuFuncSetAttribute",
+                  what + ": " + b.name + " asks for " + std::to_string(l.sharedBytes) +
+                      " bytes of shared memory per block",
+                  ErrorCode::Unsupported);
 
     // MLIR's NVVM lowering (without bare pointers) passes every descriptor
     // word as its own kernel parameter, argument after argument.
@@ -438,7 +449,7 @@ public:
         continue;
       CUresult r = d_.cuLaunchKernel(l.function, l.grid[0], l.grid[1], l.grid[2],
                                      l.block[0], l.block[1], l.block[2],
-                                     /*sharedMemBytes=*/0, stream_, l.params.data(),
+                                     l.sharedBytes, stream_, l.params.data(),
                                      /*extra=*/nullptr);
       if (r != CUDA_SUCCESS)
         cuda::fail(r, "cuLaunchKernel", "kernel " + l.name);
