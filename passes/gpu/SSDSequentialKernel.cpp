@@ -30,11 +30,6 @@ constexpr int64_t kStageBatch = 40;
 int64_t pStride(int64_t p) { return p + (p % 16 == 0 ? 8 : 16); }
 int64_t nStride(int64_t n) { return n + 4; }
 
-// Static: S[N, P] and the chunk's dt, cum and weights.
-int64_t staticBytes(int64_t chunk, int64_t n, int64_t p) {
-  return 4 * (n * pStride(p) + 3 * chunk);
-}
-
 // The largest divisor of `tiles` that is at most kMaxTilesPerTask.
 int64_t tilesPerTask(int64_t tiles) {
   int64_t t = std::min(tiles, kMaxTilesPerTask);

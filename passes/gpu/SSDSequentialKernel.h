@@ -11,16 +11,20 @@
 //
 // Per chunk (cum, w and the products as in SSDMmaKernels.h), on the tensor
 // cores (m16n8k8 tf32, WarpMma), the warps taking tasks in turn:
-//   1. every thread: the chunk's rows of C, B and x into (dynamic) shared
-//      memory, coalesced; then warp 0: dt (bias, softplus, clamp), its
-//      prefix sums cum and the weights w_s = exp(A (cum_last - cum_s)) dt_s;
-//   2. y, a task per 16 rows: exp(A cum_t) (C S)[t, :] + M x with M = C B^T
-//      masked to s <= t and weighted by exp(A (cum_t - cum_s)) dt_s. A tile
-//      of C B^T is an accumulator; its registers are the A operand of M x
-//      as they stand, the chunk's steps taken in the order 0, 2, 4, 6, 1,
-//      3, 5, 7 within each 8 (x's rows are loaded in that order too);
-//   3. S = exp(A cum_last) S + (B w)^T x, a task per 16 rows of S.
-// Barriers between the phases.
+//   1. every thread: the chunk's rows of C, B and x into shared memory,
+//      coalesced; then warp 0: dt (bias, softplus, clamp), its prefix sums
+//      cum and the weights w_s = exp(A (cum_last - cum_s)) dt_s;
+//   2. y, a task per 16 rows and up to 32 p: exp(A cum_t) (C S)[t, :] + M x
+//      with M = C B^T masked to s <= t and weighted by exp(A (cum_t -
+//      cum_s)) dt_s. A tile of C B^T is an accumulator; its registers are
+//      the A operand of M x as they stand, the chunk's steps taken in the
+//      order 0, 2, 4, 6, 1, 3, 5, 7 within each 8 (x's rows are read in
+//      that order too);
+//   3. S = exp(A cum_last) S + (B w)^T x, a task per 16 rows of S and up to
+//      32 p.
+// Barriers between the phases. All shared memory is dynamic (launch
+// `shared_bytes`): S[N, P] and the staged rows exceed the 48 KB of static
+// shared memory.
 
 #include "dialects/SSM/SSMOps.h"
 
