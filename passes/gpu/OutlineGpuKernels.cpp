@@ -338,6 +338,7 @@ struct SSMOutlineGpuKernelsPass
     stage.grid[0] = {{{0, 0}, {0, 1}}, kSSDBlockSize / stateUpdateLanesPerRow(op)};
     if (cast<ShapedType>(op.getState().getType()).getRank() == 4)
       stage.grid[0].product.push_back({0, 2});
+    stage.unitInnerStride = firstIndices(op->getNumOperands() + op->getNumResults());
     setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
     return success();
   }

@@ -42,8 +42,13 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
   bool perHead = rank == 4;
   OpBuilder::InsertionGuard guard(b);
   SmallVector<Type> types;
-  for (Type t : llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes()))
-    types.push_back(anyViewType(t));
+  // Unit innermost strides (the runtime checks them) and static innermost
+  // sizes: a row's elements are immediate offsets from one address.
+  for (Type t : llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes())) {
+    auto shaped = cast<ShapedType>(t);
+    types.push_back(unitInnerViewType(op.getContext(), shaped.getRank(),
+                                      shaped.getShape().back(), shaped.getElementType()));
+  }
   auto func = createGpuKernel(b, module, op.getLoc(), name, types, kSSDBlockSize);
   ValueRange args = func.getBody().front().getArguments();
   ValueRange inputs = args.take_front(op->getNumOperands());
@@ -76,37 +81,57 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
   if (perHead)
     ubs.push_back(outer);
   ubs.push_back(lanes.groups(rows));
-  // One row of one sequence, its dt given (`rawDt`, before bias and
-  // softplus) or computed from dt itself.
-  auto update = [&](Value bi, Value row, Value real, Value head, Value rawDt) {
+  auto rowOf = [&](Value m, ValueRange lead) {
+    return lanes.loadRow([&](Value k) {
+      SmallVector<Value> idx(lead);
+      idx.push_back(k);
+      return lb.load(m, idx);
+    });
+  };
+  auto indices = [&](Value bi, Value row, Value head) {
     SmallVector<Value> at{bi};
     if (perHead)
       at.push_back(head);
     at.push_back(row);
-    Value c = at[1], g = lb.divi(c, perGroup);
+    return at;
+  };
+  // What one row of one sequence reads besides dt, in one list: its state
+  // row, B and C (K values each), x, then z (with a gate). A loop over
+  // sequences loads them a sequence ahead: a load after the previous
+  // sequence's stores could not be moved above them (new_state may alias
+  // state), so each sequence would wait for memory in turn.
+  auto rowInputs = [&](Value bi, Value row, Value head) {
+    SmallVector<Value> at = indices(bi, row, head);
+    Value g = lb.divi(at[1], perGroup);
+    SmallVector<Value> in = rowOf(state, at);
+    llvm::append_range(in, rowOf(bm, {bi, g}));
+    llvm::append_range(in, rowOf(cm, {bi, g}));
+    in.push_back(lb.load(x, at));
+    if (z)
+      in.push_back(lb.load(z, at));
+    return in;
+  };
+  // One row of one sequence from its inputs, its dt given (`rawDt`, before
+  // bias and softplus) or read from dt itself.
+  auto update = [&](Value bi, Value row, Value real, Value head, Value rawDt,
+                    ArrayRef<Value> in) {
+    SmallVector<Value> at = indices(bi, row, head);
+    Value c = at[1];
+    int64_t k = lanes.k;
+    ArrayRef<Value> old = in.take_front(k), bRow = in.slice(k, k), cRow = in.slice(2 * k, k);
+    Value xv = in[3 * k];
     if (!rawDt)
       rawDt = lb.load(dt, {bi, c});
     Value step = cpu::emitDelta(lb, rawDt, dtBias ? lb.load(dtBias, {c}) : Value(),
                                 op.getDtSoftplus(), op.getDtMin().convertToFloat(),
                                 op.getDtMax().convertToFloat());
-    Value xv = lb.load(x, at);
-    auto rowOf = [&](Value m, ValueRange lead) {
-      return lanes.loadRow([&](Value k) {
-        SmallVector<Value> idx(lead);
-        idx.push_back(k);
-        return lb.load(m, idx);
-      });
-    };
-    SmallVector<Value> old = rowOf(state, at);
-    SmallVector<Value> bRow = rowOf(bm, {bi, g});
-    SmallVector<Value> cRow = rowOf(cm, {bi, g});
     SmallVector<Value> decays;
     if (perHead) {
-      decays.assign(lanes.k, lb.exp(lb.mul(step, lb.load(a, {c}))));
+      decays.assign(k, lb.exp(lb.mul(step, lb.load(a, {c}))));
     } else {
       // A * log2(e): each decay is one exp2, as in the scan kernels.
-      for (Value ak : lanes.loadRow([&](Value k) {
-             return lb.mul(lb.load(a, {c, k}), lb.f32(M_LOG2E));
+      for (Value ak : lanes.loadRow([&](Value j) {
+             return lb.mul(lb.load(a, {c, j}), lb.f32(M_LOG2E));
            }))
         decays.push_back(lb.exp2(lb.mul(step, ak)));
     }
@@ -114,7 +139,11 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
     lanes.storeRow(real, next, newState, at);
     Value acc = lanes.rowDot(next, cRow);
     lanes.onRowLeader(real, [&] {
-      cpu::emitScanOutput(lb, acc, d ? lb.load(d, {c}) : Value(), xv, z, y, at);
+      if (d)
+        acc = lb.fma(lb.load(d, {c}), xv, acc);
+      if (z)
+        acc = lb.mul(acc, lb.silu(in[3 * k + 1]));
+      lb.store(acc, y, at);
     });
   };
   // Each lane reads its state elements before it writes them, and only real
@@ -123,7 +152,7 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
     auto [row, real] = lanes.rowIn(iv.back(), rows);
     Value head = perHead ? iv[1] : Value();
     if (!dtProj) {
-      update(iv[0], row, real, head, Value());
+      update(iv[0], row, real, head, Value(), rowInputs(iv[0], row, head));
       return;
     }
     // With dt_proj the row's S lanes share the dot product of length R, then
@@ -137,7 +166,7 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
                                return SmallVector<Value>{lb.fma(
                                    lb.load(dt, {bi, r}), lb.load(dtProj, {c, r}), acc[0])};
                              })[0];
-      update(bi, row, real, head, lanes.rowSum(part));
+      update(bi, row, real, head, lanes.rowSum(part), rowInputs(bi, row, head));
       return;
     }
     // Lane j holds the terms r = i * S + j of the channel's row of dt_proj in
@@ -156,15 +185,22 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
     }
     Value b0 = lb.muli(iv[0], perTask);
     Value b1 = arith::MinUIOp::create(b, op.getLoc(), lb.addi(b0, perTask), batch);
-    lb.loop(b0, b1, [&](Value bi) {
-      SmallVector<Value> inputs;
-      for (Value at : index)
-        inputs.push_back(lb.load(dt, {bi, at}));
-      Value part = lb.f32(0.0);
-      for (int64_t i = 0; i < terms; ++i)
-        part = lb.fma(inputs[i], weight[i], part);
-      update(bi, row, real, head, lanes.rowSum(part));
-    });
+    // Each sequence's inputs and dt are loaded and summed while the
+    // previous sequence is updated and stored.
+    lb.loopLoadingAhead(
+        b0, b1, 1, {},
+        [&](Value bi) {
+          SmallVector<Value> in = rowInputs(bi, row, head);
+          Value part = lb.f32(0.0);
+          for (int64_t i = 0; i < terms; ++i)
+            part = lb.fma(lb.load(dt, {bi, index[i]}), weight[i], part);
+          in.push_back(lanes.rowSum(part));
+          return in;
+        },
+        [&](Value bi, ArrayRef<Value> in, ValueRange) {
+          update(bi, row, real, head, in.back(), in.drop_back());
+          return SmallVector<Value>{};
+        });
   });
   gpu::ReturnOp::create(b, op.getLoc());
   return success();

@@ -5,7 +5,8 @@
 // both forms: Mamba-1 (state [b, e, N], rows (batch, channel), a decay per
 // state from A [e, N], scanLanesPerRow(N) lanes per row) and Mamba-2 (state
 // [b, H, P, N], rows (batch, head, p), one decay per head, ssdLanesPerRow(N)
-// lanes per row). Lanes as in passes/gpu/RowLanes.h; grid-stride tasks.
+// lanes per row). Lanes as in passes/gpu/RowLanes.h; grid-stride tasks;
+// every argument has a unit innermost stride.
 
 #include "dialects/SSM/SSMOps.h"
 
@@ -16,7 +17,8 @@ namespace mlir::ssm {
 /// Mamba-1 with dt_proj fused in (static R, at most kDtProjMaxTermsPerLane
 /// terms of the dot product per lane) and at least kDecodeGroupFromBatch
 /// sequences: a task covers kDecodeBatchPerTask sequences of one row group,
-/// whose lanes hold their channels' rows of dt_proj in registers. Otherwise
+/// whose lanes hold their channels' rows of dt_proj in registers and load
+/// each sequence's inputs while the one before is updated. Otherwise
 /// a task is one sequence (at b8 a task of 8 left too few warps: docs/perf.md,
 /// "The decode step with dt_proj").
 constexpr int64_t kDecodeBatchPerTask = 8;

@@ -276,16 +276,20 @@ if want chat; then
   tee -a "$log" < /tmp/chat.json
 fi
 
-# Nsight Compute on one prefill (b1 x 2048) of NCU_ARTIFACT (default
-# m2-130), kernels matching NCU_KERNELS (a regex; default the SSD stages).
+# Nsight Compute on one prefill (NCU_BATCH x NCU_LENGTH, default 1 x 2048)
+# and NCU_DECODE decode steps (default 1) of NCU_ARTIFACT (default m2-130;
+# a 1.4b-size one too), kernels matching NCU_KERNELS (a regex; default the
+# SSD stages), the first NCU_COUNT (default 3) launches.
 if want ncu; then
   artifact=${NCU_ARTIFACT:-m2-130}
-  note "== ncu: $artifact, kernels /${NCU_KERNELS:-ssmc_k3_}/"
+  [ -f bench/$artifact.ssmc ] || big_models || exit 1
+  note "== ncu: $artifact, kernels /${NCU_KERNELS:-ssmc_k3_}/, batch ${NCU_BATCH:-1}"
   ncu --kernel-name "regex:${NCU_KERNELS:-ssmc_k3_}" --launch-count ${NCU_COUNT:-3} \
     --section SpeedOfLight --section LaunchStats --section Occupancy \
     --section WarpStateStats --section MemoryWorkloadAnalysis --section SchedulerStats \
-    bin/ssmc-bench bench/$artifact.ssmc --device cuda --batch 1 --prompt-len 2048 \
-    --decode-tokens 1 --warmup 0 --repeat 1 --no-verify > "$out/ncu.txt" 2>&1
+    bin/ssmc-bench bench/$artifact.ssmc --device cuda --batch ${NCU_BATCH:-1} \
+    --prompt-len ${NCU_LENGTH:-2048} --decode-tokens ${NCU_DECODE:-1} --warmup 0 --repeat 1 \
+    --no-verify > "$out/ncu.txt" 2>&1
   note "ncu exit $? (report: ncu.txt)"
   grep -E "ssmc_k|Duration|Registers Per|Achieved Occupancy|Theoretical Occupancy|Grid Size|Block Size|Memory Throughput|Compute \(SM\)|Stall|Issued Warp|No Eligible|L1/TEX Hit|L2 Hit" "$out/ncu.txt" | head -80
 fi

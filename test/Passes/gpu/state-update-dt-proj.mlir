@@ -7,24 +7,31 @@
 // [b, R] input (argument 2) with the channel's row of dt_proj (argument 8).
 // From 32 sequences on a task is 8 sequences of one group of rows, below
 // that one (the grid, b * e * 4 lanes / 128 threads, is not divided by 8:
-// at b1 it would leave rows waiting for too few threads); each lane loads its 3 terms of the row of dt_proj once (R =
-// 12, every 4th term, zero past R), then for each sequence loads its 3
-// inputs, sums, and two xor shuffles add the lanes' parts; then bias and
-// softplus, then the usual state update.
-// CHECK: ssm.launches = {ssmc_k0 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 128, 1, 1>, grid_stride, grid_x = {div = 32 : i64, product = array<i64: 0, 0, 0, 1>}
-// CHECK: gpu.func @[[K:ssmc_k[0-9]+]](
+// at b1 it would leave rows waiting for too few threads); each lane loads
+// its 3 terms of the row of dt_proj once (R = 12, every 4th term, zero past
+// R). The loop over the task's sequences loads one sequence ahead: the
+// first sequence's inputs and dot product (3 inputs, two xor shuffles)
+// before it, then in each iteration the next sequence's state row and dot
+// product before this one's update (bias, softplus) and stores. Every
+// argument has a unit innermost stride.
+// CHECK: ssm.launches = {ssmc_k0 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 128, 1, 1>, grid_stride, grid_x = {div = 32 : i64, product = array<i64: 0, 0, 0, 1>}, grid_y = {div = 1 : i64, product = array<i64>}, grid_z = {div = 1 : i64, product = array<i64>}, unit_inner_stride = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10>}]}
+// CHECK: gpu.func @[[K:ssmc_k[0-9]+]](%arg0: memref<?x?x16xf32, strided<[?, ?, 1], offset: ?>>
 // CHECK: %[[WIDE:.*]] = arith.cmpi uge, %{{.*}}, %c32
 // CHECK: arith.select %[[WIDE]], %c8, %c1 : index
 // CHECK-COUNT-3: memref.load %arg8[
-// CHECK: scf.for %[[B:.*]] = %{{.*}} to %{{.*}} step %c1 {
-// CHECK-NOT: memref.load %arg8[
-// CHECK-COUNT-3: memref.load %arg2[%[[B]],
-// CHECK: math.fma
-// CHECK: math.fma
-// CHECK: %[[PART:.*]] = math.fma
-// CHECK: gpu.shuffle  xor %[[PART]], %c2_i32
+// CHECK: memref.load %arg0[
+// CHECK-COUNT-3: memref.load %arg2[
+// CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32
 // CHECK: gpu.shuffle  xor
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1 iter_args(
+// CHECK-NOT: memref.store
+// CHECK: memref.load %arg0[
+// CHECK-NOT: memref.store
+// CHECK-COUNT-3: memref.load %arg2[
+// CHECK-NOT: memref.store
 // CHECK: math.log1p
+// CHECK: memref.store %{{.*}}, %arg10[
+// CHECK: scf.yield
 // CHECK: gpu.return
 // The same step with R unknown when compiling: a task per sequence, each
 // lane summing every 4th term in a loop.
