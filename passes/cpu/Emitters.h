@@ -65,6 +65,8 @@ LogicalResult emitSelectiveStateUpdate(LoopBuilder &lb, SelectiveStateUpdateOp o
 /// gate's memref, indexed like y) is null.
 void emitScanOutput(LoopBuilder &lb, Value acc, Value d, Value x, Value z, Value y,
                     ValueRange at);
+/// The same value, with the gate already loaded (`gate`: z[at], or null).
+Value scanOutput(LoopBuilder &lb, Value acc, Value d, Value x, Value gate);
 
 /// The dt pipeline of ssd and selective_state_update: + bias, softplus, then
 /// the [dt_min, dt_max] clamp (bounds that cannot bind are not emitted).

@@ -50,11 +50,15 @@ static void emitSSDSteps(LoopBuilder &lb, SSDOp op, ValueRange inputs, Value s, 
 
 void cpu::emitScanOutput(LoopBuilder &lb, Value acc, Value d, Value x, Value z, Value y,
                          ValueRange at) {
+  lb.store(scanOutput(lb, acc, d, x, z ? lb.load(z, at) : Value()), y, at);
+}
+
+Value cpu::scanOutput(LoopBuilder &lb, Value acc, Value d, Value x, Value gate) {
   if (d)
     acc = lb.fma(d, x, acc);
-  if (z)
-    acc = lb.mul(acc, lb.silu(lb.load(z, at)));
-  lb.store(acc, y, at);
+  if (gate)
+    acc = lb.mul(acc, lb.silu(gate));
+  return acc;
 }
 
 Value cpu::emitDelta(LoopBuilder &lb, Value dt, Value bias, bool softplus,

@@ -139,11 +139,9 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
     lanes.storeRow(real, next, newState, at);
     Value acc = lanes.rowDot(next, cRow);
     lanes.onRowLeader(real, [&] {
-      if (d)
-        acc = lb.fma(lb.load(d, {c}), xv, acc);
-      if (z)
-        acc = lb.mul(acc, lb.silu(in[3 * k + 1]));
-      lb.store(acc, y, at);
+      lb.store(cpu::scanOutput(lb, acc, d ? lb.load(d, {c}) : Value(), xv,
+                               z ? in[3 * k + 1] : Value()),
+               y, at);
     });
   };
   // Each lane reads its state elements before it writes them, and only real
