@@ -118,6 +118,14 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
     With `round-bf16`, it gets `ssmc_round_bf16` (passes/gpu/RoundBf16Kernel.h),
     which rounds a gemm step's f32 activations to bf16 for the bf16 GEMMs
     of `--cuda-gemm-math bf16`.
+    With `grid-dependency-wait`, every kernel of the module (those of earlier
+    runs too) begins with `nvvm.griddepcontrol wait`: it touches no memory
+    before the grids it depends on have finished, so the runtime may launch
+    it with programmatic stream serialization, its blocks scheduled while
+    the kernel before it still runs (docs/artifact-format.md,
+    `grid_dependency_wait`). Kernels of `@decode` and the runtime's own then
+    signal `launch_dependents`, so that the next kernel is scheduled from
+    their start; kernels only `@prefill` runs signal as they exit.
 
     The expanded state [b, L, e, N] is never stored. How the runtime launches
     each step (stages, block, each grid dimension as a product of argument
@@ -158,7 +166,12 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
            "that the runtime runs for gemm steps of at most 4 rows">,
     Option<"roundBf16", "round-bf16", "bool", /*default=*/"false",
            "Also add the kernel that rounds GEMM activations to bf16 (ssmc_round_bf16, "
-           "passes/gpu/RoundBf16Kernel.h) for bf16 GEMMs">
+           "passes/gpu/RoundBf16Kernel.h) for bf16 GEMMs">,
+    Option<"gridDependencyWait", "grid-dependency-wait", "bool", /*default=*/"false",
+           "Begin every kernel with griddepcontrol.wait (and, but for "
+           "prefill-only kernels, launch_dependents; sm_90 and newer), so "
+           "that the runtime may launch it while the kernel before it "
+           "finishes (programmatic dependent launch)">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::NVVM::NVVMDialect",
                            "mlir::memref::MemRefDialect",

@@ -16,6 +16,7 @@
 #include "passes/gpu/StateUpdateKernel.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -25,6 +26,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
 
 namespace mlir::ssm {
@@ -151,6 +153,41 @@ struct SSMOutlineGpuKernelsPass
       stage.unitInnerStride = {1};
       setLaunch(gpuModule, kRoundBf16KernelName, GpuLaunch{{stage}, {}});
     }
+    if (gridDependencyWait && failed(addGridDependencyWaits(module, gpuModule)))
+      return signalPassFailure();
+  }
+
+  // Every kernel waits for the grids before it. Those of the decode step
+  // (and the runtime's own) also let the next kernel be scheduled from
+  // their start: decode's kernels are short, and this hides most of each
+  // launch. Kernels that only prefill runs signal as they exit: the early
+  // blocks of a large kernel land unevenly on the SMs (on the H100, Mamba-2's
+  // chunked SSD at b1 x 128 took 20 us a layer longer; docs/perf.md).
+  LogicalResult addGridDependencyWaits(ModuleOp module, gpu::GPUModuleOp gpuModule) {
+    llvm::StringSet<> decodeSteps, prefillSteps;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      llvm::StringSet<> *steps = func.getName() == "decode"    ? &decodeSteps
+                                 : func.getName() == "prefill" ? &prefillSteps
+                                                               : nullptr;
+      if (!steps)
+        continue;
+      func.walk([&](Operation *op) {
+        if (auto tag = op->getAttrOfType<FlatSymbolRefAttr>("ssm.kernel"))
+          steps->insert(tag.getValue());
+      });
+    }
+    FailureOr<std::map<std::string, GpuLaunch>> launches = getLaunches(gpuModule);
+    if (failed(launches))
+      return failure();
+    llvm::StringSet<> prefillOnly;
+    for (const auto &[symbol, launch] : *launches)
+      if (prefillSteps.contains(symbol) && !decodeSteps.contains(symbol))
+        for (const GpuStage &stage : launch.stages)
+          prefillOnly.insert(stage.function.empty() ? symbol : stage.function);
+    for (auto kernel : gpuModule.getOps<gpu::GPUFuncOp>())
+      if (kernel.isKernel())
+        beginWithGridDependencyWait(kernel, !prefillOnly.contains(kernel.getName()));
+    return success();
   }
 
   LogicalResult buildKernel(OpBuilder &b, gpu::GPUModuleOp gpuModule,

@@ -165,6 +165,10 @@ struct KernelImage {
   // cuda, required by GemmMath::BF16: the kernel that rounds a gemm step's
   // f32 activations to bf16 (arguments src f32 [m, k], dst bf16 [m, k]).
   std::optional<LaunchDesc> roundBf16;
+  // cuda: every kernel of the image begins with griddepcontrol.wait, so the
+  // runtime may launch it with programmatic stream serialization (it starts
+  // while the kernel before it finishes, and waits for it).
+  bool gridDependencyWait = false;
 };
 
 // "tokenizer": how text maps to token ids (docs/artifact-format.md).

@@ -383,6 +383,13 @@ void Parser::parseKernels(const json &j) {
         parseRuntimeKernel(o, it.key(), "round_bf16", w, "a bf16 rounding kernel");
     if (img.gemmMath == GemmMath::BF16 && !img.roundBf16)
       fail(w + ".gemm_math", "bf16 GEMMs need the image's round_bf16 kernel, which is missing");
+    if (const json *wait = optional(o, "grid_dependency_wait")) {
+      if (it.key() != "cuda")
+        fail(w + ".grid_dependency_wait", "only cuda kernels wait on grid dependencies");
+      if (!wait->is_boolean())
+        fail(w + ".grid_dependency_wait", "expected a boolean");
+      img.gridDependencyWait = wait->get<bool>();
+    }
     // Steps name kernels by index, so every image lists the same symbols.
     if (first && *first != img.symbols)
       fail(w + ".symbols", "differs from kernels." + firstName + ".symbols");

@@ -12,9 +12,10 @@
 # (1.4b-size models: SSMC_CARRY_BIG=1 when preparing), gemv (decode with
 # the skinny-GEMM kernels against cuBLASLt, with the 1.4b models when
 # carried), gemm-bf16 (bf16 GEMMs against TF32, with the 1.4b models when
-# carried), breakdown (`--kernels` at prefill b8 and decode b64) and ncu
-# (Nsight Compute, see below); all but big, gemv, gemm-bf16, breakdown and
-# ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
+# carried), pdl (programmatic dependent launch on and off), breakdown
+# (`--kernels` at prefill b8 and decode b64) and ncu
+# (Nsight Compute, see below); all but big, gemv, gemm-bf16, pdl, breakdown
+# and ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
 # (OUT_DIR: default $OUT or /tmp), the benchmark JSON to OUT_DIR/bench.jsonl.
 set -uo pipefail
 out=${1:-${OUT:-/tmp}}
@@ -89,7 +90,7 @@ fi
 # so the regenerated files miss the checksums: timing does not depend on
 # the values, hence --no-verify.
 want bench || want scan || want ssd || want ncu || want sampling || want chat || want big ||
-  want gemv || want gemm-bf16 || want breakdown || exit 0
+  want gemv || want gemm-bf16 || want pdl || want breakdown || exit 0
 note "== 130m-size models (random weights regenerated here; external weights)"
 for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256" \
   "m130-bf16:--arch mamba --dtype bf16 --fp32-ssm-params"; do
@@ -214,6 +215,27 @@ if want gemm-bf16; then
   for name in m130-gemm-bf16 m1400-tf32 m1400-gemm-bf16; do
     [ -f bench/$name.ssmc ] && kernel_table $name 2048 prefill 8
   done
+fi
+
+# Kernels launched to overlap the end of the one before them (programmatic
+# dependent launch, the default on sm_90) against ordinary launches
+# (SSMC_CUDA_PDL=0): decode at b1 and b64 in two rounds, prefill b1.
+if want pdl; then
+  note "== programmatic dependent launch (pdl=1) against ordinary launches (pdl=0)"
+  names="m130-bf16 m130-gemm-bf16 m2-130-gemm-bf16"
+  [ -f big.tar.xz ] && big_models && names="$names m1400-bf16-gemm-bf16 m2-1300-gemm-bf16"
+  for round in 1 2; do
+    for name in $names; do
+      for mode in 0 1; do
+        export SSMC_CUDA_PDL=$mode
+        note "round $round pdl=$mode"
+        bench_line $name 1 128
+        bench_line $name 64 128
+        [ $round = 1 ] && bench_line $name 1
+      done
+    done
+  done
+  unset SSMC_CUDA_PDL
 fi
 
 # Where the time goes at the larger batches: prefill b8 x 2048 and decode b64.

@@ -227,6 +227,19 @@ const Case kCases[] = {
                                  {"launch", {cudaLaunch(1)}}, {"round_bf16", cudaLaunch(256)}}}};
      },
      SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.round_bf16: missing required key \"function\""},
+    {"grid dependency wait on the cpu",
+     [](json &m) {
+       m["kernels"] = {{"cpu", {{"section", "weights"}, {"symbols", {"k0"}},
+                                {"grid_dependency_wait", true}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT,
+     "kernels.cpu.grid_dependency_wait: only cuda kernels wait on grid dependencies"},
+    {"grid dependency wait not a boolean",
+     [](json &m) {
+       m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}},
+                                 {"launch", {cudaLaunch(1)}}, {"grid_dependency_wait", "yes"}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.grid_dependency_wait: expected a boolean"},
     {"sampler kernel on the cpu",
      [](json &m) {
        m["kernels"] = {{"cpu", {{"section", "weights"}, {"symbols", {"k0"}},

@@ -323,6 +323,13 @@ json launchJson(const std::string &symbol, const ssm::GpuLaunch &l) {
   return {{"stages", stages}, {"scratch", scratch}};
 }
 
+// Whether `chip` (sm_NN) has griddepcontrol, so that every kernel can begin
+// by waiting for the one before it (sm_90 and newer).
+bool hasGridDependencyControl(llvm::StringRef chip) {
+  unsigned version = 0;
+  return chip.consume_front("sm_") && !chip.consumeInteger(10, version) && version >= 90;
+}
+
 // The manifest's spelling of --cuda-gemm-math.
 const char *gemmMathName() {
   switch (cudaGemmMath) {
@@ -350,6 +357,8 @@ json cudaKernels(const ssm::DeviceImage &image, const std::vector<std::string> &
   json kernels{{"section", "cuda.cubin"}, {"ptx_section", "cuda.ptx"},
                {"symbols", symbols}, {"launch", launches},
                {"gemm_math", gemmMathName()}};
+  if (hasGridDependencyControl(cudaChip))
+    kernels["grid_dependency_wait"] = true;
   // Kernels the runtime launches itself (not steps): the launch object of
   // `name`'s single stage with its `function`, or null when the image has
   // no such kernel.
@@ -467,6 +476,7 @@ int run() {
     gpuOptions.sampler = true;
     gpuOptions.gemv = true;
     gpuOptions.roundBf16 = cudaGemmMath == GemmMath::BF16;
+    gpuOptions.gridDependencyWait = hasGridDependencyControl(cudaChip);
     pm.addPass(ssm::createSSMOutlineGpuKernels(gpuOptions));
   }
   pm.addPass(ssm::createSSMBuildCpuSchedule());

@@ -81,6 +81,9 @@ struct BoundLaunch {
   unsigned block[3] = {1, 1, 1};
   unsigned sharedBytes = 0;    // dynamic shared memory per block
   bool empty = false;          // a grid dimension is 0: nothing to launch
+  // Launched with programmatic stream serialization: the kernel waits for
+  // the one before it itself (griddepcontrol.wait), so it may start early.
+  bool programmatic = false;
 };
 
 // A kernel step: its launches in order and the scratch memory they share
@@ -192,6 +195,9 @@ public:
       syncEveryStep_ = sync && std::strcmp(sync, "1") == 0;
       const char *gemv = std::getenv("SSMC_CUDA_GEMV");
       gemvEnabled_ = !(gemv && std::strcmp(gemv, "0") == 0);
+      const char *pdl = std::getenv("SSMC_CUDA_PDL");
+      programmaticAllowed_ = ccMajor_ >= 9 && d_.cuLaunchKernelEx &&
+                             !(pdl && std::strcmp(pdl, "0") == 0);
     } catch (...) {
       releaseEverything();
       throw;
@@ -273,6 +279,7 @@ public:
               [](const LoadedGemv &x, const LoadedGemv &y) { return x.maxRows < y.maxRows; });
     kernels_ = std::move(kernels);
     gemmMath_ = image.gemmMath;
+    programmatic_ = programmaticAllowed_ && image.gridDependencyWait;
   }
 
   int samplerKernel() const override { return samplerIndex_; }
@@ -405,6 +412,7 @@ public:
       b.block[d] = unsigned(n);
     }
     b.empty = grid[0] == 0 || grid[1] == 0 || grid[2] == 0;
+    b.programmatic = programmatic_;
     if (l.gridStride) {
       for (int d = 0; d < 3; ++d)
         grid[d] = std::min({grid[d], kGridStrideCap[d], maxGrid_[d]});
@@ -447,12 +455,14 @@ public:
     for (BoundLaunch &l : k.launches) {
       if (l.empty)
         continue;
-      CUresult r = d_.cuLaunchKernel(l.function, l.grid[0], l.grid[1], l.grid[2],
-                                     l.block[0], l.block[1], l.block[2],
-                                     l.sharedBytes, stream_, l.params.data(),
-                                     /*extra=*/nullptr);
+      CUresult r = l.programmatic ? launchProgrammatic(l)
+                                  : d_.cuLaunchKernel(l.function, l.grid[0], l.grid[1],
+                                                      l.grid[2], l.block[0], l.block[1],
+                                                      l.block[2], l.sharedBytes, stream_,
+                                                      l.params.data(), /*extra=*/nullptr);
       if (r != CUDA_SUCCESS)
-        cuda::fail(r, "cuLaunchKernel", "kernel " + l.name);
+        cuda::fail(r, l.programmatic ? "cuLaunchKernelEx" : "cuLaunchKernel",
+                   "kernel " + l.name);
       if (syncEveryStep_ && !capturing_)
         check(d_.cuStreamSynchronize(stream_), "cuStreamSynchronize",
               "after kernel " + l.name);
@@ -924,6 +934,29 @@ private:
     return rounded;
   }
 
+  // `l` allowed to overlap the end of the kernel before it in the stream:
+  // its blocks may be scheduled once that kernel's blocks have all started
+  // (decode's kernels signal it right after their own wait) and wait for it to
+  // finish before touching memory. After a copy, or a cuBLASLt kernel that
+  // signals nothing, it starts about as an ordinary launch would.
+  CUresult launchProgrammatic(BoundLaunch &l) {
+    CUlaunchAttribute overlap{};
+    overlap.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    overlap.value.programmaticStreamSerializationAllowed = 1;
+    CUlaunchConfig config{};
+    config.gridDimX = l.grid[0];
+    config.gridDimY = l.grid[1];
+    config.gridDimZ = l.grid[2];
+    config.blockDimX = l.block[0];
+    config.blockDimY = l.block[1];
+    config.blockDimZ = l.block[2];
+    config.sharedMemBytes = l.sharedBytes;
+    config.hStream = stream_;
+    config.attrs = &overlap;
+    config.numAttrs = 1;
+    return d_.cuLaunchKernelEx(&config, l.function, l.params.data(), /*extra=*/nullptr);
+  }
+
   // Launches kernel `index` on `args`, prepared once per argument list.
   void launchCached(int index, std::vector<Descriptor> args) {
     std::vector<int64_t> key{index};
@@ -1135,6 +1168,11 @@ private:
   int samplerIndex_ = -1; // kernels_ index of the sampler kernel
   std::vector<LoadedGemv> gemvs_; // by maxRows
   bool gemvEnabled_ = true; // SSMC_CUDA_GEMV=0 turns them off (A/B timing)
+  // Programmatic dependent launch: the device and driver have it and
+  // SSMC_CUDA_PDL=0 does not turn it off (A/B timing); used for the
+  // kernels of an image that wait on their grid dependencies.
+  bool programmaticAllowed_ = false;
+  bool programmatic_ = false;
   std::map<GemmKey, GemmPlan> gemmPlans_;
   GemmMath gemmMath_ = GemmMath::F32; // the loaded image's
   std::unordered_set<CUdeviceptr> live_; // allocate()d, not yet released

@@ -61,7 +61,8 @@ namespace cuda {
 
 // Newer than some drivers we still run on: null when the driver lacks them.
 #define SSMC_CUDA_OPTIONAL_DRIVER_FUNCTIONS(X)                                 \
-  X(cuFuncGetParamInfo) /* 12.4: lets us check a kernel's parameter count */
+  X(cuFuncGetParamInfo) /* 12.4: lets us check a kernel's parameter count */ \
+  X(cuLaunchKernelEx)   /* 12.0: programmatic dependent launch */
 
 #define SSMC_CUBLASLT_FUNCTIONS(X)                                             \
   X(cublasLtCreate)                                                            \
