@@ -160,9 +160,10 @@ struct SSMOutlineGpuKernelsPass
   // Every kernel waits for the grids before it. Those of the decode step
   // (and the runtime's own) also let the next kernel be scheduled from
   // their start: decode's kernels are short, and this hides most of each
-  // launch. Kernels that only prefill runs signal as they exit: the early
-  // blocks of a large kernel land unevenly on the SMs (on the H100, Mamba-2's
-  // chunked SSD at b1 x 128 took 20 us a layer longer; docs/perf.md).
+  // launch. Kernels that only prefill runs signal as they exit: with the
+  // early signal, Mamba-2's chunked SSD at b1 x 128 took 20 us a layer
+  // longer on the H100 (a large kernel's blocks, scheduled while the SMs
+  // are still busy, seem to land unevenly; docs/perf.md).
   LogicalResult addGridDependencyWaits(ModuleOp module, gpu::GPUModuleOp gpuModule) {
     llvm::StringSet<> decodeSteps, prefillSteps;
     for (auto func : module.getOps<func::FuncOp>()) {
