@@ -164,6 +164,11 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
     Option<"gemv", "gemv", "bool", /*default=*/"false",
            "Also add the skinny-GEMM kernels (ssmc_gemv_*, passes/gpu/GemvKernel.h) "
            "that the runtime runs for gemm steps of at most 4 rows">,
+    Option<"gemvStretchesPerWarp", "gemv-stretches-per-warp", "int64_t",
+           /*default=*/"4",
+           "Stretches of a weight row (16 bytes a lane) each warp of the "
+           "skinny-GEMM kernels loads at once; rows of more stretches are "
+           "shared by up to 8 warps">,
     Option<"roundBf16", "round-bf16", "bool", /*default=*/"false",
            "Also add the kernel that rounds GEMM activations to bf16 (ssmc_round_bf16, "
            "passes/gpu/RoundBf16Kernel.h) for bf16 GEMMs">,

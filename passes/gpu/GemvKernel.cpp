@@ -18,8 +18,6 @@ namespace {
 
 constexpr int64_t kWarp = 32;
 constexpr int64_t kVectorBytes = 16;
-/// Stretches of a row each lane has loads in flight for.
-constexpr int64_t kLoadsAhead = 4;
 
 } // namespace
 
@@ -36,7 +34,8 @@ std::string ssm::gemvKernelName(GemvWeight weight, int64_t rows) {
 }
 
 gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Location loc,
-                                    GemvWeight which, int64_t rows) {
+                                    GemvWeight which, int64_t rows,
+                                    int64_t stretchesPerWarp) {
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
   Type weight = which == GemvWeight::BF16 ? b.getBF16Type() : f32;
@@ -73,14 +72,15 @@ gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Locat
   SmallVector<Value> aRows;
   for (int64_t r = 0; r < rows; ++r)
     aRows.push_back(arith::MinUIOp::create(b, loc, lb.index(r), lastRow));
-  // S warps share a row, S the power of two (at most 8) that leaves each
-  // of them about gemvStretchesPerWarp stretches; a block takes 8 / S rows.
-  Value perWarp = lb.divi(lb.ceilDiv(k, stretch), lb.index(gemvStretchesPerWarp(rows)));
-  Value split = lb.index(1);
-  for (int64_t s = 2; s <= warps; s *= 2)
-    split = arith::SelectOp::create(b, loc, lb.cmpi(arith::CmpIPredicate::uge, perWarp,
-                                                    lb.index(s)),
-                                    lb.index(s), split);
+  // S warps share a row: the smallest power of two (at most 8) that leaves
+  // each of them at most P stretches. A block takes 8 / S rows.
+  const int64_t perWarp = stretchesPerWarp;
+  Value rowStretches = lb.ceilDiv(k, lb.index(stretch));
+  Value split = lb.index(warps);
+  for (int64_t s = warps / 2; s >= 1; s /= 2)
+    split = arith::SelectOp::create(
+        b, loc, lb.cmpi(arith::CmpIPredicate::ule, rowStretches, lb.index(s * perWarp)),
+        lb.index(s), split);
   Value rowsPerBlock = lb.divi(lb.index(warps), split);
   Value rowInBlock = lb.divi(warp, split), slice = lb.remi(warp, split);
   // The row's stretches go to its warps in turn: this lane's first element
@@ -90,8 +90,9 @@ gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Locat
   Value first = lb.addi(lb.muli(slice, lb.index(stretch)), lb.muli(lane, lb.index(width)));
   Value stretches =
       lb.ceilDiv(lb.subi(k, arith::MinUIOp::create(b, loc, first, k)), step);
+  Value groups = lb.ceilDiv(stretches, lb.index(perWarp));
+  Value lastStretch = lb.subi(stretches, lb.index(1)); // used only when groups > 0
   Value zeros = arith::ConstantOp::create(b, loc, fVector, DenseElementsAttr::get(fVector, 0.0f));
-  SmallVector<Type> accTypes(rows, fVector);
 
   // Grid-stride over groups of rowsPerBlock rows.
   auto forOp = scf::ForOp::create(b, loc, gpu::BlockIdOp::create(b, loc, x),
@@ -99,31 +100,39 @@ gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Locat
   b.setInsertionPoint(forOp.getBody()->getTerminator());
   Value row = lb.addi(lb.muli(forOp.getInductionVar(), rowsPerBlock), rowInBlock);
   Value wRow = arith::MinUIOp::create(b, loc, row, lb.subi(n, lb.index(1)));
-  auto column = [&](Value s) { return lb.addi(first, lb.muli(s, step)); };
-  auto loadWeights = [&](Value s) -> SmallVector<Value> {
-    auto v = vector::LoadOp::create(b, loc, wVector, w, ValueRange{wRow, column(s)});
-    v.setAlignment(kVectorBytes);
-    return {v};
-  };
-  auto multiply = [&](Value s, ArrayRef<Value> loaded, ValueRange accs) {
-    Value wv = loaded[0];
-    if (weight != f32)
-      wv = arith::ExtFOp::create(b, loc, fVector, wv);
-    SmallVector<Value> next;
-    for (int64_t r = 0; r < rows; ++r) {
-      auto xv = vector::LoadOp::create(b, loc, fVector, a, ValueRange{aRows[r], column(s)});
-      xv.setAlignment(kVectorBytes);
-      next.push_back(vector::FMAOp::create(b, loc, wv, xv, accs[r]));
+  // P stretches at a time: every load of the group is issued before any
+  // product waits on one. Stretches past this lane's last are clamped to it
+  // (loaded again, never added).
+  auto group = [&](Value g, ValueRange accs) {
+    Value base = lb.muli(g, lb.index(perWarp));
+    SmallVector<Value> weights, activations;
+    for (int64_t u = 0; u < perWarp; ++u) {
+      Value s = arith::MinUIOp::create(b, loc, lb.addi(base, lb.index(u)), lastStretch);
+      Value column = lb.addi(first, lb.muli(s, step));
+      auto wv = vector::LoadOp::create(b, loc, wVector, w, ValueRange{wRow, column});
+      wv.setAlignment(kVectorBytes);
+      weights.push_back(wv);
+      for (int64_t r = 0; r < rows; ++r) {
+        auto xv = vector::LoadOp::create(b, loc, fVector, a, ValueRange{aRows[r], column});
+        xv.setAlignment(kVectorBytes);
+        activations.push_back(xv);
+      }
+    }
+    SmallVector<Value> next(accs);
+    for (int64_t u = 0; u < perWarp; ++u) {
+      Value wv = weights[u];
+      if (weight != f32)
+        wv = arith::ExtFOp::create(b, loc, fVector, wv);
+      Value valid =
+          lb.cmpi(arith::CmpIPredicate::ult, lb.addi(base, lb.index(u)), stretches);
+      for (int64_t r = 0; r < rows; ++r) {
+        Value sum = vector::FMAOp::create(b, loc, wv, activations[u * rows + r], next[r]);
+        next[r] = arith::SelectOp::create(b, loc, valid, sum, next[r]);
+      }
     }
     return next;
   };
-  SmallVector<Value> accs = lb.choose(
-      lb.cmpi(arith::CmpIPredicate::ugt, stretches, lb.index(0)), accTypes,
-      [&] {
-        return lb.loopLoadingAhead(lb.index(0), stretches, kLoadsAhead,
-                                   SmallVector<Value>(rows, zeros), loadWeights, multiply);
-      },
-      [&] { return SmallVector<Value>(rows, zeros); });
+  SmallVector<Value> accs = lb.loop(lb.index(0), groups, SmallVector<Value>(rows, zeros), group);
 
   SmallVector<Value> sums;
   for (Value acc : accs) {

@@ -9,18 +9,21 @@
 // them for a gemm step when m fits a variant (runtime/src/cuda/).
 //
 // A row of w is read in stretches of 128 elements (bf16: 256), lane j
-// taking elements [4j, 4j + 4) (8 for bf16) of each, four stretches loaded
-// ahead. S warps share a row (S a power of two up to 8, so that each has
-// about gemvStretchesPerWarp(rows) stretches: short rows use one warp, long
-// ones put more loads in flight) and a block takes 8 / S rows. Each stretch of w
-// meets the same elements of each of the tile's rows of `a` (clamped to
-// m - 1: rows past m are computed, never stored). A warp's lanes sum in a
-// butterfly of shuffles, a row's warps in shared memory.
+// taking elements [4j, 4j + 4) (8 for bf16) of each. S warps share a row:
+// S is the smallest power of two up to 8 that leaves each warp at most P
+// stretches (P = stretches_per_warp, a pass option), and a block takes
+// 8 / S rows. A warp loads P stretches of w, and the same elements of each
+// of the tile's rows of `a`, all at once (masked past the row's end), then
+// multiplies them: one memory round trip per P stretches. (Loading one
+// stretch at a time, or ahead of a loop that short rows never enter,
+// leaves a decode step's weights waiting on latency, not bandwidth.) Rows
+// of `a` past m are clamped to m - 1: computed, never stored. A warp's
+// lanes sum in a butterfly of shuffles, a row's warps in shared memory.
 //
 // Arguments: a f32 [m, k], w [n, k] (f32 or bf16), bias f32 [n] or [0] (no
 // bias), c f32 [m, n]; a and w with unit innermost strides, k a multiple of
 // the vector width (4 for f32, 8 for bf16), their rows 16-byte aligned.
-// Launch: block (kGemvBlockSize, 1, 1), grid n * k / gemvElementsPerBlock
+// Launch: block (kGemvBlockSize, 1, 1), grid n * k / gemvElementsPerBlock(w, P)
 // blocks, about one per 8 / S rows (any grid is correct: a grid-stride loop).
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -34,10 +37,6 @@ constexpr int64_t kGemvBlockSize = 256;
 /// one that holds m.
 constexpr int64_t kGemvRowTiles[] = {1, 2, 4};
 
-/// Stretches per warp the split aims at: fewer for a single row of a,
-/// whose products are cheap next to the loads (more warps per row win
-/// there), more for several rows, which pay more per warp to sum.
-constexpr int64_t gemvStretchesPerWarp(int64_t rows) { return rows == 1 ? 2 : 4; }
 
 enum class GemvWeight { F32, BF16 };
 constexpr GemvWeight kGemvWeights[] = {GemvWeight::F32, GemvWeight::BF16};
@@ -49,16 +48,17 @@ const char *gemvWeightName(GemvWeight weight);
 int64_t gemvStretch(GemvWeight weight);
 
 /// The work of one block in the launch's grid: its warps' stretches.
-inline int64_t gemvElementsPerBlock(GemvWeight weight, int64_t rows) {
-  return kGemvBlockSize / 32 * gemvStretchesPerWarp(rows) * gemvStretch(weight);
+inline int64_t gemvElementsPerBlock(GemvWeight weight, int64_t stretchesPerWarp) {
+  return kGemvBlockSize / 32 * stretchesPerWarp * gemvStretch(weight);
 }
 
 /// "ssmc_gemv_f32_m4", "ssmc_gemv_bf16_m1".
 std::string gemvKernelName(GemvWeight weight, int64_t rows);
 
-/// Adds the variant for `weight` and `rows` rows of a per warp to `module`.
+/// Adds the variant for `weight` and `rows` rows of a per warp to `module`,
+/// each warp loading `stretchesPerWarp` stretches at once.
 gpu::GPUFuncOp buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Location loc,
-                               GemvWeight weight, int64_t rows);
+                               GemvWeight weight, int64_t rows, int64_t stretchesPerWarp);
 
 } // namespace mlir::ssm
 

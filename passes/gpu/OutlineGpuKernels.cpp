@@ -96,6 +96,11 @@ struct SSMOutlineGpuKernelsPass
       module.emitError() << "scan-unroll and ssd-unroll must be at least 1";
       return signalPassFailure();
     }
+    if (gemvStretchesPerWarp < 1 || gemvStretchesPerWarp > 16) {
+      module.emitError() << "gemv-stretches-per-warp must be in [1, 16], not "
+                         << int64_t(gemvStretchesPerWarp);
+      return signalPassFailure();
+    }
     if (!ssdMathMode()) {
       module.emitError() << "ssd-math must be scalar, tf32x3 or tf32, not '" << ssdMath << "'";
       return signalPassFailure();
@@ -132,12 +137,12 @@ struct SSMOutlineGpuKernelsPass
           std::string name = gemvKernelName(weight, rows);
           if (gpuModule.lookupSymbol(name))
             continue;
-          buildGemvKernel(b, gpuModule, module.getLoc(), weight, rows);
+          buildGemvKernel(b, gpuModule, module.getLoc(), weight, rows, gemvStretchesPerWarp);
           // About one block per 8 / S rows of w (argument 1 is [n, k]).
           GpuStage stage;
           stage.block = {kGemvBlockSize, 1, 1};
           stage.gridStride = true;
-          stage.grid[0] = {{{1, 0}, {1, 1}}, gemvElementsPerBlock(weight, rows)};
+          stage.grid[0] = {{{1, 0}, {1, 1}}, gemvElementsPerBlock(weight, gemvStretchesPerWarp)};
           stage.unitInnerStride = {0, 1};
           setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
         }

@@ -160,6 +160,10 @@ struct KernelImage {
     LaunchDesc launch; // `function` names the kernel
     DType weight = DType::F32;
     int64_t maxRows = 0;
+    // P > 0: the runtime sizes the grid itself, a block per 8 / S rows of
+    // w (S the kernel's warps per row, from k and P; GemvKernel.h); 0: the
+    // launch's grid.
+    int64_t stretchesPerWarp = 0;
   };
   std::vector<Gemv> gemv;
   // cuda, required by GemmMath::BF16: the kernel that rounds a gemm step's

@@ -376,6 +376,11 @@ void Parser::parseKernels(const json &j) {
         g.maxRows = integer(member(list[i], "max_rows", wg), wg + ".max_rows");
         if (g.maxRows < 1)
           fail(wg + ".max_rows", "must be at least 1");
+        if (const json *p = optional(list[i], "stretches_per_warp")) {
+          g.stretchesPerWarp = integer(*p, wg + ".stretches_per_warp");
+          if (g.stretchesPerWarp < 1 || g.stretchesPerWarp > 16)
+            fail(wg + ".stretches_per_warp", "must be in [1, 16]");
+        }
         img.gemv.push_back(std::move(g));
       }
     }

@@ -9,13 +9,14 @@
 #
 # Sections: unit, models, sanitizer, bench, scan and ssd (chunk lengths), sampling
 # (host vs device sampling in generation), chat (a continuing prefill), big
-# (1.4b-size models: SSMC_CARRY_BIG=1 when preparing), gemv (decode with
+# (1.4b-size models: SSMC_CARRY_BIG=1 when preparing), gemv-kernels (the
+# skinny-GEMM kernels alone, by loads per warp), gemv (decode with
 # the skinny-GEMM kernels against cuBLASLt, with the 1.4b models when
 # carried), gemm-bf16 (bf16 GEMMs against TF32, with the 1.4b models when
 # carried), pdl (programmatic dependent launch on and off), breakdown
 # (`--kernels` at prefill b8 and decode b64) and ncu
-# (Nsight Compute, see below); all but big, gemv, gemm-bf16, pdl, breakdown
-# and ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
+# (Nsight Compute, see below); all but big, gemv-kernels, gemv, gemm-bf16, pdl,
+# breakdown and ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
 # (OUT_DIR: default $OUT or /tmp), the benchmark JSON to OUT_DIR/bench.jsonl.
 set -uo pipefail
 out=${1:-${OUT:-/tmp}}
@@ -84,6 +85,20 @@ for tool in memcheck racecheck; do
     head -60 /tmp/san.log >> "$log"
   done
 done
+fi
+
+# The skinny-GEMM kernels alone, one build per loads-per-warp P
+# (prepare_device_carry.sh builds gemv/pP.ptx): checked against float64,
+# then timed at the decode products of the 130m and 1.4b-size models.
+if want gemv-kernels; then
+  note "== skinny-GEMM kernels by loads per warp (scripts/gpu/bench_gemv.py)"
+  builds=()
+  for f in gemv/p*.ptx; do
+    p=${f#gemv/p}
+    builds+=("p${p%.ptx}=$f:${p%.ptx}")
+  done
+  python3 "$root/scripts/gpu/bench_gemv.py" "${builds[@]}" --rows 1,2,4 --out "$bench" 2>&1 |
+    grep -v '^{' | tee -a "$log"
 fi
 
 # torch versions differ in the last bits of some derived weights (dt bias),

@@ -77,6 +77,12 @@ if [[ ${SSMC_CARRY_BIG:-0} == 1 ]]; then
   done
   (cd "$carry" && tar cJf big.tar.xz big && rm -rf big)
 fi
+# The skinny-GEMM kernels alone at several loads per warp (device_checks.sh
+# gemv-kernels).
+mkdir -p "$carry/gemv"
+for p in 2 4 8; do
+  "$root/scripts/gpu/make_gemv_ptx.sh" "$carry/gemv/p$p.ptx" $p "$build/bin/ssmc-opt" > /dev/null
+done
 # The artifacts pack to about a fifth (PTX and host code compress well).
 (cd "$carry" && tar cJf artifacts.tar.xz models bench && rm -rf models bench)
 du -sh "$carry"

@@ -275,6 +275,24 @@ const Case kCases[] = {
                                  {"launch", {cudaLaunch(1)}}, {"gemv", {gemv}}}}};
      },
      SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.gemv[0].max_rows: must be at least 1"},
+    {"skinny-GEMM kernel of no loads per warp",
+     [](json &m) {
+       json gemv = cudaLaunch(256);
+       gemv.update({{"function", "g"}, {"weight", "bf16"}, {"max_rows", 1},
+                    {"stretches_per_warp", 0}});
+       m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}},
+                                 {"launch", {cudaLaunch(1)}}, {"gemv", {gemv}}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.gemv[0].stretches_per_warp: must be in [1, 16]"},
+    {"skinny-GEMM kernel's loads per warp not a number",
+     [](json &m) {
+       json gemv = cudaLaunch(256);
+       gemv.update({{"function", "g"}, {"weight", "f32"}, {"max_rows", 1},
+                    {"stretches_per_warp", "4"}});
+       m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}},
+                                 {"launch", {cudaLaunch(1)}}, {"gemv", {gemv}}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.gemv[0].stretches_per_warp: expected an integer"},
     {"target without its kernel image",
      [](json &m) {
        m["targets"] = {"cpu", "cuda"};

@@ -89,6 +89,11 @@ cl::opt<int64_t> scanUnroll("cuda-scan-unroll", cl::cat(category), cl::init(1),
 cl::opt<int64_t> ssdUnroll("cuda-ssd-unroll", cl::cat(category), cl::init(2),
                           cl::desc("Mamba-2 SSD on the GPU: steps per iteration of its time "
                                    "loop, loaded one iteration ahead"));
+cl::opt<int64_t> gemvStretches(
+    "cuda-gemv-stretches", cl::cat(category),
+    cl::init(ssm::SSMOutlineGpuKernelsOptions().gemvStretchesPerWarp),
+    cl::desc("Decode's skinny GEMMs on the GPU: 16-byte loads per lane a warp issues "
+             "at once (1 to 16); rows longer than that are shared by up to 8 warps"));
 enum class GemmMath { F32, TF32, BF16 };
 cl::opt<GemmMath> cudaGemmMath(
     "cuda-gemm-math", cl::cat(category), cl::init(GemmMath::F32),
@@ -382,6 +387,7 @@ json cudaKernels(const ssm::DeviceImage &image, const std::vector<std::string> &
         continue;
       launch["weight"] = ssm::gemvWeightName(weight);
       launch["max_rows"] = rows;
+      launch["stretches_per_warp"] = int64_t(gemvStretches);
       gemv.push_back(launch);
     }
   if (!gemv.empty())
@@ -412,6 +418,8 @@ int run() {
                        "must be 0 or more");
   if (scanUnroll < 1 || ssdUnroll < 1)
     return fail(input, "--cuda-scan-unroll and --cuda-ssd-unroll must be at least 1");
+  if (gemvStretches < 1 || gemvStretches > 16)
+    return fail(input, "--cuda-gemv-stretches must be in [1, 16]");
   if (cudaSSDMath != "scalar" && cudaSSDMath != "tf32x3" && cudaSSDMath != "tf32")
     return fail(input, "--cuda-ssd-math must be scalar, tf32x3 or tf32, not '" + cudaSSDMath +
                            "'");
@@ -475,6 +483,7 @@ int run() {
     gpuOptions.ssdSequentialFrom = ssdSequentialFrom;
     gpuOptions.sampler = true;
     gpuOptions.gemv = true;
+    gpuOptions.gemvStretchesPerWarp = gemvStretches;
     gpuOptions.roundBf16 = cudaGemmMath == GemmMath::BF16;
     gpuOptions.gridDependencyWait = hasGridDependencyControl(cudaChip);
     pm.addPass(ssm::createSSMOutlineGpuKernels(gpuOptions));

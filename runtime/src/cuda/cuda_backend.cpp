@@ -156,6 +156,7 @@ struct LoadedGemv {
   int kernel; // CudaBackend::kernels_ index
   DType weight;
   int64_t maxRows;
+  int64_t stretchesPerWarp; // 0: the launch's grid
 };
 
 struct LoadedKernel {
@@ -271,7 +272,7 @@ public:
     prepared_.clear(); // kernel indices change
     gemvs_.clear();
     for (const KernelImage::Gemv &g : image.gemv) {
-      gemvs_.push_back({static_cast<int>(kernels.size()), g.weight, g.maxRows});
+      gemvs_.push_back({static_cast<int>(kernels.size()), g.weight, g.maxRows, g.stretchesPerWarp});
       kernels.push_back(load(g.launch.function, g.launch));
     }
     // The smallest tile that holds m is found by walking them in order.
@@ -903,10 +904,30 @@ private:
   void runGemv(const LoadedGemv &v, const GemmCall &g) {
     const void *b = v.weight == DType::BF16 ? static_cast<const void *>(g.bBf16) : g.b;
     // The kernel reads "no bias" from a bias of size 0.
-    launchCached(v.kernel, {memrefDescriptor(g.a, 0, {g.m, g.k}, {g.lda, 1}),
-                            memrefDescriptor(b, 0, {g.n, g.k}, {g.ldb, 1}),
-                            memrefDescriptor(g.bias ? g.bias : g.c, 0, {g.bias ? g.n : 0}, {1}),
-                            memrefDescriptor(g.c, 0, {g.m, g.n}, {g.ldc, 1})});
+    launchCached(v.kernel,
+                 {memrefDescriptor(g.a, 0, {g.m, g.k}, {g.lda, 1}),
+                  memrefDescriptor(b, 0, {g.n, g.k}, {g.ldb, 1}),
+                  memrefDescriptor(g.bias ? g.bias : g.c, 0, {g.bias ? g.n : 0}, {1}),
+                  memrefDescriptor(g.c, 0, {g.m, g.n}, {g.ldc, 1})},
+                 gemvBlocks(v, g));
+  }
+
+  // A block per group of rows the kernel gives a block (GemvKernel.h): S
+  // warps share a row, S the smallest power of two up to the block's warps
+  // with ceil(k / stretch) <= S * P, so a block takes warps / S rows. (The
+  // launch's grid, a product of sizes, cannot round S up.) 0: the launch's
+  // grid.
+  unsigned gemvBlocks(const LoadedGemv &v, const GemmCall &g) const {
+    if (v.stretchesPerWarp < 1)
+      return 0;
+    const int64_t warps = kernels_[size_t(v.kernel)].launch.stages.front().block[0] / 32;
+    const int64_t stretch = 32 * 16 / (v.weight == DType::BF16 ? 2 : 4); // 16 bytes a lane
+    const int64_t rowStretches = (g.k + stretch - 1) / stretch;
+    int64_t split = 1;
+    while (split < warps && rowStretches > split * v.stretchesPerWarp)
+      split *= 2;
+    const int64_t rows = std::max<int64_t>(1, warps / split);
+    return unsigned(std::min<int64_t>((g.n + rows - 1) / rows, maxGrid_[0]));
   }
 
   // g's rows of a rounded to bf16 (the image's round_bf16 kernel) into the
@@ -958,8 +979,10 @@ private:
   }
 
   // Launches kernel `index` on `args`, prepared once per argument list.
-  void launchCached(int index, std::vector<Descriptor> args) {
-    std::vector<int64_t> key{index};
+  // `blocks` > 0 replaces the grid's x extent (a one-stage, grid-stride
+  // kernel, where any grid is correct).
+  void launchCached(int index, std::vector<Descriptor> args, unsigned blocks = 0) {
+    std::vector<int64_t> key{index, blocks};
     for (const Descriptor &d : args) {
       key.push_back(int64_t(d.size()));
       key.insert(key.end(), d.begin(), d.end());
@@ -968,7 +991,10 @@ private:
     if (found == prepared_.end()) {
       if (prepared_.size() >= kMaxPreparedLaunches)
         prepared_.clear();
-      found = prepared_.emplace(std::move(key), prepareKernel(index, std::move(args))).first;
+      std::unique_ptr<PreparedKernel> prepared = prepareKernel(index, std::move(args));
+      if (blocks > 0)
+        static_cast<CudaKernel &>(*prepared).launches.front().grid[0] = blocks;
+      found = prepared_.emplace(std::move(key), std::move(prepared)).first;
     }
     launch(*found->second);
   }
