@@ -74,6 +74,15 @@ ssmc_status ssmc_sampler_restart_sequence(ssmc_sampler *sampler, int64_t sequenc
   });
 }
 
+ssmc_status ssmc_sampler_set_sequence_params(ssmc_sampler *sampler, int64_t sequence,
+                                             const ssmc_sampler_params *params) {
+  return guard([&] {
+    require(sampler, "sampler");
+    require(params, "params");
+    sampler->sampler->setSequenceParams(sequence, toParams(*params, 0));
+  });
+}
+
 ssmc_status ssmc_sampler_observe(ssmc_sampler *sampler, const int32_t *tokens,
                                  int64_t length) {
   return guard([&] {

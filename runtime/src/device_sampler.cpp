@@ -54,7 +54,9 @@ void DeviceSampler::reserveControl(size_t words) {
 }
 
 std::vector<int32_t> DeviceSampler::controlFor(const Sampler &sampler) {
-  const SamplerParams &p = sampler.params();
+  // One temperature and penalty for the batch (the caller checked that
+  // every sequence has the same).
+  const SamplerParams &p = sampler.params(0);
   const float penalty = static_cast<float>(p.repetitionPenalty);
   std::vector<int32_t> words{bitsOf(static_cast<float>(p.temperature)), bitsOf(penalty)};
   std::vector<int32_t> offsets{0}, clears, ids;

@@ -30,7 +30,8 @@ public:
 
   // out[b] for the rows logits + b * rowStride (device memory, `vocab`
   // floats each), as sampler.sample would pick them from the same rows.
-  // The sampler's batch is the session's (sampleFromSession checks it).
+  // The sampler's batch is the session's, and its sequences share one
+  // temperature and penalty (sampleFromSession checks both).
   void sample(Sampler &sampler, const float *logits, int64_t rowStride, int64_t vocab,
               int32_t *out);
 

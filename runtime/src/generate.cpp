@@ -14,7 +14,9 @@ void sampleFromSession(const Session &s, Sampler &sampler, int32_t *out) {
                        "sampler was made for a batch of " + std::to_string(sampler.batch()) +
                            ", the session has " + std::to_string(s.batch()));
   std::vector<int64_t> shape;
-  const float *data = s.deviceLogits(shape);
+  // The device sampler takes one temperature and penalty for the batch;
+  // sequences that differ in them are sampled on the host.
+  const float *data = sampler.sharedTemperatureAndPenalty() ? s.deviceLogits(shape) : nullptr;
   const bool onDevice = data != nullptr;
   if (!onDevice)
     data = s.logits(shape);

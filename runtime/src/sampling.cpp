@@ -50,6 +50,9 @@ Sampler::Sampler(int64_t batch, SamplerParams params)
   if (!params_.seeds.empty() && static_cast<int64_t>(params_.seeds.size()) != batch)
     bad("got " + std::to_string(params_.seeds.size()) + " per-sequence seeds for a batch of " +
         std::to_string(batch));
+  rows_.assign(static_cast<size_t>(batch), params_);
+  for (SamplerParams &r : rows_)
+    r.seeds.clear();
   rngs_.resize(static_cast<size_t>(batch));
   seen_.resize(static_cast<size_t>(batch));
   seenOrder_.resize(static_cast<size_t>(batch));
@@ -68,6 +71,30 @@ void Sampler::reset() {
   }
 }
 
+void Sampler::setSequenceParams(int64_t b, const SamplerParams &p) {
+  if (b < 0 || b >= batch())
+    bad("sequence " + std::to_string(b) + " is outside [0, " + std::to_string(batch()) + ")");
+  validate(p);
+  SamplerParams &r = rows_[size_t(b)];
+  r.temperature = p.temperature;
+  r.topK = p.topK;
+  r.topP = p.topP;
+  r.minP = p.minP;
+  r.repetitionPenalty = p.repetitionPenalty;
+}
+
+bool Sampler::sharedTemperatureAndPenalty() const {
+  // As the device reads them: f32, every temperature <= 0 alike (greedy).
+  auto temperature = [](const SamplerParams &r) {
+    return r.temperature <= 0.0 ? 0.0f : static_cast<float>(r.temperature);
+  };
+  for (const SamplerParams &r : rows_)
+    if (temperature(r) != temperature(rows_[0]) ||
+        static_cast<float>(r.repetitionPenalty) != static_cast<float>(rows_[0].repetitionPenalty))
+      return false;
+  return true;
+}
+
 void Sampler::see(int64_t b, int32_t id) {
   if (seen_[size_t(b)].insert(id).second)
     seenOrder_[size_t(b)].push_back(id);
@@ -83,16 +110,14 @@ void Sampler::restartSequence(int64_t b, uint64_t seed, const int32_t *tokens,
   seen_[size_t(b)].clear();
   seenOrder_[size_t(b)].clear();
   ++seenClears_[size_t(b)];
-  if (params_.repetitionPenalty != 1.0)
-    for (int64_t i = 0; i < length; ++i)
-      see(b, tokens[i]);
+  for (int64_t i = 0; i < length; ++i)
+    see(b, tokens[i]);
 }
 
 void Sampler::observe(const int32_t *tokens, int64_t length) {
   if (length < 0 || (!tokens && length > 0))
     bad("observe: bad token array");
-  if (params_.repetitionPenalty == 1.0)
-    return;
+  // Recorded whatever the penalty: a sequence's penalty may be set later.
   for (int64_t b = 0; b < batch(); ++b)
     for (int64_t i = 0; i < length; ++i)
       see(b, tokens[b * length + i]);
@@ -110,6 +135,7 @@ void Sampler::sample(const float *logits, int64_t rowStride, int64_t vocab, int3
 }
 
 int32_t Sampler::sampleRow(const float *row, int64_t vocab, int64_t b) {
+  row_ = &rows_[size_t(b)];
   loadRow(row, vocab, b);
   int32_t greedy = filterLoaded(vocab, b);
   return greedy >= 0 ? greedy : pick(rngs_[static_cast<size_t>(b)].uniform());
@@ -119,7 +145,7 @@ void Sampler::loadRow(const float *row, int64_t vocab, int64_t b) {
   logit_.resize(static_cast<size_t>(vocab));
   for (int64_t i = 0; i < vocab; ++i)
     logit_[i] = std::isnan(row[i]) ? kNegInf : static_cast<double>(row[i]);
-  const float pen = static_cast<float>(params_.repetitionPenalty);
+  const float pen = static_cast<float>(rows_[size_t(b)].repetitionPenalty);
   if (pen != 1.0f)
     for (int32_t t : seen_[static_cast<size_t>(b)])
       if (t >= 0 && t < vocab) {
@@ -143,7 +169,7 @@ int32_t Sampler::filterLoaded(int64_t vocab, int64_t b) {
       best = i;
   if (logit_[best] == kNegInf)
     nothingLive(b, vocab);
-  if (params_.temperature <= 0.0)
+  if (row_->temperature <= 0.0)
     return static_cast<int32_t>(best);
 
   // Candidates, best first (ties: lower id first, so results are deterministic).
@@ -153,8 +179,8 @@ int32_t Sampler::filterLoaded(int64_t vocab, int64_t b) {
     if (logit_[i] != kNegInf && (top != INFINITY || logit_[i] == INFINITY))
       order_.push_back(static_cast<int32_t>(i));
   size_t n = order_.size();
-  if (params_.topK > 0 && static_cast<size_t>(params_.topK) < n) {
-    n = static_cast<size_t>(params_.topK);
+  if (row_->topK > 0 && static_cast<size_t>(row_->topK) < n) {
+    n = static_cast<size_t>(row_->topK);
     auto before = [&](int32_t x, int32_t y) { return ranksBefore(logit_, x, y); };
     std::partial_sort(order_.begin(), order_.begin() + static_cast<long>(n), order_.end(), before);
   } else {
@@ -171,7 +197,7 @@ void Sampler::weigh(size_t n, double top) {
   for (size_t i = 0; i < n; ++i) {
     // +inf logits (all equal here) share the mass evenly.
     double l = logit_[order_[i]];
-    prob_[i] = top == INFINITY ? 1.0 : std::exp((l - top) / params_.temperature);
+    prob_[i] = top == INFINITY ? 1.0 : std::exp((l - top) / row_->temperature);
     total_ += prob_[i];
   }
   n_ = n;
@@ -187,23 +213,23 @@ bool Sampler::cut(const CandidateRow *rest) {
   // With `rest`, order_ is a strict top part of the row and total_ the mass
   // of all of it, until a filter ends inside the candidates.
   bool partial = rest != nullptr;
-  if (params_.topP < 1.0) {
+  if (row_->topP < 1.0) {
     double cum = 0;
     size_t keep = 0;
-    while (keep < n_ && cum < params_.topP * total_)
+    while (keep < n_ && cum < row_->topP * total_)
       cum += prob_[keep++];
-    if (partial && cum < params_.topP * total_)
+    if (partial && cum < row_->topP * total_)
       return false; // the mass reaches past the candidates
     keepFirst(std::max<size_t>(keep, 1));
     partial = false;
   }
-  if (params_.minP > 0.0) {
-    const double floor = params_.minP * prob_[0]; // prob_[0] is the largest
+  if (row_->minP > 0.0) {
+    const double floor = row_->minP * prob_[0]; // prob_[0] is the largest
     size_t keep = 1;
     while (keep < n_ && prob_[keep] >= floor)
       ++keep;
     if (partial && keep == n_ &&
-        std::exp((rest->excludedMax - rest->max) / params_.temperature) >= floor)
+        std::exp((rest->excludedMax - rest->max) / row_->temperature) >= floor)
       return false; // the floor reaches past the candidates
     keepFirst(keep);
     partial = false;
@@ -239,10 +265,10 @@ bool Sampler::filterCandidates(const CandidateRow &c) {
   }
   sortByRank(order_, logit_, keys_);
   const size_t n = order_.size();
-  const bool topK = params_.topK > 0 && params_.topK < c.live;
-  if (complete || (topK && static_cast<size_t>(params_.topK) <= n)) {
+  const bool topK = row_->topK > 0 && row_->topK < c.live;
+  if (complete || (topK && static_cast<size_t>(row_->topK) <= n)) {
     // Every id the filters can keep is here: the host pipeline as is.
-    weigh(topK ? std::min(static_cast<size_t>(params_.topK), n) : n, top);
+    weigh(topK ? std::min(static_cast<size_t>(row_->topK), n) : n, top);
     return cut(nullptr);
   }
   if (topK)
@@ -274,7 +300,8 @@ void Sampler::sampleCandidates(const CandidateRow *rows, int64_t vocab,
                                std::to_string(vocab) + ")");
     if (c.live == 0)
       nothingLive(b, vocab);
-    if (params_.temperature <= 0.0) {
+    row_ = &rows_[size_t(b)];
+    if (row_->temperature <= 0.0) {
       out[b] = static_cast<int32_t>(c.argmax);
       continue;
     }

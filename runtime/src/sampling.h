@@ -45,7 +45,15 @@ class Sampler {
 public:
   Sampler(int64_t batch, SamplerParams params);
   int64_t batch() const { return static_cast<int64_t>(rngs_.size()); }
-  const SamplerParams &params() const { return params_; }
+  // Sequence b's filters: the sampler's params until setSequenceParams.
+  const SamplerParams &params(int64_t b) const { return rows_[size_t(b)]; }
+  // Sequence b samples with p's temperature, top-k, top-p, min-p and
+  // penalty from now on (validated; its stream and seen tokens are kept,
+  // p's seeds ignored).
+  void setSequenceParams(int64_t b, const SamplerParams &p);
+  // Every sequence has the same temperature and penalty: what the device
+  // sampler needs (it takes one of each for the whole batch).
+  bool sharedTemperatureAndPenalty() const;
 
   // Marks tokens [batch, length] as seen (for the repetition penalty).
   void observe(const int32_t *tokens, int64_t length);
@@ -93,7 +101,9 @@ private:
   int32_t pick(double u) const;
   void see(int64_t b, int32_t id);
 
-  SamplerParams params_;
+  SamplerParams params_;             // as created: the seeds
+  std::vector<SamplerParams> rows_;  // each sequence's filters
+  const SamplerParams *row_ = nullptr; // the filters of the row being sampled
   std::vector<Rng> rngs_;
   std::vector<std::unordered_set<int32_t>> seen_;
   std::vector<std::vector<int32_t>> seenOrder_;

@@ -209,6 +209,72 @@ TEST(RuntimeSampling, SameSeedSameTokensAndBatchEqualsSingles) {
   EXPECT_EQ(run(e), a);
 }
 
+// Each sequence with its own filters samples exactly as it does alone with
+// them (and the seed it has in the batch); the settings outlive a reset.
+TEST(RuntimeSampling, PerSequenceParamsMatchEachSequenceAlone) {
+  std::mt19937 gen(5);
+  std::normal_distribution<float> dist(0.0f, 1.5f);
+  const int B = 4, V = 64, steps = 30;
+  std::vector<float> rows(B * V);
+  for (float &x : rows)
+    x = dist(gen);
+  std::vector<ssmc_sampler_params> own(B, params(1.0));
+  own[0].temperature = 0.0;                          // greedy
+  own[1].temperature = 0.7, own[1].top_k = 5;
+  own[2].temperature = 1.3, own[2].top_p = 0.8, own[2].repetition_penalty = 1.5;
+  own[3].temperature = 1.0, own[3].min_p = 0.2;
+  auto batchRun = [&](bool resetFirst) {
+    auto shared = params(1.0, 7);
+    ssmc::Sampler s(shared, B);
+    for (int b = 0; b < B; ++b)
+      s.setSequenceParams(b, own[b]);
+    if (resetFirst)
+      s.reset();
+    std::vector<int32_t> all;
+    for (int i = 0; i < steps; ++i) {
+      int32_t ids[B];
+      s.sampleLogits(rows.data(), V, V, ids);
+      all.insert(all.end(), ids, ids + B);
+    }
+    return all;
+  };
+  const std::vector<int32_t> batch = batchRun(false);
+  EXPECT_EQ(batchRun(true), batch);
+  std::set<int32_t> greedy;
+  for (int b = 0; b < B; ++b) {
+    auto alone = own[b];
+    alone.seed = 7 + b;
+    ssmc::Sampler s(alone, 1);
+    for (int i = 0; i < steps; ++i) {
+      int32_t id;
+      s.sampleLogits(rows.data() + b * V, V, V, &id);
+      ASSERT_EQ(id, batch[i * B + b]) << "sequence " << b << " step " << i;
+      if (b == 0)
+        greedy.insert(id);
+    }
+  }
+  EXPECT_EQ(greedy.size(), 1u) << "sequence 0 is greedy on a fixed row";
+  // The others did draw: not all one id.
+  std::set<int32_t> drawn;
+  for (int i = 0; i < steps; ++i)
+    drawn.insert(batch[i * B + 3]);
+  EXPECT_GT(drawn.size(), 1u);
+}
+
+// A penalty switched on later counts the tokens seen before it.
+TEST(RuntimeSampling, PenaltySetLaterCountsEarlierTokens) {
+  std::vector<float> row{2.0f, 1.9f, -5.0f};
+  ssmc::Sampler s(params(0.0), 1);
+  int32_t id;
+  s.sampleLogits(row.data(), 3, 3, &id);
+  ASSERT_EQ(id, 0);
+  auto p = params(0.0);
+  p.repetition_penalty = 2.0; // 2.0 -> 1.0, below 1.9
+  s.setSequenceParams(0, p);
+  s.sampleLogits(row.data(), 3, 3, &id);
+  EXPECT_EQ(id, 1);
+}
+
 TEST(RuntimeSampling, BadParamsAndLogitsGiveClearErrors) {
   ssmc_sampler *s = nullptr;
   auto p = params(1.0);
@@ -234,6 +300,16 @@ TEST(RuntimeSampling, BadParamsAndLogitsGiveClearErrors) {
   ASSERT_EQ(ssmc_sample_logits(s, nan.data(), 4, 4, &id), SSMC_OK);
   EXPECT_EQ(id, 2);
   EXPECT_EQ(ssmc_sample_logits(s, nan.data(), 3, 4, &id), SSMC_ERROR_INVALID_ARGUMENT);
+  // Per-sequence settings: checked like the sampler's, sequence in range.
+  p = params(1.0);
+  EXPECT_EQ(ssmc_sampler_set_sequence_params(s, 1, &p), SSMC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(ssmc_last_error()).find("sequence 1 is outside [0, 1)"),
+            std::string::npos);
+  p.min_p = 1.5;
+  EXPECT_EQ(ssmc_sampler_set_sequence_params(s, 0, &p), SSMC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(ssmc_last_error()).find("min_p"), std::string::npos);
+  EXPECT_EQ(ssmc_sampler_set_sequence_params(s, 0, nullptr), SSMC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(ssmc_sampler_set_sequence_params(nullptr, 0, &p), SSMC_ERROR_INVALID_ARGUMENT);
   ssmc_sampler_free(s);
 }
 

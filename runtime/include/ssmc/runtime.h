@@ -219,6 +219,14 @@ SSMC_API ssmc_status ssmc_sampler_reset(ssmc_sampler *sampler);
 SSMC_API ssmc_status ssmc_sampler_restart_sequence(ssmc_sampler *sampler, int64_t sequence,
                                                    uint64_t seed, const int32_t *tokens,
                                                    int64_t length);
+/* Sequence `sequence` samples with params' temperature, top_k, top_p, min_p
+ * and repetition_penalty from now on (checked as by ssmc_sampler_create; the
+ * other fields are ignored); its RNG stream and seen tokens are kept, and
+ * ssmc_sampler_reset and _restart_sequence keep its settings. Each request
+ * of a batch can so have its own. (On the CUDA target, a batch whose
+ * sequences differ in temperature or penalty is sampled on the host.) */
+SSMC_API ssmc_status ssmc_sampler_set_sequence_params(ssmc_sampler *sampler, int64_t sequence,
+                                                      const ssmc_sampler_params *params);
 /* Mark tokens [batch, length] as seen (e.g. the prompt), for the penalty. */
 SSMC_API ssmc_status ssmc_sampler_observe(ssmc_sampler *sampler,
                                           const int32_t *tokens, int64_t length);

@@ -182,6 +182,9 @@ public:
     check(ssmc_sample_logits(handle_.get(), logits, rowStride, vocab, out));
   }
   void reset() { check(ssmc_sampler_reset(handle_.get())); }
+  void setSequenceParams(int64_t sequence, const ssmc_sampler_params &params) {
+    check(ssmc_sampler_set_sequence_params(handle_.get(), sequence, &params));
+  }
   void restartSequence(int64_t sequence, uint64_t seed, const std::vector<int32_t> &prompt) {
     check(ssmc_sampler_restart_sequence(handle_.get(), sequence, seed, prompt.data(),
                                         static_cast<int64_t>(prompt.size())));
