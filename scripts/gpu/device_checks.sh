@@ -288,7 +288,8 @@ if want ssd; then
   fi
 fi
 
-# Generation steps with host and device sampling (scripts/gpu/time_sampling.py).
+# Generation steps with host and device sampling (scripts/gpu/time_sampling.py),
+# and per-sequence settings on both paths (check_sequence_sampling.py).
 if want sampling; then
   note "== Mamba 130m generation steps, host vs device sampling"
   for mode in 1 0; do
@@ -302,6 +303,8 @@ for l in sys.stdin:
     print("%s b%d %-24s %.3f ms/step" % (j["sampling"], j["batch"], j["setting"], j["ms_per_step"]))' \
       < /tmp/sampling.json | tee -a "$log"
   done
+  python3 "$root/scripts/gpu/check_sequence_sampling.py" bench/m130.ssmc \
+    --runtime-lib lib/libssmc_runtime.so 2>&1 | tee -a "$log"
 fi
 
 # A chat turn: continuing prefill against decode steps (scripts/time_chat_turn.py).
