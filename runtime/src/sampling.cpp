@@ -84,10 +84,9 @@ void Sampler::setSequenceParams(int64_t b, const SamplerParams &p) {
 }
 
 bool Sampler::sharedTemperatureAndPenalty() const {
-  // As the device reads them: f32, every temperature <= 0 alike (greedy).
-  auto temperature = [](const SamplerParams &r) {
-    return r.temperature <= 0.0 ? 0.0f : static_cast<float>(r.temperature);
-  };
+  // Every temperature <= 0 alike (greedy); the penalty as the device
+  // applies it, in f32.
+  auto temperature = [](const SamplerParams &r) { return std::max(r.temperature, 0.0); };
   for (const SamplerParams &r : rows_)
     if (temperature(r) != temperature(rows_[0]) ||
         static_cast<float>(r.repetitionPenalty) != static_cast<float>(rows_[0].repetitionPenalty))
