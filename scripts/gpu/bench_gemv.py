@@ -13,11 +13,12 @@ f32 linear) for comparison.
 usage: bench_gemv.py NAME=KERNELS.ptx [NAME=KERNELS.ptx ...] [--repeat R]
 """
 import argparse
-import ctypes
 import json
 import statistics
 
 import torch
+
+from cuda_ptx import Driver, memref
 
 WARPS, STRETCH = 8, {"f32": 128, "bf16": 256}
 
@@ -31,41 +32,6 @@ SHAPES = [
     ("mamba2-1.3b", "in_proj", 8512, 2048),
 ]
 CHECK_SHAPES = [(1, 1, 8), (3, 5, 264), (1, 7, 4096 + 8), (2, 33, 1000), (4, 16, 8192 + 8), (1, 300, 24)]
-
-
-class Driver:
-    """The few CUDA driver calls the benchmark needs, through ctypes."""
-
-    def __init__(self):
-        self.cu = ctypes.CDLL("libcuda.so.1")
-
-    def check(self, status, what):
-        if status != 0:
-            name = ctypes.c_char_p()
-            self.cu.cuGetErrorName(status, ctypes.byref(name))
-            raise RuntimeError(f"{what}: {name.value.decode() if name.value else status}")
-
-    def module(self, ptx):
-        module = ctypes.c_void_p()
-        self.check(self.cu.cuModuleLoadData(ctypes.byref(module), ctypes.c_char_p(ptx)), "cuModuleLoadData")
-        return module
-
-    def function(self, module, name):
-        function = ctypes.c_void_p()
-        self.check(self.cu.cuModuleGetFunction(ctypes.byref(function), module, name.encode()), name)
-        return function
-
-    def launch(self, function, grid, params):
-        values = [ctypes.c_uint64(p & (2**64 - 1)) for p in params]
-        pointers = (ctypes.c_void_p * len(values))(*[ctypes.cast(ctypes.byref(v), ctypes.c_void_p) for v in values])
-        stream = ctypes.c_void_p(torch.cuda.current_stream().cuda_stream)
-        self.check(self.cu.cuLaunchKernel(function, grid, 1, 1, 256, 1, 1, 0, stream, pointers, None),
-                   "cuLaunchKernel")
-
-
-def memref(t):
-    """The expanded memref descriptor: allocated, aligned, offset, sizes, strides."""
-    return [t.data_ptr(), t.data_ptr(), 0, *t.shape, *t.stride()]
 
 
 class Gemv:
@@ -83,7 +49,8 @@ class Gemv:
         while split < WARPS and row_stretches > split * self.per_warp:
             split *= 2
         grid = -(-n // (WARPS // split))
-        self.driver.launch(self.function, grid, memref(a) + memref(w) + memref(bias) + memref(c))
+        self.driver.launch(self.function, (grid, 1, 1), (256, 1, 1),
+                           memref(a) + memref(w) + memref(bias) + memref(c))
 
 
 def check(gemv, gen):
@@ -140,7 +107,6 @@ def main():
     parser.add_argument("--out", help="also append the JSON lines to this file")
     args = parser.parse_args()
     driver = Driver()
-    torch.zeros(1, device="cuda")  # makes the primary context current for the driver calls
     gen = torch.Generator(device="cuda")
     gen.manual_seed(7)
     rows_timed = [int(r) for r in args.rows.split(",")]

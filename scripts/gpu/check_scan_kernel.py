@@ -9,45 +9,15 @@ With --chunk T the PTX holds the chunked form (ssm-outline-gpu-kernels
 chunk-length=T): three kernels and two small per-chunk buffers.
 """
 import argparse
-import ctypes
 import json
 import math
 import re
 
 import torch
 
+from cuda_ptx import Driver, memref
+
 N = 16
-
-
-class Driver:
-    """The few CUDA driver calls the check needs, through ctypes."""
-
-    def __init__(self):
-        self.cu = ctypes.CDLL("libcuda.so.1")
-
-    def check(self, status, what):
-        if status != 0:
-            name = ctypes.c_char_p()
-            self.cu.cuGetErrorName(status, ctypes.byref(name))
-            raise RuntimeError(f"{what}: {name.value.decode() if name.value else status}")
-
-    def load(self, ptx, kernel):
-        module, function = ctypes.c_void_p(), ctypes.c_void_p()
-        self.check(self.cu.cuModuleLoadData(ctypes.byref(module), ctypes.c_char_p(ptx)), "cuModuleLoadData")
-        self.check(self.cu.cuModuleGetFunction(ctypes.byref(function), module, kernel.encode()),
-                   "cuModuleGetFunction")
-        return function
-
-    def launch(self, function, grid, block, params):
-        values = [ctypes.c_uint64(p) for p in params]
-        pointers = (ctypes.c_void_p * len(values))(*[ctypes.cast(ctypes.byref(v), ctypes.c_void_p) for v in values])
-        stream = ctypes.c_void_p(torch.cuda.current_stream().cuda_stream)
-        self.check(self.cu.cuLaunchKernel(function, *grid, *block, 0, stream, pointers, None), "cuLaunchKernel")
-
-
-def memref(t):
-    """The expanded memref descriptor: allocated, aligned, offset, sizes, strides."""
-    return [t.data_ptr(), t.data_ptr(), 0, *t.shape, *t.stride()]
 
 
 def reference(u, delta, A, B, C, D, z, bias):

@@ -15,14 +15,5 @@ trap 'rm -rf "$tmp"' EXIT
   "-ssm-outline-gpu-kernels=gemv=true gemv-stretches-per-warp=$p" |
   sed '/func.func \(private \)\{0,1\}@\(head\|ssmc_k[0-9]*\)(/,/^  }$/d' |
   "$opt" --gpu-lower-to-nvvm-pipeline="cubin-format=isa cubin-chip=sm_90 cubin-features=+ptx80" > "$tmp/out.mlir"
-# The PTX is the first object's `assembly` string; MLIR escapes bytes as \XX.
-/usr/bin/python3 - "$tmp/out.mlir" "$out" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-m = re.search(r'assembly = "((?:[^"\\]|\\[0-9A-Fa-f]{2})*)"', text)
-if not m:
-    sys.exit("make_gemv_ptx: no PTX in the lowered module")
-ptx = re.sub(r'\\([0-9A-Fa-f]{2})', lambda h: chr(int(h.group(1), 16)), m.group(1))
-open(sys.argv[2], "w").write(ptx)
-PY
+/usr/bin/python3 "$(dirname "$0")/extract_ptx.py" "$tmp/out.mlir" "$out"
 echo "$out"
