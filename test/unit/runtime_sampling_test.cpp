@@ -39,6 +39,15 @@ std::map<int32_t, int> histogram(const ssmc_sampler_params &p, const std::vector
   return h;
 }
 
+// `steps` samples of the same rows [batch, vocab]: every id, step by step.
+std::vector<int32_t> sampleSteps(ssmc::Sampler &s, const std::vector<float> &rows, int batch,
+                                 int vocab, int steps) {
+  std::vector<int32_t> all(size_t(batch) * size_t(steps));
+  for (int i = 0; i < steps; ++i)
+    s.sampleLogits(rows.data(), vocab, vocab, all.data() + size_t(i) * size_t(batch));
+  return all;
+}
+
 std::vector<float> logitsOf(const std::vector<double> &probs) {
   std::vector<float> l;
   for (double p : probs)
@@ -177,13 +186,7 @@ TEST(RuntimeSampling, SameSeedSameTokensAndBatchEqualsSingles) {
   p.repetition_penalty = 1.3;
   auto run = [&](const ssmc_sampler_params &q) {
     ssmc::Sampler s(q, B);
-    std::vector<int32_t> all;
-    for (int i = 0; i < steps; ++i) {
-      int32_t ids[B];
-      s.sampleLogits(rows.data(), V, V, ids);
-      all.insert(all.end(), ids, ids + B);
-    }
-    return all;
+    return sampleSteps(s, rows, B, V, steps);
   };
   auto a = run(p), b = run(p);
   EXPECT_EQ(a, b);
@@ -230,13 +233,7 @@ TEST(RuntimeSampling, PerSequenceParamsMatchEachSequenceAlone) {
       s.setSequenceParams(b, own[b]);
     if (resetFirst)
       s.reset();
-    std::vector<int32_t> all;
-    for (int i = 0; i < steps; ++i) {
-      int32_t ids[B];
-      s.sampleLogits(rows.data(), V, V, ids);
-      all.insert(all.end(), ids, ids + B);
-    }
-    return all;
+    return sampleSteps(s, rows, B, V, steps);
   };
   const std::vector<int32_t> batch = batchRun(false);
   EXPECT_EQ(batchRun(true), batch);
