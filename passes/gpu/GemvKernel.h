@@ -23,8 +23,10 @@
 // Arguments: a f32 [m, k], w [n, k] (f32 or bf16), bias f32 [n] or [0] (no
 // bias), c f32 [m, n]; a and w with unit innermost strides, k a multiple of
 // the vector width (4 for f32, 8 for bf16), their rows 16-byte aligned.
-// Launch: block (kGemvBlockSize, 1, 1), grid n * k / gemvElementsPerBlock(w, P)
-// blocks, about one per 8 / S rows (any grid is correct: a grid-stride loop).
+// Launch: block (kGemvBlockSize, 1, 1); any grid is correct (a grid-stride
+// loop). The launch record says n * k / gemvElementsPerBlock(w, P) blocks,
+// about one per 8 / S rows; the runtime, told P by the manifest, launches
+// exactly ceil(n / (8 / S)).
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
