@@ -50,6 +50,8 @@ constexpr size_t kMaxPreparedLaunches = 4096;
 constexpr uintptr_t kBiasEpilogueAlignment = 16;
 // Grid-stride kernels cover any size, so their grids are capped here.
 constexpr uint64_t kGridStrideCap[3] = {uint64_t(1) << 20, 65535, 65535};
+// Elements of a skinny-GEMM kernel's 16-byte loads of `weight` (f32 or bf16).
+constexpr int64_t gemvLoadWidth(DType weight) { return weight == DType::BF16 ? 8 : 4; }
 
 CUdeviceptr devicePtr(const void *p) {
   return static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(p));
@@ -885,7 +887,7 @@ private:
       return nullptr;
     auto aligned = [](const void *p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
     auto fits = [&](DType weight) {
-      const int64_t width = weight == DType::BF16 ? 8 : 4; // elements of 16 bytes
+      const int64_t width = gemvLoadWidth(weight);
       const void *b = weight == DType::BF16 ? static_cast<const void *>(g.bBf16) : g.b;
       return b && g.k % width == 0 && g.lda % 4 == 0 && g.ldb % width == 0 && aligned(g.a) &&
              aligned(b);
@@ -921,7 +923,7 @@ private:
     if (v.stretchesPerWarp < 1)
       return 0;
     const int64_t warps = kernels_[size_t(v.kernel)].launch.stages.front().block[0] / 32;
-    const int64_t stretch = 32 * 16 / (v.weight == DType::BF16 ? 2 : 4); // 16 bytes a lane
+    const int64_t stretch = 32 * gemvLoadWidth(v.weight); // a warp's loads, 16 bytes a lane
     const int64_t rowStretches = (g.k + stretch - 1) / stretch;
     int64_t split = 1;
     while (split < warps && rowStretches > split * v.stretchesPerWarp)
