@@ -42,17 +42,19 @@ void validate(const SamplerParams &p) {
         std::to_string(p.repetitionPenalty));
 }
 
-Sampler::Sampler(int64_t batch, SamplerParams params)
-    : params_(std::move(params)), uid_(nextUid++) {
+Sampler::Sampler(int64_t batch, SamplerParams params) : uid_(nextUid++) {
   if (batch < 1)
     bad("batch must be at least 1, got " + std::to_string(batch));
-  validate(params_);
-  if (!params_.seeds.empty() && static_cast<int64_t>(params_.seeds.size()) != batch)
-    bad("got " + std::to_string(params_.seeds.size()) + " per-sequence seeds for a batch of " +
+  validate(params);
+  if (!params.seeds.empty() && static_cast<int64_t>(params.seeds.size()) != batch)
+    bad("got " + std::to_string(params.seeds.size()) + " per-sequence seeds for a batch of " +
         std::to_string(batch));
-  rows_.assign(static_cast<size_t>(batch), params_);
-  for (SamplerParams &r : rows_)
-    r.seeds.clear();
+  // Sequence b's stream depends only on its own seed, so a batch samples
+  // exactly like each sequence alone with that seed.
+  for (int64_t b = 0; b < batch; ++b)
+    seeds_.push_back(params.seeds.empty() ? params.seed + uint64_t(b) : params.seeds[size_t(b)]);
+  params.seeds.clear();
+  rows_.assign(static_cast<size_t>(batch), params);
   rngs_.resize(static_cast<size_t>(batch));
   seen_.resize(static_cast<size_t>(batch));
   seenOrder_.resize(static_cast<size_t>(batch));
@@ -62,9 +64,7 @@ Sampler::Sampler(int64_t batch, SamplerParams params)
 
 void Sampler::reset() {
   for (size_t b = 0; b < rngs_.size(); ++b) {
-    // Sequence b's stream depends only on its own seed, so a batch samples
-    // exactly like each sequence alone with that seed.
-    rngs_[b].reseed(params_.seeds.empty() ? params_.seed + b : params_.seeds[b]);
+    rngs_[b].reseed(seeds_[b]);
     seen_[b].clear();
     seenOrder_[b].clear();
     ++seenClears_[b];
@@ -75,12 +75,8 @@ void Sampler::setSequenceParams(int64_t b, const SamplerParams &p) {
   if (b < 0 || b >= batch())
     bad("sequence " + std::to_string(b) + " is outside [0, " + std::to_string(batch()) + ")");
   validate(p);
-  SamplerParams &r = rows_[size_t(b)];
-  r.temperature = p.temperature;
-  r.topK = p.topK;
-  r.topP = p.topP;
-  r.minP = p.minP;
-  r.repetitionPenalty = p.repetitionPenalty;
+  rows_[size_t(b)] = p; // only the filters are read: seeds_ keeps the seeds
+  rows_[size_t(b)].seeds.clear();
 }
 
 bool Sampler::sharedTemperatureAndPenalty() const {

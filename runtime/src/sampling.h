@@ -101,7 +101,7 @@ private:
   int32_t pick(double u) const;
   void see(int64_t b, int32_t id);
 
-  SamplerParams params_;             // as created: the seeds
+  std::vector<uint64_t> seeds_;       // each sequence's, as created (reset)
   std::vector<SamplerParams> rows_;  // each sequence's filters
   const SamplerParams *row_ = nullptr; // the filters of the row being sampled
   std::vector<Rng> rngs_;
