@@ -40,12 +40,20 @@ std::map<int32_t, int> histogram(const ssmc_sampler_params &p, const std::vector
 }
 
 // `steps` samples of the same rows [batch, vocab]: every id, step by step.
-std::vector<int32_t> sampleSteps(ssmc::Sampler &s, const std::vector<float> &rows, int batch,
-                                 int vocab, int steps) {
+std::vector<int32_t> sampleSteps(ssmc::Sampler &s, const float *rows, int batch, int vocab,
+                                 int steps) {
   std::vector<int32_t> all(size_t(batch) * size_t(steps));
   for (int i = 0; i < steps; ++i)
-    s.sampleLogits(rows.data(), vocab, vocab, all.data() + size_t(i) * size_t(batch));
+    s.sampleLogits(rows, vocab, vocab, all.data() + size_t(i) * size_t(batch));
   return all;
+}
+
+// Sequence b's ids from sampleSteps' output for a batch of `batch`.
+std::vector<int32_t> column(const std::vector<int32_t> &all, int batch, int b) {
+  std::vector<int32_t> ids;
+  for (size_t i = size_t(b); i < all.size(); i += size_t(batch))
+    ids.push_back(all[i]);
+  return ids;
 }
 
 std::vector<float> logitsOf(const std::vector<double> &probs) {
@@ -186,7 +194,7 @@ TEST(RuntimeSampling, SameSeedSameTokensAndBatchEqualsSingles) {
   p.repetition_penalty = 1.3;
   auto run = [&](const ssmc_sampler_params &q) {
     ssmc::Sampler s(q, B);
-    return sampleSteps(s, rows, B, V, steps);
+    return sampleSteps(s, rows.data(), B, V, steps);
   };
   auto a = run(p), b = run(p);
   EXPECT_EQ(a, b);
@@ -198,11 +206,8 @@ TEST(RuntimeSampling, SameSeedSameTokensAndBatchEqualsSingles) {
     auto single = p;
     single.seed = 42 + seq;
     ssmc::Sampler s(single, 1);
-    for (int i = 0; i < steps; ++i) {
-      int32_t id;
-      s.sampleLogits(rows.data() + seq * V, V, V, &id);
-      ASSERT_EQ(id, a[i * B + seq]) << "sequence " << seq << " step " << i;
-    }
+    EXPECT_EQ(sampleSteps(s, rows.data() + seq * V, 1, V, steps), column(a, B, seq))
+        << "sequence " << seq;
   }
   // Explicit per-sequence seeds.
   uint64_t seeds[B] = {42, 43, 44};
@@ -233,29 +238,22 @@ TEST(RuntimeSampling, PerSequenceParamsMatchEachSequenceAlone) {
       s.setSequenceParams(b, own[b]);
     if (resetFirst)
       s.reset();
-    return sampleSteps(s, rows, B, V, steps);
+    return sampleSteps(s, rows.data(), B, V, steps);
   };
   const std::vector<int32_t> batch = batchRun(false);
   EXPECT_EQ(batchRun(true), batch);
-  std::set<int32_t> greedy;
   for (int b = 0; b < B; ++b) {
     auto alone = own[b];
     alone.seed = 7 + b;
     ssmc::Sampler s(alone, 1);
-    for (int i = 0; i < steps; ++i) {
-      int32_t id;
-      s.sampleLogits(rows.data() + b * V, V, V, &id);
-      ASSERT_EQ(id, batch[i * B + b]) << "sequence " << b << " step " << i;
-      if (b == 0)
-        greedy.insert(id);
-    }
+    EXPECT_EQ(sampleSteps(s, rows.data() + b * V, 1, V, steps), column(batch, B, b))
+        << "sequence " << b;
   }
-  EXPECT_EQ(greedy.size(), 1u) << "sequence 0 is greedy on a fixed row";
+  const std::vector<int32_t> greedy = column(batch, B, 0), drawn = column(batch, B, 3);
+  EXPECT_EQ(std::set<int32_t>(greedy.begin(), greedy.end()).size(), 1u)
+      << "sequence 0 is greedy on a fixed row";
   // The others did draw: not all one id.
-  std::set<int32_t> drawn;
-  for (int i = 0; i < steps; ++i)
-    drawn.insert(batch[i * B + 3]);
-  EXPECT_GT(drawn.size(), 1u);
+  EXPECT_GT(std::set<int32_t>(drawn.begin(), drawn.end()).size(), 1u);
 }
 
 // A penalty switched on later counts the tokens seen before it.

@@ -79,8 +79,9 @@ struct Case {
   float scale; // logits ~ N(0, scale)
 };
 
-// Runs `steps` of batch-3 sampling both ways; returns how many rows were fetched.
-int compare(const Case &c, int steps) {
+// Runs `steps` of batch-3 sampling both ways, with each sequence's top-k,
+// top-p and min-p from `own` when given; returns how many rows were fetched.
+int compare(const Case &c, int steps, const std::vector<ssmc::SamplerParams> *own = nullptr) {
   const int64_t batch = 3, vocab = 300;
   ssmc::SamplerParams p;
   p.temperature = c.temperature;
@@ -90,6 +91,10 @@ int compare(const Case &c, int steps) {
   p.repetitionPenalty = c.penalty;
   p.seed = 11;
   ssmc::Sampler whole(batch, p), fromCandidates(batch, p);
+  for (size_t b = 0; own && b < own->size(); ++b) {
+    whole.setSequenceParams(int64_t(b), (*own)[b]);
+    fromCandidates.setSequenceParams(int64_t(b), (*own)[b]);
+  }
   std::vector<std::set<int32_t>> seen(batch);
   std::vector<int32_t> prompt(batch * 4);
   for (size_t i = 0; i < prompt.size(); ++i)
@@ -210,51 +215,25 @@ TEST(SamplerCandidates, EdgeRows) {
 // penalty, as the device takes them) pick from candidates what they pick
 // from the whole rows.
 TEST(SamplerCandidates, PerSequenceFiltersFromCandidates) {
-  const int64_t batch = 3, vocab = 200;
+  const Case c{"per-sequence filters", 0.9, 0, 1.0, 0.0, 1.2, 32, 2.5f};
   ssmc::SamplerParams p;
-  p.temperature = 0.9;
-  p.repetitionPenalty = 1.2;
-  p.seed = 4;
-  ssmc::Sampler whole(batch, p), fromCandidates(batch, p);
-  ssmc::SamplerParams own[batch] = {p, p, p};
+  p.temperature = c.temperature;
+  p.repetitionPenalty = c.penalty;
+  std::vector<ssmc::SamplerParams> own(3, p);
   own[0].topK = 6;
   own[1].topP = 0.7;
   own[2].minP = 0.1;
-  for (int64_t b = 0; b < batch; ++b) {
-    whole.setSequenceParams(b, own[b]);
-    fromCandidates.setSequenceParams(b, own[b]);
-  }
-  ASSERT_TRUE(fromCandidates.sharedTemperatureAndPenalty());
-  std::vector<std::set<int32_t>> seen(batch);
-  std::mt19937 gen(9);
-  std::normal_distribution<float> dist(0.0f, 2.5f);
-  for (int step = 0; step < 40; ++step) {
-    std::vector<float> rows(batch * vocab);
-    for (float &x : rows)
-      x = dist(gen);
-    std::vector<Extracted> ex;
-    std::vector<ssmc::CandidateRow> cand;
-    for (int64_t b = 0; b < batch; ++b)
-      ex.push_back(extract(asSampled(&rows[b * vocab], vocab, seen[b], 1.2f), 32, 0.9, gen));
-    for (const Extracted &e : ex)
-      cand.push_back(e.row);
-    std::vector<int32_t> a(batch), c(batch);
-    whole.sample(rows.data(), vocab, vocab, a.data());
-    fromCandidates.sampleCandidates(
-        cand.data(), vocab,
-        [&](int64_t r, std::vector<float> &row) {
-          row.assign(&rows[r * vocab], &rows[r * vocab] + vocab);
-        },
-        c.data());
-    ASSERT_EQ(a, c) << "step " << step;
-    for (int64_t b = 0; b < batch; ++b)
-      seen[b].insert(a[b]);
-  }
-  // A temperature of its own takes a sequence off the device.
+  compare(c, 40, &own);
+
+  ssmc::Sampler s(3, p);
+  for (int64_t b = 0; b < 3; ++b)
+    s.setSequenceParams(b, own[size_t(b)]);
+  EXPECT_TRUE(s.sharedTemperatureAndPenalty());
+  // A temperature or a penalty of its own takes the batch off the device.
   own[1].temperature = 0.5;
-  fromCandidates.setSequenceParams(1, own[1]);
-  EXPECT_FALSE(fromCandidates.sharedTemperatureAndPenalty());
+  s.setSequenceParams(1, own[1]);
+  EXPECT_FALSE(s.sharedTemperatureAndPenalty());
   own[1].temperature = 0.9, own[1].repetitionPenalty = 1.0;
-  fromCandidates.setSequenceParams(1, own[1]);
-  EXPECT_FALSE(fromCandidates.sharedTemperatureAndPenalty());
+  s.setSequenceParams(1, own[1]);
+  EXPECT_FALSE(s.sharedTemperatureAndPenalty());
 }
