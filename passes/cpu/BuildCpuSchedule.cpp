@@ -3,6 +3,7 @@
 // Slices and reshapes become views of their source, so the only copies the
 // plan ever makes are the ones a kernel writes.
 #include "dialects/SSM/SSMOps.h"
+#include "passes/FusedProjection.h"
 #include "passes/Passes.h"
 #include "passes/cpu/SizeExpr.h"
 
@@ -105,6 +106,10 @@ public:
 
     for (Operation &op : body.without_terminator())
       if (failed(planOp(&op)))
+        return failure();
+
+    for (auto [linear, step] : fusedGemms)
+      if (failed(planFusedGemm(linear, step)))
         return failure();
 
     for (auto &[value, name] : returned)
@@ -355,6 +360,7 @@ private:
       views[result] = *v;
       args.push_back(v->toJson());
     }
+    stepOf[op] = static_cast<int>(steps.size());
     steps.push_back({{"op", "kernel"}, {"symbol", symbol.str()},
                      {"source", op->getName().getStringRef().str()}, {"args", args}});
     return success();
@@ -398,7 +404,49 @@ private:
         return failure();
       step["bias"] = b->toJson();
     }
+    if (op->hasAttr(kFusedGemvAttr))
+      fusedGemms.push_back({op, static_cast<int>(steps.size())});
     steps.push_back(step);
+    return success();
+  }
+
+  // The gemm step of a linear the GPU outliner fused with its norm and conv
+  // (passes/FusedProjection.h) says which steps its kernels replace and
+  // what they read and write: x, g, [r], [bias], conv state, conv weight,
+  // [conv bias], c, [sum], conv output, new conv state.
+  LogicalResult planFusedGemm(LinearOp linear, int step) {
+    std::optional<FusedProjection> match = matchFusedProjection(linear);
+    auto family = linear->getAttrOfType<StringAttr>(kFusedGemvAttr);
+    if (!match || !family)
+      return fail(linear, "'" + kFusedGemvAttr.str() +
+                              "' on a linear that is not a fusable in_proj");
+    auto norm = stepOf.find(match->norm), conv = stepOf.find(match->conv);
+    if (norm == stepOf.end() || conv == stepOf.end() || norm->second != step - 1 ||
+        conv->second != step + 1)
+      return fail(linear, "the fused norm, linear and conv are not consecutive steps");
+    SmallVector<Value> values{match->norm.getInput(), match->norm.getWeight()};
+    if (Value r = match->norm.getResidual())
+      values.push_back(r);
+    if (Value bias = linear.getBias())
+      values.push_back(bias);
+    values.append({match->conv.getConvState(), match->conv.getWeight()});
+    if (Value bias = match->conv.getBias())
+      values.push_back(bias);
+    values.push_back(linear.getResult());
+    if (Value sum = match->norm.getSum())
+      values.push_back(sum);
+    values.append({match->conv.getOutput(), match->conv.getNewState()});
+    json args = json::array();
+    for (Value v : values) {
+      FailureOr<View> view = viewOf(linear, v);
+      if (failed(view))
+        return failure();
+      args.push_back(view->toJson());
+    }
+    steps[step]["fused"] = {{"family", family.getValue().str()},
+                            {"first", step - 1},
+                            {"last", step + 1},
+                            {"args", args}};
     return success();
   }
 
@@ -409,6 +457,8 @@ private:
   json buffers = json::array();
   json steps = json::array();
   DenseMap<Value, View> views;
+  DenseMap<Operation *, int> stepOf; // kernel steps
+  SmallVector<std::pair<LinearOp, int>> fusedGemms;
   llvm::MapVector<Value, std::string> returned;
   DenseSet<Value> boundToOutput;
 };

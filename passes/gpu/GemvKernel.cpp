@@ -33,22 +33,94 @@ std::string ssm::gemvKernelName(GemvWeight weight, int64_t rows) {
   return std::string("ssmc_gemv_") + gemvWeightName(weight) + "_m" + std::to_string(rows);
 }
 
-gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Location loc,
-                                    GemvWeight which, int64_t rows,
-                                    int64_t stretchesPerWarp) {
+std::string ssm::fusedGemvKernelName(StringRef family, GemvWeight weight, int64_t rows) {
+  return family.str() + "_" + gemvWeightName(weight) + "_m" + std::to_string(rows);
+}
+
+std::optional<FusedGemvName> ssm::parseFusedGemvKernelName(StringRef name) {
+  if (!name.starts_with(kFusedGemvPrefix))
+    return std::nullopt;
+  for (GemvWeight weight : kGemvWeights)
+    for (int64_t rows : kGemvRowTiles) {
+      std::string suffix = fusedGemvKernelName("", weight, rows);
+      if (name.ends_with(suffix))
+        return FusedGemvName{name.drop_back(suffix.size()).str(), weight, rows};
+    }
+  return std::nullopt;
+}
+
+
+namespace {
+
+Value asF32(LoopBuilder &lb, Value index) {
+  OpBuilder &b = lb.builder();
+  Value i64 = arith::IndexCastUIOp::create(b, lb.location(), b.getI64Type(), index);
+  return arith::UIToFPOp::create(b, lb.location(), b.getF32Type(), i64);
+}
+
+// A lane's f32 vector summed over the warp (a butterfly of shuffles).
+Value warpSum(OpBuilder &b, Location loc, LoopBuilder &lb, Value vector) {
+  Value sum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, vector);
+  for (int64_t offset = kWarp / 2; offset > 0; offset /= 2) {
+    auto other = gpu::ShuffleOp::create(b, loc, sum, int32_t(offset), int32_t(kWarp),
+                                        gpu::ShuffleMode::XOR);
+    sum = lb.add(sum, other.getShuffleResult());
+  }
+  return sum;
+}
+
+// The product alone (fusion null; arguments a, w, bias, c) or with the
+// decode step's norm before it and its conv after it (GemvKernel.h).
+gpu::GPUFuncOp buildSkinnyGemm(OpBuilder &b, gpu::GPUModuleOp module, Location loc,
+                               const std::string &name, GemvWeight which, int64_t rows,
+                               int64_t stretchesPerWarp, const GemvFusion *fusion) {
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
   Type weight = which == GemvWeight::BF16 ? b.getBF16Type() : f32;
-  // a and w with unit innermost strides, which the vector loads need.
   const int64_t any = ShapedType::kDynamic;
-  SmallVector<Type> types{unitInnerViewType(ctx, 2, any, f32),
-                          unitInnerViewType(ctx, 2, any, weight), anyViewType(ctx, 1, f32),
-                          anyViewType(ctx, 2, f32)};
+  // What the vector loads and stores touch has unit innermost strides.
+  auto unit = [&](int64_t rank, Type t) { return unitInnerViewType(ctx, rank, any, t); };
+  auto view = [&](int64_t rank) { return anyViewType(ctx, rank, f32); };
+  SmallVector<Type> types{unit(2, f32), unit(2, weight)};
+  if (fusion) {
+    types.push_back(unit(1, f32)); // the norm's weight
+    if (fusion->residual)
+      types.push_back(unit(2, f32));
+    if (fusion->bias)
+      types.push_back(view(1));
+    types.append({view(3), view(2)}); // conv state, conv weight
+    if (fusion->convBias)
+      types.push_back(view(1));
+    types.push_back(view(2)); // c
+    if (fusion->residual)
+      types.push_back(unit(2, f32)); // the residual sum
+    types.append({view(2), view(3)}); // conv output, new conv state
+  } else {
+    types.append({view(1), view(2)}); // bias, c
+  }
   OpBuilder::InsertionGuard guard(b);
-  auto func = createGpuKernel(b, module, loc, gemvKernelName(which, rows), types,
-                              kGemvBlockSize);
+  auto func = createGpuKernel(b, module, loc, name, types, kGemvBlockSize);
   ValueRange args = func.getBody().front().getArguments();
-  Value a = args[0], w = args[1], bias = args[2], c = args[3];
+  Value a = args[0], w = args[1];
+  Value normWeight, residual, bias, convState, convWeight, convBias, c, sumOut, convOut,
+      newState;
+  if (fusion) {
+    size_t i = 2;
+    normWeight = args[i++];
+    if (fusion->residual)
+      residual = args[i++];
+    if (fusion->bias)
+      bias = args[i++];
+    convState = args[i++], convWeight = args[i++];
+    if (fusion->convBias)
+      convBias = args[i++];
+    c = args[i++];
+    if (fusion->residual)
+      sumOut = args[i++];
+    convOut = args[i++], newState = args[i++];
+  } else {
+    bias = args[2], c = args[3];
+  }
 
   LoopBuilder lb(b, loc, cpu::LoopTarget::Gpu);
   const int64_t width = kVectorBytes / (weight.getIntOrFloatBitWidth() / 8);
@@ -57,16 +129,17 @@ gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Locat
   auto fVector = VectorType::get({width}, f32);
 
   const int64_t warps = kGemvBlockSize / kWarp;
-  // The warps' partial sums of each row of the tile, summed by the first
-  // threads.
-  Value partials = BlockRow::sharedBuffer(func, f32, {warps * rows});
+  // The warps' partial sums of each row of the tile (and, fused, of its
+  // squares after them), summed by the first threads.
+  const int64_t sums = fusion ? 2 : 1;
+  Value partials = BlockRow::sharedBuffer(func, f32, {sums * warps * rows});
   auto x = gpu::Dimension::x;
   Value tid = gpu::ThreadIdOp::create(b, loc, x);
   Value lane = lb.remi(tid, lb.index(kWarp));
   Value warp = lb.divi(tid, lb.index(kWarp));
 
   Value m = lb.dim(a, 0), k = lb.dim(a, 1), n = lb.dim(w, 0);
-  Value hasBias = lb.cmpi(arith::CmpIPredicate::ugt, lb.dim(bias, 0), lb.index(0));
+  Value hasBias = fusion ? Value() : lb.cmpi(arith::CmpIPredicate::ugt, lb.dim(bias, 0), lb.index(0));
   // The tile's rows of a, clamped so that every load is in bounds.
   Value lastRow = lb.subi(m, lb.index(1));
   SmallVector<Value> aRows;
@@ -98,25 +171,40 @@ gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Locat
   auto forOp = scf::ForOp::create(b, loc, gpu::BlockIdOp::create(b, loc, x),
                                   lb.ceilDiv(n, rowsPerBlock), gpu::GridDimOp::create(b, loc, x));
   b.setInsertionPoint(forOp.getBody()->getTerminator());
-  Value row = lb.addi(lb.muli(forOp.getInductionVar(), rowsPerBlock), rowInBlock);
+  Value rowGroup = forOp.getInductionVar();
+  Value row = lb.addi(lb.muli(rowGroup, rowsPerBlock), rowInBlock);
   Value wRow = arith::MinUIOp::create(b, loc, row, lb.subi(n, lb.index(1)));
+  // The warps of the first row store the residual sum, which they hold
+  // between them.
+  Value storesSum;
+  if (fusion && fusion->residual)
+    storesSum = arith::AndIOp::create(
+        b, loc, lb.cmpi(arith::CmpIPredicate::eq, rowGroup, lb.index(0)),
+        lb.cmpi(arith::CmpIPredicate::eq, rowInBlock, lb.index(0)));
   // P stretches at a time: every load of the group is issued before any
   // product waits on one. Stretches past this lane's last are clamped to it
-  // (loaded again, never added).
+  // (loaded again, never added). Accumulators: the tile's rows, then
+  // (fused) their sums of squares.
   auto group = [&](Value g, ValueRange accs) {
     Value base = lb.muli(g, lb.index(perWarp));
-    SmallVector<Value> weights, activations;
+    SmallVector<Value> columns, weights, activations, scales, residuals;
     for (int64_t u = 0; u < perWarp; ++u) {
       Value s = arith::MinUIOp::create(b, loc, lb.addi(base, lb.index(u)), lastStretch);
       Value column = lb.addi(first, lb.muli(s, step));
-      auto wv = vector::LoadOp::create(b, loc, wVector, w, ValueRange{wRow, column});
-      wv.setAlignment(kVectorBytes);
-      weights.push_back(wv);
+      columns.push_back(column);
+      auto load = [&](Type type, Value from, ValueRange at) -> Value {
+        auto v = vector::LoadOp::create(b, loc, type, from, at);
+        v.setAlignment(kVectorBytes);
+        return v;
+      };
+      weights.push_back(load(wVector, w, ValueRange{wRow, column}));
       for (int64_t r = 0; r < rows; ++r) {
-        auto xv = vector::LoadOp::create(b, loc, fVector, a, ValueRange{aRows[r], column});
-        xv.setAlignment(kVectorBytes);
-        activations.push_back(xv);
+        activations.push_back(load(fVector, a, ValueRange{aRows[r], column}));
+        if (residual)
+          residuals.push_back(load(fVector, residual, ValueRange{aRows[r], column}));
       }
+      if (fusion)
+        scales.push_back(load(fVector, normWeight, ValueRange{column}));
     }
     SmallVector<Value> next(accs);
     for (int64_t u = 0; u < perWarp; ++u) {
@@ -126,49 +214,113 @@ gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Locat
       Value valid =
           lb.cmpi(arith::CmpIPredicate::ult, lb.addi(base, lb.index(u)), stretches);
       for (int64_t r = 0; r < rows; ++r) {
-        Value sum = vector::FMAOp::create(b, loc, wv, activations[u * rows + r], next[r]);
+        Value av = activations[u * rows + r];
+        if (fusion) {
+          if (residual) {
+            av = arith::AddFOp::create(b, loc, av, residuals[u * rows + r]);
+            Value mine = arith::AndIOp::create(
+                b, loc, arith::AndIOp::create(b, loc, storesSum, valid),
+                lb.cmpi(arith::CmpIPredicate::ult, lb.index(r), m));
+            lb.when(mine, [&] {
+              auto st = vector::StoreOp::create(b, loc, av, sumOut,
+                                                ValueRange{lb.index(r), columns[u]});
+              st.setAlignment(kVectorBytes);
+            });
+          }
+          Value squares = vector::FMAOp::create(b, loc, av, av, next[rows + r]);
+          next[rows + r] = arith::SelectOp::create(b, loc, valid, squares, next[rows + r]);
+          av = arith::MulFOp::create(b, loc, av, scales[u]);
+        }
+        Value sum = vector::FMAOp::create(b, loc, wv, av, next[r]);
         next[r] = arith::SelectOp::create(b, loc, valid, sum, next[r]);
       }
     }
     return next;
   };
-  SmallVector<Value> accs = lb.loop(lb.index(0), groups, SmallVector<Value>(rows, zeros), group);
+  SmallVector<Value> accs =
+      lb.loop(lb.index(0), groups, SmallVector<Value>(sums * rows, zeros), group);
 
-  SmallVector<Value> sums;
-  for (Value acc : accs) {
-    Value sum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, acc);
-    for (int64_t offset = kWarp / 2; offset > 0; offset /= 2) {
-      auto other = gpu::ShuffleOp::create(b, loc, sum, int32_t(offset), int32_t(kWarp),
-                                          gpu::ShuffleMode::XOR);
-      sum = lb.add(sum, other.getShuffleResult());
-    }
-    sums.push_back(sum);
-  }
+  SmallVector<Value> warpSums;
+  for (Value acc : accs)
+    warpSums.push_back(warpSum(b, loc, lb, acc));
   lb.when(lb.cmpi(arith::CmpIPredicate::eq, lane, lb.index(0)), [&] {
-    for (int64_t r = 0; r < rows; ++r)
-      lb.storeRaw(sums[r], partials, {lb.addi(lb.muli(warp, lb.index(rows)), lb.index(r))});
+    for (int64_t i = 0; i < sums * rows; ++i) {
+      // [sum][warp][row]
+      Value at = lb.addi(lb.index((i / rows) * warps * rows),
+                         lb.addi(lb.muli(warp, lb.index(rows)), lb.index(i % rows)));
+      lb.storeRaw(warpSums[i], partials, {at});
+    }
   });
   gpu::BarrierOp::create(b, loc);
   // Thread t < rowsPerBlock * rows sums tile row t % rows of the block's row
   // t / rows over its S warps (consecutive) and stores it.
   Value mine = lb.divi(tid, lb.index(rows)), r = lb.remi(tid, lb.index(rows));
-  Value outRow = lb.addi(lb.muli(forOp.getInductionVar(), rowsPerBlock), mine);
+  Value outRow = lb.addi(lb.muli(rowGroup, rowsPerBlock), mine);
   Value stores = lb.cmpi(arith::CmpIPredicate::ult, tid, lb.muli(rowsPerBlock, lb.index(rows)));
   stores = arith::AndIOp::create(b, loc, stores,
                                  lb.cmpi(arith::CmpIPredicate::ult, outRow, n));
   stores = arith::AndIOp::create(b, loc, stores, lb.cmpi(arith::CmpIPredicate::ult, r, m));
   lb.when(stores, [&] {
-    Value sum = lb.when(hasBias, lb.f32(0.0), [&] { return lb.load(bias, {outRow}); });
     Value firstWarp = lb.muli(mine, split);
-    sum = lb.reduce(lb.index(0), split, sum, [&](Value j, Value acc) {
-      Value at = lb.addi(lb.muli(lb.addi(firstWarp, j), lb.index(rows)), r);
-      return lb.add(acc, lb.loadRaw(partials, {at}));
+    auto total = [&](int64_t which) {
+      return lb.reduce(lb.index(0), split, lb.f32(0.0), [&](Value j, Value acc) {
+        Value at = lb.addi(lb.index(which * warps * rows),
+                           lb.addi(lb.muli(lb.addi(firstWarp, j), lb.index(rows)), r));
+        return lb.add(acc, lb.loadRaw(partials, {at}));
+      });
+    };
+    Value value;
+    if (fusion) {
+      // out = (sum_i w_i g_i a_i) / sqrt(mean(a^2) + eps) (+ bias)
+      Value scale = lb.rsqrt(lb.add(lb.div(total(1), asF32(lb, k)), lb.f32(fusion->eps)));
+      value = lb.mul(total(0), scale);
+      if (bias)
+        value = lb.add(value, lb.load(bias, {outRow}));
+    } else {
+      value = lb.add(lb.when(hasBias, lb.f32(0.0), [&] { return lb.load(bias, {outRow}); }),
+                     total(0));
+    }
+    lb.store(value, c, {r, outRow});
+    if (!fusion)
+      return;
+    // Columns [offset, offset + C) enter the conv state as its newest entry.
+    Value offset = lb.index(fusion->convOffset);
+    Value inConv = arith::AndIOp::create(
+        b, loc, lb.cmpi(arith::CmpIPredicate::uge, outRow, offset),
+        lb.cmpi(arith::CmpIPredicate::ult, outRow, lb.addi(offset, lb.dim(convOut, 1))));
+    lb.when(inConv, [&] {
+      Value ch = lb.subi(outRow, offset);
+      const int64_t width = fusion->convWidth;
+      SmallVector<Value> entries;
+      for (int64_t j = 1; j < width; ++j)
+        entries.push_back(lb.load(convState, {r, ch, lb.index(j)}));
+      entries.push_back(value);
+      Value out = convBias ? lb.load(convBias, {ch}) : lb.f32(0.0);
+      for (int64_t j = 0; j < width; ++j) {
+        out = lb.fma(lb.load(convWeight, {ch, lb.index(j)}), entries[j], out);
+        lb.store(entries[j], newState, {r, ch, lb.index(j)});
+      }
+      lb.store(fusion->silu ? lb.silu(out) : out, convOut, {r, ch});
     });
-    lb.store(sum, c, {r, outRow});
   });
   // The next rows reuse the partial sums' buffer.
   gpu::BarrierOp::create(b, loc);
   b.setInsertionPointAfter(forOp);
   gpu::ReturnOp::create(b, loc);
   return func;
+}
+
+} // namespace
+gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Location loc,
+                                    GemvWeight which, int64_t rows,
+                                    int64_t stretchesPerWarp) {
+  return buildSkinnyGemm(b, module, loc, gemvKernelName(which, rows), which, rows,
+                         stretchesPerWarp, nullptr);
+}
+
+gpu::GPUFuncOp ssm::buildFusedGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Location loc,
+                                         StringRef family, GemvWeight which, int64_t rows,
+                                         int64_t stretchesPerWarp, const GemvFusion &fusion) {
+  return buildSkinnyGemm(b, module, loc, fusedGemvKernelName(family, which, rows), which,
+                         rows, stretchesPerWarp, &fusion);
 }

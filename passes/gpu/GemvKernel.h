@@ -30,6 +30,7 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
+#include <optional>
 #include <string>
 
 namespace mlir::ssm {
@@ -61,6 +62,55 @@ std::string gemvKernelName(GemvWeight weight, int64_t rows);
 /// each warp loading `stretchesPerWarp` stretches at once.
 gpu::GPUFuncOp buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Location loc,
                                GemvWeight weight, int64_t rows, int64_t stretchesPerWarp);
+
+/// The decode step's in_proj with its neighbours folded in: the rms_norm
+/// before it and the conv_state_update of some of its columns after it.
+/// One kernel instead of three; the runtime runs it where the product
+/// would run as a skinny GEMM of at most `rows` rows (docs/artifact-format.md,
+/// "fused").
+///
+/// Arguments: a = x [m, k] (the norm's input), w [n, k], g [k] (the norm's
+/// weight), r [m, k] (residual), bias [n], conv_state [m, C, W],
+/// conv_weight [C, W], conv_bias [C], c [m, n], sum [m, k] (= x + r),
+/// conv_out [m, C], new_conv_state [m, C, W]; r and sum only with
+/// `residual`, bias and conv_bias only when present. x, w, g, r and sum
+/// have unit innermost strides and 16-byte aligned rows; new_conv_state may
+/// be conv_state.
+///
+/// Each lane multiplies its pieces of the row x + r by g and by w and sums
+/// their squares too; the row's warps hold the whole row between them, so
+/// the norm's scale rsqrt(mean((x + r)^2) + eps) comes out of the same
+/// reductions and multiplies each output. The warps of the first row group
+/// store the sum. The thread that stores output column j of a row in
+/// [offset, offset + C) also shifts conv channel j - offset's state and
+/// convolves it (silu'd when `silu`).
+struct GemvFusion {
+  float eps = 1e-5f;
+  bool residual = false;
+  bool bias = false;
+  int64_t convOffset = 0;
+  int64_t convWidth = 4;
+  bool convBias = false;
+  bool silu = false;
+};
+
+/// Families of fused kernels are named this and a number.
+constexpr llvm::StringLiteral kFusedGemvPrefix = "ssmc_gemv_fused";
+
+/// "<family>_bf16_m1".
+std::string fusedGemvKernelName(StringRef family, GemvWeight weight, int64_t rows);
+
+/// The family, weight and row tile of a fused kernel's name, or nullopt.
+struct FusedGemvName {
+  std::string family;
+  GemvWeight weight = GemvWeight::F32;
+  int64_t rows = 0;
+};
+std::optional<FusedGemvName> parseFusedGemvKernelName(StringRef name);
+
+gpu::GPUFuncOp buildFusedGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Location loc,
+                                    StringRef family, GemvWeight weight, int64_t rows,
+                                    int64_t stretchesPerWarp, const GemvFusion &fusion);
 
 } // namespace mlir::ssm
 

@@ -3,6 +3,7 @@
 // so one schedule serves both targets.
 #include "passes/Passes.h"
 #include "passes/cpu/KernelEmitters.h"
+#include "passes/FusedProjection.h"
 #include "passes/gpu/GemvKernel.h"
 #include "passes/gpu/RoundBf16Kernel.h"
 #include "passes/gpu/GpuKernelFunc.h"
@@ -146,6 +147,7 @@ struct SSMOutlineGpuKernelsPass
           stage.unitInnerStride = {0, 1};
           setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
         }
+      addFusedProjections(b, module, gpuModule);
     }
     if (roundBf16 && !gpuModule.lookupSymbol(kRoundBf16KernelName)) {
       buildRoundBf16Kernel(b, gpuModule, module.getLoc());
@@ -160,6 +162,51 @@ struct SSMOutlineGpuKernelsPass
     }
     if (gridDependencyWait && failed(addGridDependencyWaits(module, gpuModule)))
       return signalPassFailure();
+  }
+
+  // The decode step's norm -> in_proj -> conv as one skinny GEMM
+  // (passes/FusedProjection.h): a family of kernels (each weight type and
+  // row tile) per distinct form, the linear tagged with its name.
+  void addFusedProjections(OpBuilder &b, ModuleOp module, gpu::GPUModuleOp gpuModule) {
+    std::map<std::tuple<float, bool, bool, int64_t, int64_t, bool, bool>, std::string> families;
+    module.walk([&](LinearOp linear) {
+      std::optional<FusedProjection> match = matchFusedProjection(linear);
+      if (!match)
+        return;
+      GemvFusion f;
+      f.eps = match->norm.getEps().convertToFloat();
+      f.residual = bool(match->norm.getResidual());
+      f.bias = bool(linear.getBias());
+      f.convOffset = match->convOffset;
+      f.convWidth = match->conv.getWeight().getType().getDimSize(1);
+      f.convBias = bool(match->conv.getBias());
+      f.silu = match->conv.getSilu();
+      auto key = std::make_tuple(f.eps, f.residual, f.bias, f.convOffset, f.convWidth,
+                                 f.convBias, f.silu);
+      auto [at, fresh] = families.try_emplace(
+          key, std::string(kFusedGemvPrefix) + std::to_string(families.size()));
+      const std::string &family = at->second;
+      linear->setAttr(kFusedGemvAttr, b.getStringAttr(family));
+      if (!fresh)
+        return;
+      for (GemvWeight weight : kGemvWeights)
+        for (int64_t rows : kGemvRowTiles) {
+          std::string name = fusedGemvKernelName(family, weight, rows);
+          if (gpuModule.lookupSymbol(name))
+            continue; // an earlier run made it
+          buildFusedGemvKernel(b, gpuModule, module.getLoc(), family, weight, rows,
+                               gemvStretchesPerWarp, f);
+          GpuStage stage;
+          stage.block = {kGemvBlockSize, 1, 1};
+          stage.gridStride = true;
+          stage.grid[0] = {{{1, 0}, {1, 1}}, gemvElementsPerBlock(weight, gemvStretchesPerWarp)};
+          // x, w, g, and r and the sum when there is a residual.
+          stage.unitInnerStride = {0, 1, 2};
+          if (f.residual) // r, and the sum after bias, conv state and weights, c
+            stage.unitInnerStride.append({3, 7 + int64_t(f.bias) + int64_t(f.convBias)});
+          setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
+        }
+    });
   }
 
   // Every kernel waits for the grids before it. Those of the decode step

@@ -59,17 +59,32 @@ std::vector<ArenaBuffer> tempLives(const EntryPoint &ep, const BoundEntry &bound
       seen[b] = true;
       lives[b].first = step;
     }
-    lives[b].last = step;
+    lives[b].last = std::max(lives[b].last, step);
   };
+  // The steps a fused kernel may stand for run as one: whatever any of them
+  // touches lives through the whole range, whichever way it runs.
+  std::vector<std::pair<int, int>> span(bound.steps.size());
+  for (size_t s = 0; s < bound.steps.size(); ++s)
+    span[s] = {static_cast<int>(s), static_cast<int>(s)};
+  for (const BoundStep &step : bound.steps)
+    if (step.desc && step.desc->fused)
+      for (int s = step.desc->fused->first; s <= step.desc->fused->last; ++s)
+        span[static_cast<size_t>(s)] = {step.desc->fused->first, step.desc->fused->last};
   for (size_t s = 0; s < bound.steps.size(); ++s) {
     const BoundStep &step = bound.steps[s];
-    const int i = static_cast<int>(s);
+    std::vector<const BoundView *> views;
     for (const BoundView &v : step.args)
-      touch(v, i);
+      views.push_back(&v);
+    for (const BoundView &v : step.fusedArgs)
+      views.push_back(&v);
     if (step.desc && step.desc->op == StepDesc::Op::Gemm) {
-      touch(step.a, i), touch(step.b, i), touch(step.c, i);
+      views.insert(views.end(), {&step.a, &step.b, &step.c});
       if (step.hasBias)
-        touch(step.bias, i);
+        views.push_back(&step.bias);
+    }
+    for (const BoundView *v : views) {
+      touch(*v, span[s].first);
+      touch(*v, span[s].second);
     }
   }
   for (size_t b = 0; b < lives.size(); ++b)

@@ -98,6 +98,18 @@ public:
   // (KernelImage::sampler), or -1 when it has none.
   virtual int samplerKernel() const { return -1; }
   virtual void gemm(const GemmCall &call) = 0;
+  // A kernel of the image's family `family` (KernelImage::Gemv::fused),
+  // prepared to stand for a gemm step's fused range (StepDesc::Fused) where
+  // gemm(call) would run a skinny-GEMM kernel; null where it would not, or
+  // where the arguments do not suit the kernel (the steps then run one by
+  // one). `args` are the kernel's arguments but the weight, which the
+  // backend puts after args[0], reading it from `call` as gemm would.
+  virtual std::unique_ptr<PreparedKernel>
+  prepareFusedGemv(const GemmCall &call, const std::string &family,
+                   std::vector<Descriptor> args) {
+    (void)call, (void)family, (void)args;
+    return nullptr;
+  }
   // Whether gemm(call) would run a skinny-GEMM kernel of the image rather
   // than the GEMM library (cuda; for tests and labels).
   virtual bool runsAsSkinnyGemm(const GemmCall &call) const {

@@ -70,6 +70,9 @@ BoundEntry Binder::run() {
         s.args.push_back(view(v));
     } else {
       gemm(s);
+      if (d.fused)
+        for (const ViewDesc &v : d.fused->args)
+          s.fusedArgs.push_back(view(v));
     }
     out_.steps.push_back(std::move(s));
   }

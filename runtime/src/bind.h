@@ -25,6 +25,7 @@ struct BoundStep {
   int64_t m = 0, n = 0, k = 0; // gemm
   BoundView a, b, c, bias;
   bool hasBias = false;
+  std::vector<BoundView> fusedArgs; // gemm with StepDesc::fused
 };
 
 struct BoundEntry {

@@ -81,6 +81,15 @@ struct StepDesc {
   SizeExpr m, n, k;
   ViewDesc a, b, c;
   std::optional<ViewDesc> bias;
+  // gemm: a cuda kernel family (KernelImage::Gemv::fused) that computes
+  // steps [first, last], this one among them, where the product would run
+  // as a skinny GEMM; its arguments are the weight (b) after args[0].
+  struct Fused {
+    std::string family;
+    int first = -1, last = -1;
+    std::vector<ViewDesc> args;
+  };
+  std::optional<Fused> fused;
 };
 
 struct EntryPoint {
@@ -164,6 +173,9 @@ struct KernelImage {
     // w (S the kernel's warps per row, from k and P; GemvKernel.h); 0: the
     // launch's grid.
     int64_t stretchesPerWarp = 0;
+    // Non-empty: the kernel also does the steps around a gemm step whose
+    // `fused` names this family (its own arguments, StepDesc::Fused).
+    std::string fused;
   };
   std::vector<Gemv> gemv;
   // cuda, required by GemmMath::BF16: the kernel that rounds a gemm step's

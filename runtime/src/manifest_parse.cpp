@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <set>
 
 namespace ssmc {
@@ -161,6 +162,7 @@ private:
                      const std::map<int64_t, int> &bufferIndex);
   size_t viewRank(const ViewDesc &v, const EntryPoint &ep);
   DType viewDType(const ViewDesc &v, const EntryPoint &ep);
+  void checkFusedRanges(const EntryPoint &ep, const std::string &where);
   StepDesc parseStep(const json &j, const std::string &where,
                      const EntryPoint &ep,
                      const std::map<int64_t, int> &bufferIndex);
@@ -376,6 +378,11 @@ void Parser::parseKernels(const json &j) {
         g.maxRows = integer(member(list[i], "max_rows", wg), wg + ".max_rows");
         if (g.maxRows < 1)
           fail(wg + ".max_rows", "must be at least 1");
+        if (const json *f = optional(list[i], "fused")) {
+          g.fused = str(*f, wg + ".fused");
+          if (g.fused.empty())
+            fail(wg + ".fused", "empty kernel family");
+        }
         if (const json *p = optional(list[i], "stretches_per_warp")) {
           g.stretchesPerWarp = integer(*p, wg + ".stretches_per_warp");
           if (g.stretchesPerWarp < 1 || g.stretchesPerWarp > 16)
@@ -758,7 +765,48 @@ StepDesc Parser::parseStep(const json &o, const std::string &w,
   }
   if (s.c.weight >= 0)
     fail(s.c.where, "gemm output must be a buffer, not a weight");
+  if (const json *f = optional(o, "fused")) {
+    const std::string wf = w + ".fused";
+    object(*f, wf);
+    StepDesc::Fused fused;
+    fused.family = str(member(*f, "family", wf), wf + ".family");
+    auto cuda = m_.kernels.find("cuda");
+    if (cuda == m_.kernels.end() ||
+        std::none_of(cuda->second.gemv.begin(), cuda->second.gemv.end(),
+                     [&](const KernelImage::Gemv &g) { return g.fused == fused.family; }))
+      fail(wf + ".family", "no kernel of family \"" + fused.family + "\" in kernels.cuda.gemv");
+    fused.first = int(integer(member(*f, "first", wf), wf + ".first"));
+    fused.last = int(integer(member(*f, "last", wf), wf + ".last"));
+    const json &args = array(member(*f, "args", wf), wf + ".args");
+    if (args.empty())
+      fail(wf + ".args", "needs at least the product's input");
+    for (size_t i = 0; i < args.size(); ++i)
+      fused.args.push_back(
+          parseView(args[i], wf + ".args[" + std::to_string(i) + "]", ep, bufferIndex));
+    s.fused = std::move(fused);
+  }
   return s;
+}
+
+// A fused gemm step's range holds it and kernel steps only, and no two
+// ranges overlap.
+void Parser::checkFusedRanges(const EntryPoint &ep, const std::string &w) {
+  int taken = -1; // the last step of the range before
+  for (size_t i = 0; i < ep.steps.size(); ++i) {
+    if (!ep.steps[i].fused)
+      continue;
+    const StepDesc::Fused &f = *ep.steps[i].fused;
+    const std::string wf = w + ".steps[" + std::to_string(i) + "].fused";
+    if (f.first <= taken || f.first > int(i) || f.last < int(i) ||
+        size_t(f.last) >= ep.steps.size())
+      fail(wf, "steps [" + std::to_string(f.first) + ", " + std::to_string(f.last) +
+                   "] must hold this step, lie inside the " +
+                   std::to_string(ep.steps.size()) + " steps and not overlap another range");
+    for (int j = f.first; j <= f.last; ++j)
+      if (j != int(i) && ep.steps[size_t(j)].op != StepDesc::Op::Kernel)
+        fail(wf, "step " + std::to_string(j) + " of its range is not a kernel step");
+    taken = f.last;
+  }
 }
 
 EntryPoint Parser::parseEntry(const json &j, const std::string &name) {
@@ -827,6 +875,7 @@ EntryPoint Parser::parseEntry(const json &j, const std::string &name) {
   for (size_t i = 0; i < steps.size(); ++i)
     ep.steps.push_back(parseStep(steps[i], w + ".steps[" + std::to_string(i) + "]",
                                  ep, bufferIndex));
+  checkFusedRanges(ep, w);
   return ep;
 }
 

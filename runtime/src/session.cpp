@@ -9,6 +9,7 @@
 #include "ssmc/error.h"
 
 #include <cstdlib>
+#include <map>
 
 namespace ssmc {
 
@@ -23,8 +24,16 @@ struct Session::Plan {
   BoundEntry bound;
   std::vector<void *> buffers; // per entry buffer
   std::vector<void *> owned;   // what this plan allocated
-  std::vector<std::unique_ptr<PreparedKernel>> kernels; // per kernel step
+  std::vector<std::unique_ptr<PreparedKernel>> kernels; // per kernel step, then fused
   std::vector<GemmCall> gemms;                          // per gemm step
+  // What runs, in order: a kernel or a gemm of the above, standing for
+  // steps [first, last] (several where a fused kernel replaces them).
+  struct Action {
+    bool gemm = false;
+    size_t index = 0;
+    int first = 0, last = 0;
+  };
+  std::vector<Action> actions;
   // The steps as one replayable recording (CUDA graph), made on the second
   // run of the plan: a plan run once (a prompt) is not worth recording.
   std::unique_ptr<Recording> recording;
@@ -121,12 +130,21 @@ Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length) {
   auto f32 = [&](const BoundView &v) {
     return static_cast<float *>(base(v)) + v.offset;
   };
-  for (const BoundStep &s : plan->bound.steps) {
+  auto descriptors = [&](const std::vector<BoundView> &views) {
+    std::vector<Descriptor> descs;
+    for (const BoundView &v : views)
+      descs.push_back(memrefDescriptor(base(v), v.offset, v.shape, v.strides));
+    return descs;
+  };
+  std::vector<Plan::Action> single; // per step
+  // Fused kernels that stand for a range, by its first step.
+  std::map<int, Plan::Action> fused;
+  for (size_t i = 0; i < plan->bound.steps.size(); ++i) {
+    const BoundStep &s = plan->bound.steps[i];
+    const int at = static_cast<int>(i);
     if (s.desc->op == StepDesc::Op::Kernel) {
-      std::vector<Descriptor> descs;
-      for (const BoundView &v : s.args)
-        descs.push_back(memrefDescriptor(base(v), v.offset, v.shape, v.strides));
-      plan->kernels.push_back(be.prepareKernel(s.desc->symbolIndex, std::move(descs)));
+      single.push_back({false, plan->kernels.size(), at, at});
+      plan->kernels.push_back(be.prepareKernel(s.desc->symbolIndex, descriptors(s.args)));
     } else {
       GemmCall g;
       g.m = s.m, g.n = s.n, g.k = s.k;
@@ -146,8 +164,19 @@ Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length) {
         g.c += (length - 1) * g.ldc, g.ldc *= length;
         plan->lastRows = g.c, plan->lastRowStride = g.ldc;
       }
+      single.push_back({true, plan->gemms.size(), at, at});
       plan->gemms.push_back(g);
+      if (const auto &f = s.desc->fused)
+        if (auto k = be.prepareFusedGemv(g, f->family, descriptors(s.fusedArgs))) {
+          fused[f->first] = {false, plan->kernels.size(), f->first, f->last};
+          plan->kernels.push_back(std::move(k));
+        }
     }
+  }
+  for (size_t i = 0; i < single.size();) {
+    auto f = fused.find(static_cast<int>(i));
+    plan->actions.push_back(f != fused.end() ? f->second : single[i]);
+    i = static_cast<size_t>(plan->actions.back().last) + 1;
   }
   plans_.push_front(std::move(plan));
   while (plans_.size() > kMaxCachedPlans) {
@@ -177,13 +206,8 @@ void Session::checkTokens(const int32_t *tokens, int64_t count,
 void Session::execute(Plan &plan) {
   Backend &be = model_->backend();
   auto steps = [&] {
-    size_t kernel = 0, gemm = 0;
-    for (const BoundStep &s : plan.bound.steps) {
-      if (s.desc->op == StepDesc::Op::Kernel)
-        be.launch(*plan.kernels[kernel++]);
-      else
-        be.gemm(plan.gemms[gemm++]);
-    }
+    for (size_t a = 0; a < plan.actions.size(); ++a)
+      run(plan, a);
   };
   if (!plan.recording && ++plan.runs == 2)
     plan.recording = be.record(steps);
@@ -192,6 +216,15 @@ void Session::execute(Plan &plan) {
   else
     steps();
   finished(plan);
+}
+
+void Session::run(Plan &plan, size_t a) {
+  Backend &be = model_->backend();
+  const Plan::Action &action = plan.actions[a];
+  if (action.gemm)
+    be.gemm(plan.gemms[action.index]);
+  else
+    be.launch(*plan.kernels[action.index]);
 }
 
 void Session::finished(Plan &plan) {
@@ -256,27 +289,44 @@ std::vector<StepTime> Session::profile(const int32_t *tokens, int64_t length) {
   Plan &plan = stage(tokens, length);
   Backend &be = model_->backend();
   const Manifest &m = model_->manifest();
-  std::vector<StepTime> out;
-  size_t kernel = 0, gemm = 0;
-  for (const BoundStep &s : plan.bound.steps) {
-    StepTime t;
-    if (s.desc->op == StepDesc::Op::Kernel) {
-      for (const BoundView &v : s.args) {
-        DType dt = v.buffer >= 0 ? plan.ep->buffers[static_cast<size_t>(v.buffer)].dtype
-                                 : m.weights[static_cast<size_t>(v.weight)].dtype;
-        t.bytes += numelOf(v.shape, s.desc->where) * dtypeSize(dt);
-      }
-      PreparedKernel &k = *plan.kernels[kernel++];
-      t.ms = be.timeMs([&] { be.launch(k); });
-    } else {
-      const GemmCall &g = plan.gemms[gemm++];
-      t.gemm = true;
-      t.skinny = be.runsAsSkinnyGemm(g);
-      t.m = g.m, t.n = g.n, t.k = g.k;
-      t.bytes = (g.m * g.k + g.n * g.k + g.m * g.n + (g.bias ? g.n : 0)) * 4;
-      t.ms = be.timeMs([&] { be.gemm(g); });
+  std::vector<StepTime> out(plan.bound.steps.size());
+  auto viewBytes = [&](const std::vector<BoundView> &views, const std::string &where) {
+    int64_t bytes = 0;
+    for (const BoundView &v : views) {
+      DType dt = v.buffer >= 0 ? plan.ep->buffers[static_cast<size_t>(v.buffer)].dtype
+                               : m.weights[static_cast<size_t>(v.weight)].dtype;
+      bytes += numelOf(v.shape, where) * dtypeSize(dt);
     }
-    out.push_back(std::move(t));
+    return bytes;
+  };
+  size_t gemm = 0;
+  for (size_t index = 0; index < plan.actions.size(); ++index) {
+    const Plan::Action &a = plan.actions[index];
+    // A fused kernel's time goes to its gemm step; the steps it stands for
+    // show none (StepTime::fusedAway).
+    int shown = a.first;
+    for (int i = a.first; i <= a.last; ++i) {
+      const BoundStep &s = plan.bound.steps[static_cast<size_t>(i)];
+      StepTime &t = out[static_cast<size_t>(i)];
+      t.gemm = s.desc->op == StepDesc::Op::Gemm;
+      if (t.gemm) {
+        const GemmCall &g = plan.gemms[gemm++];
+        t.m = g.m, t.n = g.n, t.k = g.k;
+        t.skinny = a.first != a.last || be.runsAsSkinnyGemm(g);
+        t.bytes = (g.m * g.k + g.n * g.k + g.m * g.n + (g.bias ? g.n : 0)) * 4;
+        if (a.first != a.last) {
+          t.fused = true;
+          t.bytes = viewBytes(s.fusedArgs, s.desc->where) + g.n * g.k * 4;
+          shown = i;
+        }
+      } else {
+        t.bytes = viewBytes(s.args, s.desc->where);
+        t.fusedAway = a.first != a.last;
+        if (t.fusedAway)
+          t.bytes = 0;
+      }
+    }
+    out[static_cast<size_t>(shown)].ms = be.timeMs([&] { run(plan, index); });
   }
   finished(plan);
   return out;

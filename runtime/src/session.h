@@ -22,6 +22,8 @@ class Sampler;
 struct StepTime {
   bool gemm = false;
   bool skinny = false; // the GEMM ran as a skinny-GEMM kernel
+  bool fused = false;  // ... that also did the steps around it (its time is theirs)
+  bool fusedAway = false; // a step such a kernel did: no time of its own
   int64_t m = 0, n = 0, k = 0; // GEMM sizes
   int64_t bytes = 0;
   double ms = 0;
@@ -110,6 +112,8 @@ private:
   void execute(Plan &plan);
   // After a plan ran: its logits become the session's.
   void finished(Plan &plan);
+  // Runs plan.actions[action].
+  void run(Plan &plan, size_t action);
   int stateIndex(const std::string &name) const;
 
   std::shared_ptr<const Model> model_;

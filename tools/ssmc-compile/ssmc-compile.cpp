@@ -390,6 +390,19 @@ json cudaKernels(const ssm::DeviceImage &image, const std::vector<std::string> &
       launch["stretches_per_warp"] = int64_t(gemvStretches);
       gemv.push_back(launch);
     }
+  // The same with the decode step's norm and conv folded in, which gemm
+  // steps name by family ("fused").
+  for (const std::string &symbol : image.symbols) {
+    std::optional<ssm::FusedGemvName> fused = ssm::parseFusedGemvKernelName(symbol);
+    if (!fused)
+      continue;
+    json launch = runtimeKernel(symbol);
+    launch["weight"] = ssm::gemvWeightName(fused->weight);
+    launch["max_rows"] = fused->rows;
+    launch["stretches_per_warp"] = int64_t(gemvStretches);
+    launch["fused"] = fused->family;
+    gemv.push_back(launch);
+  }
   if (!gemv.empty())
     kernels["gemv"] = gemv;
   // The activation rounding of bf16 GEMMs.

@@ -159,6 +159,7 @@ struct LoadedGemv {
   DType weight;
   int64_t maxRows;
   int64_t stretchesPerWarp; // 0: the launch's grid
+  std::string fused;        // non-empty: a fused family's (KernelImage::Gemv::fused)
 };
 
 struct LoadedKernel {
@@ -198,6 +199,8 @@ public:
       syncEveryStep_ = sync && std::strcmp(sync, "1") == 0;
       const char *gemv = std::getenv("SSMC_CUDA_GEMV");
       gemvEnabled_ = !(gemv && std::strcmp(gemv, "0") == 0);
+      const char *fusedGemv = std::getenv("SSMC_CUDA_FUSED_GEMV");
+      fusedGemvEnabled_ = !(fusedGemv && std::strcmp(fusedGemv, "0") == 0);
       const char *pdl = std::getenv("SSMC_CUDA_PDL");
       programmaticAllowed_ = ccMajor_ >= 9 && d_.cuLaunchKernelEx &&
                              !(pdl && std::strcmp(pdl, "0") == 0);
@@ -274,7 +277,8 @@ public:
     prepared_.clear(); // kernel indices change
     gemvs_.clear();
     for (const KernelImage::Gemv &g : image.gemv) {
-      gemvs_.push_back({static_cast<int>(kernels.size()), g.weight, g.maxRows, g.stretchesPerWarp});
+      gemvs_.push_back({static_cast<int>(kernels.size()), g.weight, g.maxRows,
+                        g.stretchesPerWarp, g.fused});
       kernels.push_back(load(g.launch.function, g.launch));
     }
     // The smallest tile that holds m is found by walking them in order.
@@ -897,10 +901,48 @@ private:
       if (g.m > most || !fits(weight))
         continue;
       for (const LoadedGemv &v : gemvs_)
-        if (v.weight == weight && g.m <= v.maxRows)
+        if (v.fused.empty() && v.weight == weight && g.m <= v.maxRows)
           return &v;
     }
     return nullptr;
+  }
+
+  std::unique_ptr<PreparedKernel> prepareFusedGemv(const GemmCall &call,
+                                                   const std::string &family,
+                                                   std::vector<Descriptor> args) override {
+    auto scope = enter();
+    GemmCall g = call;
+    if (g.m == 1)
+      g.lda = std::max(g.lda, g.k); // as gemm() reads a single row
+    const LoadedGemv *plain = fusedGemvEnabled_ && !args.empty() ? gemvFor(g) : nullptr;
+    if (!plain)
+      return nullptr;
+    const LoadedGemv *v = nullptr;
+    for (const LoadedGemv &candidate : gemvs_)
+      if (!v && candidate.fused == family && candidate.weight == plain->weight &&
+          g.m <= candidate.maxRows)
+        v = &candidate;
+    if (!v)
+      return nullptr;
+    const void *b = v->weight == DType::BF16 ? static_cast<const void *>(g.bBf16) : g.b;
+    args.insert(args.begin() + 1, memrefDescriptor(b, 0, {g.n, g.k}, {g.ldb, 1}));
+    // The vector loads and stores need 16-byte aligned rows of f32 (the
+    // weight's were checked for the plain kernel).
+    for (int a : kernels_[size_t(v->kernel)].launch.stages.front().unitInnerStride) {
+      if (size_t(a) >= args.size())
+        return nullptr;
+      const Descriptor &d = args[size_t(a)];
+      const size_t rank = (d.size() - 3) / 2;
+      bool aligned = a == 1 || (d[1] + d[2] * 4) % 16 == 0;
+      for (size_t i = 0; a != 1 && i + 1 < rank; ++i)
+        aligned = aligned && (d[3 + rank + i] * 4) % 16 == 0;
+      if (!aligned)
+        return nullptr;
+    }
+    std::unique_ptr<PreparedKernel> prepared = prepareKernel(v->kernel, std::move(args));
+    if (unsigned blocks = gemvBlocks(*v, g))
+      static_cast<CudaKernel &>(*prepared).launches.front().grid[0] = blocks;
+    return prepared;
   }
 
   void runGemv(const LoadedGemv &v, const GemmCall &g) {
@@ -1196,6 +1238,7 @@ private:
   int samplerIndex_ = -1; // kernels_ index of the sampler kernel
   std::vector<LoadedGemv> gemvs_; // by maxRows
   bool gemvEnabled_ = true; // SSMC_CUDA_GEMV=0 turns them off (A/B timing)
+  bool fusedGemvEnabled_ = true; // SSMC_CUDA_FUSED_GEMV=0: the fused ones only
   // Programmatic dependent launch: the device and driver have it and
   // SSMC_CUDA_PDL=0 does not turn it off (A/B timing); used for the
   // kernels of an image that wait on their grid dependencies.
