@@ -114,7 +114,12 @@ def SSMOutlineGpuKernels : Pass<"ssm-outline-gpu-kernels", "::mlir::ModuleOp"> {
     passes/gpu/SamplerKernel.h); its launch is recorded like a step's.
     With `gemv`, it gets the skinny-GEMM kernels `ssmc_gemv_<w>_m<r>`
     (passes/gpu/GemvKernel.h), f32 and bf16 weights, tiles of 1, 2 and 4
-    rows, which the runtime runs for gemm steps of few rows (the decode step).
+    rows, which the runtime runs for gemm steps of few rows (the decode step),
+    and for each distinct form of decode's rms_norm -> in_proj ->
+    conv_state_update (passes/FusedProjection.h) a family of the same kernels
+    with the norm and the conv step folded in (`ssmc_gemv_fusedN_<w>_m<r>`;
+    the linear is tagged `ssm.gemv_fused` with the family, which the
+    schedule builder turns into the gemm step's `fused` record).
     With `round-bf16`, it gets `ssmc_round_bf16` (passes/gpu/RoundBf16Kernel.h),
     which rounds a gemm step's f32 activations to bf16 for the bf16 GEMMs
     of `--cuda-gemm-math bf16`.

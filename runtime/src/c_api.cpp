@@ -191,7 +191,8 @@ ssmc_status ssmc_profile(ssmc_session *session, const int32_t *tokens, int64_t l
       ssmc_step_time &o = steps[i];
       // One time per step, in order; names point into the model's manifest
       // so they outlive this call.
-      o.name = t.gemm ? (t.skinny ? "gemv" : "gemm") : ep.steps[i].symbol.c_str();
+      o.name = t.gemm ? (t.fused ? "gemv_fused" : t.skinny ? "gemv" : "gemm")
+                      : ep.steps[i].symbol.c_str();
       o.op = t.gemm ? "ssm.linear" : ep.steps[i].source.c_str();
       o.is_gemm = t.gemm;
       o.m = t.m, o.n = t.n, o.k = t.k;

@@ -13,9 +13,10 @@
 # skinny-GEMM kernels alone, by loads per warp), gemv (decode with
 # the skinny-GEMM kernels against cuBLASLt, with the 1.4b models when
 # carried), gemm-bf16 (bf16 GEMMs against TF32, with the 1.4b models when
-# carried), pdl (programmatic dependent launch on and off), breakdown
+# carried), pdl (programmatic dependent launch on and off), fused (the
+# decode step's fused norm + in_proj + conv on and off), breakdown
 # (`--kernels` at prefill b8 and decode b64) and ncu
-# (Nsight Compute, see below); all but big, gemv-kernels, gemv, gemm-bf16, pdl,
+# (Nsight Compute, see below); all but big, gemv-kernels, gemv, gemm-bf16, pdl, fused,
 # breakdown and ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
 # (OUT_DIR: default $OUT or /tmp), the benchmark JSON to OUT_DIR/bench.jsonl.
 set -uo pipefail
@@ -105,7 +106,7 @@ fi
 # so the regenerated files miss the checksums: timing does not depend on
 # the values, hence --no-verify.
 want bench || want scan || want ssd || want ncu || want sampling || want chat || want big ||
-  want gemv || want gemm-bf16 || want pdl || want breakdown || exit 0
+  want gemv || want gemm-bf16 || want pdl || want fused || want breakdown || exit 0
 note "== 130m-size models (random weights regenerated here; external weights)"
 for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256" \
   "m130-bf16:--arch mamba --dtype bf16 --fp32-ssm-params"; do
@@ -251,6 +252,46 @@ if want pdl; then
     done
   done
   unset SSMC_CUDA_PDL
+fi
+
+# The decode step's norm, in_proj and conv as one kernel
+# (SSMC_CUDA_FUSED_GEMV=1, opt-in) against the three steps (0), same artifacts.
+if want fused; then
+  note "== models vs the float64 reference with the fused kernels (SSMC_CUDA_FUSED_GEMV=1)"
+  SSMC_CUDA_FUSED_GEMV=1 SSMC_CUDA_SYNC=1 python3 "$root/scripts/gpu/check_models.py" run \
+    --dir models --runtime-lib lib/libssmc_runtime.so > /tmp/models.log 2>&1
+  tail -3 /tmp/models.log | tee -a "$log"
+  for tool in memcheck racecheck; do
+    SSMC_CUDA_FUSED_GEMV=1 compute-sanitizer --tool $tool --error-exitcode 9 bin/ssmc-run \
+      models/mamba_hf_f32.ssmc --device cuda --tokens 5,6,7,8,9,10,11 --max-new-tokens 4 \
+      > /tmp/san.log 2>&1
+    note "$tool (mamba_hf_f32, fused): exit $? $(grep -E 'ERROR SUMMARY' /tmp/san.log)"
+  done
+  note "== fused norm + in_proj + conv (fused=1) against separate steps (fused=0)"
+  names="m130-bf16 m130-gemm-bf16 m2-130-gemm-bf16"
+  [ -f big.tar.xz ] && big_models && names="$names m1400-bf16-gemm-bf16 m2-1300-gemm-bf16"
+  for round in 1 2; do
+    for name in $names; do
+      for mode in 0 1; do
+        export SSMC_CUDA_FUSED_GEMV=$mode
+        note "round $round fused=$mode"
+        bench_line $name 1 128
+      done
+    done
+  done
+  # f32 weights and exact GEMMs: the kernels of 2 and 4 rows too.
+  f32names="m130"
+  [ -f big.tar.xz ] && f32names="$f32names m1400"
+  for name in $f32names; do
+    for mode in 0 1; do
+      export SSMC_CUDA_FUSED_GEMV=$mode
+      note "fused=$mode"
+      bench_line $name 1 128
+      bench_line $name 4 128
+    done
+  done
+  unset SSMC_CUDA_FUSED_GEMV
+  [ -f big.tar.xz ] && kernel_table m1400-bf16-gemm-bf16 128 decode 12 1
 fi
 
 # Where the time goes at the larger batches: prefill b8 x 2048 and decode b64.

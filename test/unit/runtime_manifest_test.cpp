@@ -293,6 +293,32 @@ const Case kCases[] = {
                                  {"launch", {cudaLaunch(1)}}, {"gemv", {gemv}}}}};
      },
      SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.gemv[0].stretches_per_warp: expected an integer"},
+    {"fused gemm of an unknown kernel family",
+     [](json &m) {
+       gemm(m)["fused"] = {{"family", "f"}, {"first", 0}, {"last", 0}, {"args", {gemm(m)["a"]}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT,
+     "entry_points.prefill.steps[0].fused.family: no kernel of family \"f\" in "
+     "kernels.cuda.gemv"},
+    {"fused gemm whose range passes the last step",
+     [](json &m) {
+       json gemv = cudaLaunch(256);
+       gemv.update({{"function", "f_f32_m1"}, {"weight", "f32"}, {"max_rows", 1}, {"fused", "f"}});
+       m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}},
+                                 {"launch", {cudaLaunch(1)}}, {"gemv", {gemv}}}}};
+       gemm(m)["fused"] = {{"family", "f"}, {"first", 0}, {"last", 2}, {"args", {gemm(m)["a"]}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT,
+     "entry_points.prefill.steps[0].fused: steps [0, 2] must hold this step, lie inside the 1 "
+     "steps and not overlap another range"},
+    {"fused kernel family of no name",
+     [](json &m) {
+       json gemv = cudaLaunch(256);
+       gemv.update({{"function", "g"}, {"weight", "f32"}, {"max_rows", 1}, {"fused", ""}});
+       m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}},
+                                 {"launch", {cudaLaunch(1)}}, {"gemv", {gemv}}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.gemv[0].fused: empty kernel family"},
     {"target without its kernel image",
      [](json &m) {
        m["targets"] = {"cpu", "cuda"};

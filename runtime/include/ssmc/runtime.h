@@ -141,8 +141,10 @@ SSMC_API ssmc_status ssmc_session_synchronize(ssmc_session *session);
 
 /* One step of a profiled run. */
 typedef struct ssmc_step_time {
-  const char *name; /* kernel symbol, "gemm" (the GEMM library) or "gemv" (a
-                       skinny-GEMM kernel, few rows); owned by the model */
+  const char *name; /* kernel symbol, "gemm" (the GEMM library), "gemv" (a
+                       skinny-GEMM kernel, few rows) or "gemv_fused" (one that
+                       also did the steps around it: their ms and bytes are 0,
+                       its own cover them); owned by the model */
   const char *op;   /* the op a kernel computes ("ssm.rms_norm"), "" if unknown */
   int32_t is_gemm;
   int64_t m, n, k;  /* GEMM sizes (0 for kernels) */
