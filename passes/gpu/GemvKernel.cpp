@@ -181,6 +181,41 @@ gpu::GPUFuncOp buildSkinnyGemm(OpBuilder &b, gpu::GPUModuleOp module, Location l
     storesSum = arith::AndIOp::create(
         b, loc, lb.cmpi(arith::CmpIPredicate::eq, rowGroup, lb.index(0)),
         lb.cmpi(arith::CmpIPredicate::eq, rowInBlock, lb.index(0)));
+  // Thread t < rowsPerBlock * rows sums tile row t % rows of the block's row
+  // t / rows over its S warps (consecutive) and stores it, after the loop.
+  Value mine = lb.divi(tid, lb.index(rows)), r = lb.remi(tid, lb.index(rows));
+  Value outRow = lb.addi(lb.muli(rowGroup, rowsPerBlock), mine);
+  Value stores = lb.cmpi(arith::CmpIPredicate::ult, tid, lb.muli(rowsPerBlock, lb.index(rows)));
+  stores = arith::AndIOp::create(b, loc, stores,
+                                 lb.cmpi(arith::CmpIPredicate::ult, outRow, n));
+  stores = arith::AndIOp::create(b, loc, stores, lb.cmpi(arith::CmpIPredicate::ult, r, m));
+  // Fused: columns [offset, offset + C) enter the conv state as its newest
+  // entry. What the conv step of such a column reads (state entries 1 to
+  // W - 1, weights, bias) is loaded here, in flight with the group's loads:
+  // loaded after the reductions it held up the end of every block.
+  Value inConv, ch;
+  SmallVector<Value> convIn;
+  const int64_t convWidth = fusion ? fusion->convWidth : 0;
+  if (fusion) {
+    Value offset = lb.index(fusion->convOffset);
+    inConv = arith::AndIOp::create(
+        b, loc, lb.cmpi(arith::CmpIPredicate::uge, outRow, offset),
+        lb.cmpi(arith::CmpIPredicate::ult, outRow, lb.addi(offset, lb.dim(convOut, 1))));
+    ch = arith::SelectOp::create(b, loc, inConv, lb.subi(outRow, offset), lb.index(0));
+    SmallVector<Type> types(2 * convWidth, f32);
+    convIn = lb.choose(
+        arith::AndIOp::create(b, loc, stores, inConv), types,
+        [&] {
+          SmallVector<Value> in;
+          for (int64_t j = 1; j < convWidth; ++j)
+            in.push_back(lb.load(convState, {r, ch, lb.index(j)}));
+          for (int64_t j = 0; j < convWidth; ++j)
+            in.push_back(lb.load(convWeight, {ch, lb.index(j)}));
+          in.push_back(convBias ? lb.load(convBias, {ch}) : lb.f32(0.0));
+          return in;
+        },
+        [&] { return SmallVector<Value>(2 * convWidth, lb.f32(0.0)); });
+  }
   // P stretches at a time: every load of the group is issued before any
   // product waits on one. Stretches past this lane's last are clamped to it
   // (loaded again, never added). Accumulators: the tile's rows, then
@@ -252,14 +287,6 @@ gpu::GPUFuncOp buildSkinnyGemm(OpBuilder &b, gpu::GPUModuleOp module, Location l
     }
   });
   gpu::BarrierOp::create(b, loc);
-  // Thread t < rowsPerBlock * rows sums tile row t % rows of the block's row
-  // t / rows over its S warps (consecutive) and stores it.
-  Value mine = lb.divi(tid, lb.index(rows)), r = lb.remi(tid, lb.index(rows));
-  Value outRow = lb.addi(lb.muli(rowGroup, rowsPerBlock), mine);
-  Value stores = lb.cmpi(arith::CmpIPredicate::ult, tid, lb.muli(rowsPerBlock, lb.index(rows)));
-  stores = arith::AndIOp::create(b, loc, stores,
-                                 lb.cmpi(arith::CmpIPredicate::ult, outRow, n));
-  stores = arith::AndIOp::create(b, loc, stores, lb.cmpi(arith::CmpIPredicate::ult, r, m));
   lb.when(stores, [&] {
     Value firstWarp = lb.muli(mine, split);
     auto total = [&](int64_t which) {
@@ -283,21 +310,12 @@ gpu::GPUFuncOp buildSkinnyGemm(OpBuilder &b, gpu::GPUModuleOp module, Location l
     lb.store(value, c, {r, outRow});
     if (!fusion)
       return;
-    // Columns [offset, offset + C) enter the conv state as its newest entry.
-    Value offset = lb.index(fusion->convOffset);
-    Value inConv = arith::AndIOp::create(
-        b, loc, lb.cmpi(arith::CmpIPredicate::uge, outRow, offset),
-        lb.cmpi(arith::CmpIPredicate::ult, outRow, lb.addi(offset, lb.dim(convOut, 1))));
     lb.when(inConv, [&] {
-      Value ch = lb.subi(outRow, offset);
-      const int64_t width = fusion->convWidth;
-      SmallVector<Value> entries;
-      for (int64_t j = 1; j < width; ++j)
-        entries.push_back(lb.load(convState, {r, ch, lb.index(j)}));
+      SmallVector<Value> entries(convIn.begin(), convIn.begin() + (convWidth - 1));
       entries.push_back(value);
-      Value out = convBias ? lb.load(convBias, {ch}) : lb.f32(0.0);
-      for (int64_t j = 0; j < width; ++j) {
-        out = lb.fma(lb.load(convWeight, {ch, lb.index(j)}), entries[j], out);
+      Value out = convIn.back(); // the bias
+      for (int64_t j = 0; j < convWidth; ++j) {
+        out = lb.fma(convIn[convWidth - 1 + j], entries[j], out);
         lb.store(entries[j], newState, {r, ch, lb.index(j)});
       }
       lb.store(fusion->silu ? lb.silu(out) : out, convOut, {r, ch});
