@@ -233,25 +233,35 @@ if want gemm-bf16; then
   done
 fi
 
+# An A/B of environment variable $1 (0, then 1) over the artifacts $2 in
+# two rounds; `$3 ARTIFACT ROUND` runs the bench_lines of each.
+ab_rounds() {
+  local var=$1 names=$2 lines=$3
+  for round in 1 2; do
+    for name in $names; do
+      for mode in 0 1; do
+        export "$var=$mode"
+        note "round $round $var=$mode"
+        $lines "$name" $round
+      done
+    done
+  done
+  unset "$var"
+}
+# The 130m-size artifacts of the A/B sections, and the 1.4b-size ones when carried.
+ab_names() {
+  local names="m130-bf16 m130-gemm-bf16 m2-130-gemm-bf16"
+  [ -f big.tar.xz ] && big_models && names="$names m1400-bf16-gemm-bf16 m2-1300-gemm-bf16"
+  echo "$names"
+}
+
 # Kernels launched to overlap the end of the one before them (programmatic
 # dependent launch, the default on sm_90) against ordinary launches
 # (SSMC_CUDA_PDL=0): decode at b1 and b64 in two rounds, prefill b1.
 if want pdl; then
   note "== programmatic dependent launch (pdl=1) against ordinary launches (pdl=0)"
-  names="m130-bf16 m130-gemm-bf16 m2-130-gemm-bf16"
-  [ -f big.tar.xz ] && big_models && names="$names m1400-bf16-gemm-bf16 m2-1300-gemm-bf16"
-  for round in 1 2; do
-    for name in $names; do
-      for mode in 0 1; do
-        export SSMC_CUDA_PDL=$mode
-        note "round $round pdl=$mode"
-        bench_line $name 1 128
-        bench_line $name 64 128
-        [ $round = 1 ] && bench_line $name 1
-      done
-    done
-  done
-  unset SSMC_CUDA_PDL
+  pdl_lines() { bench_line $1 1 128; bench_line $1 64 128; [ $2 = 1 ] && bench_line $1 1; }
+  ab_rounds SSMC_CUDA_PDL "$(ab_names)" pdl_lines
 fi
 
 # The decode step's norm, in_proj and conv as one kernel
@@ -268,29 +278,11 @@ if want fused; then
     note "$tool (mamba_hf_f32, fused): exit $? $(grep -E 'ERROR SUMMARY' /tmp/san.log)"
   done
   note "== fused norm + in_proj + conv (fused=1) against separate steps (fused=0)"
-  names="m130-bf16 m130-gemm-bf16 m2-130-gemm-bf16"
-  [ -f big.tar.xz ] && big_models && names="$names m1400-bf16-gemm-bf16 m2-1300-gemm-bf16"
-  for round in 1 2; do
-    for name in $names; do
-      for mode in 0 1; do
-        export SSMC_CUDA_FUSED_GEMV=$mode
-        note "round $round fused=$mode"
-        bench_line $name 1 128
-      done
-    done
-  done
+  fused_lines() { bench_line $1 1 128; }
+  ab_rounds SSMC_CUDA_FUSED_GEMV "$(ab_names)" fused_lines
   # f32 weights and exact GEMMs: the kernels of 2 and 4 rows too.
-  f32names="m130"
-  [ -f big.tar.xz ] && f32names="$f32names m1400"
-  for name in $f32names; do
-    for mode in 0 1; do
-      export SSMC_CUDA_FUSED_GEMV=$mode
-      note "fused=$mode"
-      bench_line $name 1 128
-      bench_line $name 4 128
-    done
-  done
-  unset SSMC_CUDA_FUSED_GEMV
+  f32_lines() { bench_line $1 1 128; bench_line $1 4 128; }
+  ab_rounds SSMC_CUDA_FUSED_GEMV "m130 $([ -f big.tar.xz ] && echo m1400)" f32_lines
   [ -f big.tar.xz ] && kernel_table m1400-bf16-gemm-bf16 128 decode 12 1
 fi
 
