@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 namespace ssmc {
@@ -775,8 +776,14 @@ StepDesc Parser::parseStep(const json &o, const std::string &w,
         std::none_of(cuda->second.gemv.begin(), cuda->second.gemv.end(),
                      [&](const KernelImage::Gemv &g) { return g.fused == fused.family; }))
       fail(wf + ".family", "no kernel of family \"" + fused.family + "\" in kernels.cuda.gemv");
-    fused.first = int(integer(member(*f, "first", wf), wf + ".first"));
-    fused.last = int(integer(member(*f, "last", wf), wf + ".last"));
+    auto step = [&](const char *key) {
+      int64_t v = integer(member(*f, key, wf), wf + "." + key);
+      if (v < 0 || v > std::numeric_limits<int>::max())
+        fail(wf + "." + key, std::to_string(v) + " is not a step index");
+      return int(v);
+    };
+    fused.first = step("first");
+    fused.last = step("last");
     const json &args = array(member(*f, "args", wf), wf + ".args");
     if (args.empty())
       fail(wf + ".args", "needs at least the product's input");
