@@ -280,6 +280,15 @@ Value LoopBuilder::rsqrt(Value x) {
   return div(f32(1.0), math::SqrtOp::create(b, loc, x));
 }
 
+Value LoopBuilder::rmsScale(Value sumOfSquares, Value count, float eps) {
+  return rsqrt(add(div(sumOfSquares, count), f32(eps)));
+}
+
+Value LoopBuilder::toF32(Value index) {
+  Value i64 = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), index);
+  return arith::UIToFPOp::create(b, loc, b.getF32Type(), i64);
+}
+
 Value LoopBuilder::addi(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
 Value LoopBuilder::subi(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
 Value LoopBuilder::muli(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }

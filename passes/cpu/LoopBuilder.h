@@ -132,6 +132,10 @@ public:
   Value silu(Value x);
   // 1 / sqrt(x).
   Value rsqrt(Value x);
+  // An RMS norm's scale, 1 / sqrt(sumOfSquares / count + eps) (count f32).
+  Value rmsScale(Value sumOfSquares, Value count, float eps);
+  // An index as f32 (sizes counted in a norm).
+  Value toF32(Value index);
 
   // Index arithmetic.
   Value addi(Value x, Value y);

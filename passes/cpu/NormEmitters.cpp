@@ -34,16 +34,13 @@ LogicalResult cpu::emitRMSNorm(LoopBuilder &lb, RMSNormOp op, ValueRange inputs,
   Value sum = resultOf(outputs, op.getSum());
   float eps = op.getEps().convertToFloat();
   Value d = lb.dim(x, -1);
-  Value dF = arith::UIToFPOp::create(
-      lb.builder(), lb.location(), lb.builder().getF32Type(),
-      arith::IndexCastUIOp::create(lb.builder(), lb.location(),
-                                   lb.builder().getI64Type(), d));
+  Value dF = lb.toF32(d);
   lb.parallelLeading(x, 1, [&](ValueRange pos) {
     Value sumSq = lb.reduce(lb.index(0), d, lb.f32(0.0), [&](Value j, Value acc) {
       Value v = emitNormInput(lb, x, residual, sum, withLast(pos, j));
       return lb.fma(v, v, acc);
     });
-    Value scale = lb.rsqrt(lb.add(lb.div(sumSq, dF), lb.f32(eps)));
+    Value scale = lb.rmsScale(sumSq, dF, eps);
     lb.loop(lb.index(0), d, [&](Value j) {
       Value v = lb.load(residual ? sum : x, withLast(pos, j));
       lb.store(lb.mul(lb.mul(v, scale), lb.load(w, {j})), out, withLast(pos, j));
@@ -79,7 +76,7 @@ LogicalResult cpu::emitGatedRMSNorm(LoopBuilder &lb, GatedRMSNormOp op,
         Value v = normed(j);
         return lb.fma(v, v, acc);
       });
-      Value scale = lb.rsqrt(lb.add(lb.div(sumSq, gsF), lb.f32(eps)));
+      Value scale = lb.rmsScale(sumSq, gsF, eps);
       lb.loop(start, end, [&](Value j) {
         Value r = lb.mul(lb.mul(normed(j), scale), lb.load(w, {j}));
         if (normFirst)

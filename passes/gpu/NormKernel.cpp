@@ -34,17 +34,6 @@ SmallVector<Value> withLast(ValueRange pos, Value last) {
   return idx;
 }
 
-// rsqrt(sum / count + eps)
-Value scaleOf(LoopBuilder &lb, Value sum, Value count, float eps) {
-  return lb.rsqrt(lb.add(lb.div(sum, count), lb.f32(eps)));
-}
-
-Value asF32(LoopBuilder &lb, Value index) {
-  OpBuilder &b = lb.builder();
-  Value i64 = arith::IndexCastUIOp::create(b, lb.location(), b.getI64Type(), index);
-  return arith::UIToFPOp::create(b, lb.location(), b.getF32Type(), i64);
-}
-
 } // namespace
 
 FailureOr<gpu::GPUFuncOp> ssm::buildRowNormKernel(OpBuilder &b, gpu::GPUModuleOp module,
@@ -84,7 +73,7 @@ FailureOr<gpu::GPUFuncOp> ssm::buildRowNormKernel(OpBuilder &b, gpu::GPUModuleOp
       Value v = cpu::emitNormInput(lb, x, residual, sumOut, withLast(pos, j));
       return lb.mul(v, v);
     });
-    Value scale = scaleOf(lb, blockSum(lb, block, scratch, sumSq), asF32(lb, d), eps);
+    Value scale = lb.rmsScale(blockSum(lb, block, scratch, sumSq), lb.toF32(d), eps);
     block.stride(lb.index(0), d, [&](Value j) {
       Value v = lb.load(residual ? sumOut : x, withLast(pos, j));
       lb.store(lb.mul(lb.mul(v, scale), lb.load(w, {j})), out, withLast(pos, j));
@@ -107,7 +96,7 @@ FailureOr<gpu::GPUFuncOp> ssm::buildRowNormKernel(OpBuilder &b, gpu::GPUModuleOp
         Value v = normed(j);
         return lb.mul(v, v);
       });
-      Value scale = scaleOf(lb, blockSum(lb, block, scratch, sum), asF32(lb, gs), eps);
+      Value scale = lb.rmsScale(blockSum(lb, block, scratch, sum), lb.toF32(gs), eps);
       block.stride(start, end, [&](Value j) {
         Value r = lb.mul(lb.mul(normed(j), scale), lb.load(w, {j}));
         if (normFirst)
