@@ -30,7 +30,7 @@ int64_t ssm::gemvStretch(GemvWeight weight) {
 }
 
 std::string ssm::gemvKernelName(GemvWeight weight, int64_t rows) {
-  return std::string("ssmc_gemv_") + gemvWeightName(weight) + "_m" + std::to_string(rows);
+  return fusedGemvKernelName("ssmc_gemv", weight, rows);
 }
 
 std::string ssm::fusedGemvKernelName(StringRef family, GemvWeight weight, int64_t rows) {
@@ -49,14 +49,7 @@ std::optional<FusedGemvName> ssm::parseFusedGemvKernelName(StringRef name) {
   return std::nullopt;
 }
 
-
 namespace {
-
-Value asF32(LoopBuilder &lb, Value index) {
-  OpBuilder &b = lb.builder();
-  Value i64 = arith::IndexCastUIOp::create(b, lb.location(), b.getI64Type(), index);
-  return arith::UIToFPOp::create(b, lb.location(), b.getF32Type(), i64);
-}
 
 // A lane's f32 vector summed over the warp (a butterfly of shuffles).
 Value warpSum(OpBuilder &b, Location loc, LoopBuilder &lb, Value vector) {
@@ -299,7 +292,7 @@ gpu::GPUFuncOp buildSkinnyGemm(OpBuilder &b, gpu::GPUModuleOp module, Location l
     Value value;
     if (fusion) {
       // out = (sum_i w_i g_i a_i) / sqrt(mean(a^2) + eps) (+ bias)
-      Value scale = lb.rsqrt(lb.add(lb.div(total(1), asF32(lb, k)), lb.f32(fusion->eps)));
+      Value scale = lb.rmsScale(total(1), lb.toF32(k), fusion->eps);
       value = lb.mul(total(0), scale);
       if (bias)
         value = lb.add(value, lb.load(bias, {outRow}));
@@ -329,6 +322,7 @@ gpu::GPUFuncOp buildSkinnyGemm(OpBuilder &b, gpu::GPUModuleOp module, Location l
 }
 
 } // namespace
+
 gpu::GPUFuncOp ssm::buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Location loc,
                                     GemvWeight which, int64_t rows,
                                     int64_t stretchesPerWarp) {

@@ -139,13 +139,7 @@ struct SSMOutlineGpuKernelsPass
           if (gpuModule.lookupSymbol(name))
             continue;
           buildGemvKernel(b, gpuModule, module.getLoc(), weight, rows, gemvStretchesPerWarp);
-          // About one block per 8 / S rows of w (argument 1 is [n, k]).
-          GpuStage stage;
-          stage.block = {kGemvBlockSize, 1, 1};
-          stage.gridStride = true;
-          stage.grid[0] = {{{1, 0}, {1, 1}}, gemvElementsPerBlock(weight, gemvStretchesPerWarp)};
-          stage.unitInnerStride = {0, 1};
-          setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
+          setLaunch(gpuModule, name, GpuLaunch{{gemvStage(weight, {0, 1})}, {}});
         }
       addFusedProjections(b, module, gpuModule);
     }
@@ -162,6 +156,18 @@ struct SSMOutlineGpuKernelsPass
     }
     if (gridDependencyWait && failed(addGridDependencyWaits(module, gpuModule)))
       return signalPassFailure();
+  }
+
+  // A skinny-GEMM kernel's launch: about one block per 8 / S rows of w
+  // (argument 1, [n, k]; the runtime sizes the grid exactly), grid-stride,
+  // `unitInner` read with unit innermost strides.
+  GpuStage gemvStage(GemvWeight weight, ArrayRef<int64_t> unitInner) const {
+    GpuStage stage;
+    stage.block = {kGemvBlockSize, 1, 1};
+    stage.gridStride = true;
+    stage.grid[0] = {{{1, 0}, {1, 1}}, gemvElementsPerBlock(weight, gemvStretchesPerWarp)};
+    stage.unitInnerStride.assign(unitInner.begin(), unitInner.end());
+    return stage;
   }
 
   // The decode step's norm -> in_proj -> conv as one skinny GEMM
@@ -196,15 +202,12 @@ struct SSMOutlineGpuKernelsPass
             continue; // an earlier run made it
           buildFusedGemvKernel(b, gpuModule, module.getLoc(), family, weight, rows,
                                gemvStretchesPerWarp, f);
-          GpuStage stage;
-          stage.block = {kGemvBlockSize, 1, 1};
-          stage.gridStride = true;
-          stage.grid[0] = {{{1, 0}, {1, 1}}, gemvElementsPerBlock(weight, gemvStretchesPerWarp)};
-          // x, w, g, and r and the sum when there is a residual.
-          stage.unitInnerStride = {0, 1, 2};
-          if (f.residual) // r, and the sum after bias, conv state and weights, c
-            stage.unitInnerStride.append({3, 7 + int64_t(f.bias) + int64_t(f.convBias)});
-          setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
+          // x, w, g, and r and the sum when there is a residual (the sum
+          // after bias, conv state and weights, c).
+          SmallVector<int64_t> unitInner{0, 1, 2};
+          if (f.residual)
+            unitInner.append({3, 7 + int64_t(f.bias) + int64_t(f.convBias)});
+          setLaunch(gpuModule, name, GpuLaunch{{gemvStage(weight, unitInner)}, {}});
         }
     });
   }

@@ -380,29 +380,26 @@ json cudaKernels(const ssm::DeviceImage &image, const std::vector<std::string> &
     kernels["sampler"] = sampler;
   // Skinny-GEMM kernels, which the runtime runs for gemm steps of few rows.
   json gemv = json::array();
+  auto addGemv = [&](const std::string &symbol, ssm::GemvWeight weight, int64_t rows,
+                     const std::string &family = "") {
+    json launch = runtimeKernel(symbol);
+    if (launch.is_null())
+      return;
+    launch["weight"] = ssm::gemvWeightName(weight);
+    launch["max_rows"] = rows;
+    launch["stretches_per_warp"] = int64_t(gemvStretches);
+    if (!family.empty())
+      launch["fused"] = family;
+    gemv.push_back(launch);
+  };
   for (ssm::GemvWeight weight : ssm::kGemvWeights)
-    for (int64_t rows : ssm::kGemvRowTiles) {
-      json launch = runtimeKernel(ssm::gemvKernelName(weight, rows));
-      if (launch.is_null())
-        continue;
-      launch["weight"] = ssm::gemvWeightName(weight);
-      launch["max_rows"] = rows;
-      launch["stretches_per_warp"] = int64_t(gemvStretches);
-      gemv.push_back(launch);
-    }
+    for (int64_t rows : ssm::kGemvRowTiles)
+      addGemv(ssm::gemvKernelName(weight, rows), weight, rows);
   // The same with the decode step's norm and conv folded in, which gemm
   // steps name by family ("fused").
-  for (const std::string &symbol : image.symbols) {
-    std::optional<ssm::FusedGemvName> fused = ssm::parseFusedGemvKernelName(symbol);
-    if (!fused)
-      continue;
-    json launch = runtimeKernel(symbol);
-    launch["weight"] = ssm::gemvWeightName(fused->weight);
-    launch["max_rows"] = fused->rows;
-    launch["stretches_per_warp"] = int64_t(gemvStretches);
-    launch["fused"] = fused->family;
-    gemv.push_back(launch);
-  }
+  for (const std::string &symbol : image.symbols)
+    if (std::optional<ssm::FusedGemvName> fused = ssm::parseFusedGemvKernelName(symbol))
+      addGemv(symbol, fused->weight, fused->rows, fused->family);
   if (!gemv.empty())
     kernels["gemv"] = gemv;
   // The activation rounding of bf16 GEMMs.
