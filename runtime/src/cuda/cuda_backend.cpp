@@ -476,25 +476,30 @@ public:
     }
   }
 
-  // Row-major c[m, n] = a[m, k] * b[n, k]^T (+ bias) is, column-major,
-  // C' (n x m, ld ldc) = B'^T * A', where B' (k x n, ld ldb) is b read
-  // column-major and A' (k x m, ld lda) is a: cuBLASLt's "A" is our b with
-  // TRANSA = T, its "B" our a with TRANSB = N, and the bias (one value per
-  // row of C') is the BIAS epilogue.
-  void gemm(const GemmCall &call) override {
-    GemmCall g = call;
-    if (g.m < 0 || g.n < 0 || g.k < 0)
-      throw RuntimeError(ErrorCode::InvalidArgument,
-                         "cuda: " + gemmText(g) + ": negative size");
-    if (g.m == 0 || g.n == 0)
-      return;
-    // A single row or column has no meaningful leading dimension.
+  // A single row or column has no meaningful leading dimension: at least
+  // its length.
+  static GemmCall withVectorLeadingDims(GemmCall g) {
     if (g.m == 1) {
       g.lda = std::max(g.lda, g.k);
       g.ldc = std::max(g.ldc, g.n);
     }
     if (g.n == 1)
       g.ldb = std::max(g.ldb, g.k);
+    return g;
+  }
+
+  // Row-major c[m, n] = a[m, k] * b[n, k]^T (+ bias) is, column-major,
+  // C' (n x m, ld ldc) = B'^T * A', where B' (k x n, ld ldb) is b read
+  // column-major and A' (k x m, ld lda) is a: cuBLASLt's "A" is our b with
+  // TRANSA = T, its "B" our a with TRANSB = N, and the bias (one value per
+  // row of C') is the BIAS epilogue.
+  void gemm(const GemmCall &call) override {
+    if (call.m < 0 || call.n < 0 || call.k < 0)
+      throw RuntimeError(ErrorCode::InvalidArgument,
+                         "cuda: " + gemmText(call) + ": negative size");
+    if (call.m == 0 || call.n == 0)
+      return;
+    GemmCall g = withVectorLeadingDims(call);
     if ((g.k > 0 && (g.lda < g.k || g.ldb < g.k)) || g.ldc < g.n)
       throw RuntimeError(ErrorCode::InvalidArgument,
                          "cuda: " + gemmText(g) +
@@ -911,9 +916,7 @@ private:
                                                    const std::string &family,
                                                    std::vector<Descriptor> args) override {
     auto scope = enter();
-    GemmCall g = call;
-    if (g.m == 1)
-      g.lda = std::max(g.lda, g.k); // as gemm() reads a single row
+    const GemmCall g = withVectorLeadingDims(call); // as gemm() reads it
     const LoadedGemv *plain = fusedGemvEnabled_ && !args.empty() ? gemvFor(g) : nullptr;
     if (!plain)
       return nullptr;
