@@ -122,14 +122,23 @@ gpu::GPUFuncOp buildSkinnyGemm(OpBuilder &b, gpu::GPUModuleOp module, Location l
   auto fVector = VectorType::get({width}, f32);
 
   const int64_t warps = kGemvBlockSize / kWarp;
-  // The warps' partial sums of each row of the tile (and, fused, of its
-  // squares after them), summed by the first threads.
+  // The warps' partial sums of each row of the tile, summed by the first
+  // threads; fused, the sums of squares of the staged rows after them.
   const int64_t sums = fusion ? 2 : 1;
   Value partials = BlockRow::sharedBuffer(func, f32, {sums * warps * rows});
   auto x = gpu::Dimension::x;
   Value tid = gpu::ThreadIdOp::create(b, loc, x);
   Value lane = lb.remi(tid, lb.index(kWarp));
   Value warp = lb.divi(tid, lb.index(kWarp));
+  auto vectorLoad = [&](Type type, Value from, ValueRange at) -> Value {
+    auto v = vector::LoadOp::create(b, loc, type, from, at);
+    v.setAlignment(kVectorBytes);
+    return v;
+  };
+  auto vectorStore = [&](Value v, Value to, ValueRange at) {
+    vector::StoreOp::create(b, loc, v, to, at).setAlignment(kVectorBytes);
+  };
+  Value zeros = arith::ConstantOp::create(b, loc, fVector, DenseElementsAttr::get(fVector, 0.0f));
 
   Value m = lb.dim(a, 0), k = lb.dim(a, 1), n = lb.dim(w, 0);
   Value hasBias = fusion ? Value() : lb.cmpi(arith::CmpIPredicate::ugt, lb.dim(bias, 0), lb.index(0));
@@ -138,6 +147,57 @@ gpu::GPUFuncOp buildSkinnyGemm(OpBuilder &b, gpu::GPUModuleOp module, Location l
   SmallVector<Value> aRows;
   for (int64_t r = 0; r < rows; ++r)
     aRows.push_back(arith::MinUIOp::create(b, loc, lb.index(r), lastRow));
+
+  // Fused: the block first stages the rows the product reads, (x + r) * g
+  // for each row of the tile, in shared memory ([rows, k] f32, dynamic),
+  // and their sums of squares, so that its lanes then hold only w and the
+  // staged pieces in flight (loading x, r and g next to w took 201
+  // registers). The first block stores x + r.
+  Value stage;
+  if (fusion) {
+    auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+    Value bytes = gpu::DynamicSharedMemoryOp::create(
+        b, loc,
+        MemRefType::get({any}, b.getI8Type(), MemRefLayoutAttrInterface(), workgroup));
+    stage = memref::ViewOp::create(
+        b, loc, MemRefType::get({any}, f32, MemRefLayoutAttrInterface(), workgroup), bytes,
+        lb.index(0), ValueRange{lb.muli(lb.index(rows), k)});
+    auto quad = VectorType::get({4}, f32);
+    Value quadZeros = arith::ConstantOp::create(b, loc, quad, DenseElementsAttr::get(quad, 0.0f));
+    Value storesSum;
+    if (fusion->residual)
+      storesSum = lb.cmpi(arith::CmpIPredicate::eq, gpu::BlockIdOp::create(b, loc, x),
+                          lb.index(0));
+    SmallVector<Value> squares = lb.loopBy(
+        lb.muli(tid, lb.index(4)), k, lb.index(4 * kGemvBlockSize),
+        SmallVector<Value>(rows, quadZeros), [&](Value j, ValueRange accs) {
+          Value scale = vectorLoad(quad, normWeight, {j});
+          SmallVector<Value> next;
+          for (int64_t r = 0; r < rows; ++r) {
+            Value v = vectorLoad(quad, a, {aRows[r], j});
+            if (residual) {
+              v = arith::AddFOp::create(b, loc, v, vectorLoad(quad, residual, {aRows[r], j}));
+              lb.when(arith::AndIOp::create(b, loc, storesSum,
+                                            lb.cmpi(arith::CmpIPredicate::ult, lb.index(r), m)),
+                      [&] { vectorStore(v, sumOut, {lb.index(r), j}); });
+            }
+            next.push_back(vector::FMAOp::create(b, loc, v, v, accs[r]));
+            vectorStore(arith::MulFOp::create(b, loc, v, scale), stage,
+                        {lb.addi(lb.muli(lb.index(r), k), j)});
+          }
+          return next;
+        });
+    SmallVector<Value> warpSquares;
+    for (Value s : squares)
+      warpSquares.push_back(warpSum(b, loc, lb, s));
+    lb.when(lb.cmpi(arith::CmpIPredicate::eq, lane, lb.index(0)), [&] {
+      for (int64_t r = 0; r < rows; ++r) // [1][warp][row]
+        lb.storeRaw(warpSquares[r], partials,
+                    {lb.addi(lb.index(warps * rows), lb.addi(lb.muli(warp, lb.index(rows)),
+                                                              lb.index(r)))});
+    });
+    gpu::BarrierOp::create(b, loc);
+  }
   // S warps share a row: the smallest power of two (at most 8) that leaves
   // each of them at most P stretches. A block takes 8 / S rows.
   const int64_t perWarp = stretchesPerWarp;
@@ -158,7 +218,6 @@ gpu::GPUFuncOp buildSkinnyGemm(OpBuilder &b, gpu::GPUModuleOp module, Location l
       lb.ceilDiv(lb.subi(k, arith::MinUIOp::create(b, loc, first, k)), step);
   Value groups = lb.ceilDiv(stretches, lb.index(perWarp));
   Value lastStretch = lb.subi(stretches, lb.index(1)); // used only when groups > 0
-  Value zeros = arith::ConstantOp::create(b, loc, fVector, DenseElementsAttr::get(fVector, 0.0f));
 
   // Grid-stride over groups of rowsPerBlock rows.
   auto forOp = scf::ForOp::create(b, loc, gpu::BlockIdOp::create(b, loc, x),
@@ -167,13 +226,6 @@ gpu::GPUFuncOp buildSkinnyGemm(OpBuilder &b, gpu::GPUModuleOp module, Location l
   Value rowGroup = forOp.getInductionVar();
   Value row = lb.addi(lb.muli(rowGroup, rowsPerBlock), rowInBlock);
   Value wRow = arith::MinUIOp::create(b, loc, row, lb.subi(n, lb.index(1)));
-  // The warps of the first row store the residual sum, which they hold
-  // between them.
-  Value storesSum;
-  if (fusion && fusion->residual)
-    storesSum = arith::AndIOp::create(
-        b, loc, lb.cmpi(arith::CmpIPredicate::eq, rowGroup, lb.index(0)),
-        lb.cmpi(arith::CmpIPredicate::eq, rowInBlock, lb.index(0)));
   // Thread t < rowsPerBlock * rows sums tile row t % rows of the block's row
   // t / rows over its S warps (consecutive) and stores it, after the loop.
   Value mine = lb.divi(tid, lb.index(rows)), r = lb.remi(tid, lb.index(rows));
@@ -211,28 +263,19 @@ gpu::GPUFuncOp buildSkinnyGemm(OpBuilder &b, gpu::GPUModuleOp module, Location l
   }
   // P stretches at a time: every load of the group is issued before any
   // product waits on one. Stretches past this lane's last are clamped to it
-  // (loaded again, never added). Accumulators: the tile's rows, then
-  // (fused) their sums of squares.
+  // (loaded again, never added). One accumulator per row of the tile; the
+  // rows are a's, or fused the staged ones.
   auto group = [&](Value g, ValueRange accs) {
     Value base = lb.muli(g, lb.index(perWarp));
-    SmallVector<Value> columns, weights, activations, scales, residuals;
+    SmallVector<Value> weights, activations;
     for (int64_t u = 0; u < perWarp; ++u) {
       Value s = arith::MinUIOp::create(b, loc, lb.addi(base, lb.index(u)), lastStretch);
       Value column = lb.addi(first, lb.muli(s, step));
-      columns.push_back(column);
-      auto load = [&](Type type, Value from, ValueRange at) -> Value {
-        auto v = vector::LoadOp::create(b, loc, type, from, at);
-        v.setAlignment(kVectorBytes);
-        return v;
-      };
-      weights.push_back(load(wVector, w, ValueRange{wRow, column}));
-      for (int64_t r = 0; r < rows; ++r) {
-        activations.push_back(load(fVector, a, ValueRange{aRows[r], column}));
-        if (residual)
-          residuals.push_back(load(fVector, residual, ValueRange{aRows[r], column}));
-      }
-      if (fusion)
-        scales.push_back(load(fVector, normWeight, ValueRange{column}));
+      weights.push_back(vectorLoad(wVector, w, {wRow, column}));
+      for (int64_t r = 0; r < rows; ++r)
+        activations.push_back(
+            stage ? vectorLoad(fVector, stage, {lb.addi(lb.muli(lb.index(r), k), column)})
+                  : vectorLoad(fVector, a, {aRows[r], column}));
     }
     SmallVector<Value> next(accs);
     for (int64_t u = 0; u < perWarp; ++u) {
@@ -242,63 +285,43 @@ gpu::GPUFuncOp buildSkinnyGemm(OpBuilder &b, gpu::GPUModuleOp module, Location l
       Value valid =
           lb.cmpi(arith::CmpIPredicate::ult, lb.addi(base, lb.index(u)), stretches);
       for (int64_t r = 0; r < rows; ++r) {
-        Value av = activations[u * rows + r];
-        if (fusion) {
-          if (residual) {
-            av = arith::AddFOp::create(b, loc, av, residuals[u * rows + r]);
-            Value mine = arith::AndIOp::create(
-                b, loc, arith::AndIOp::create(b, loc, storesSum, valid),
-                lb.cmpi(arith::CmpIPredicate::ult, lb.index(r), m));
-            lb.when(mine, [&] {
-              auto st = vector::StoreOp::create(b, loc, av, sumOut,
-                                                ValueRange{lb.index(r), columns[u]});
-              st.setAlignment(kVectorBytes);
-            });
-          }
-          Value squares = vector::FMAOp::create(b, loc, av, av, next[rows + r]);
-          next[rows + r] = arith::SelectOp::create(b, loc, valid, squares, next[rows + r]);
-          av = arith::MulFOp::create(b, loc, av, scales[u]);
-        }
-        Value sum = vector::FMAOp::create(b, loc, wv, av, next[r]);
+        Value sum = vector::FMAOp::create(b, loc, wv, activations[u * rows + r], next[r]);
         next[r] = arith::SelectOp::create(b, loc, valid, sum, next[r]);
       }
     }
     return next;
   };
-  SmallVector<Value> accs =
-      lb.loop(lb.index(0), groups, SmallVector<Value>(sums * rows, zeros), group);
+  SmallVector<Value> accs = lb.loop(lb.index(0), groups, SmallVector<Value>(rows, zeros), group);
 
   SmallVector<Value> warpSums;
   for (Value acc : accs)
     warpSums.push_back(warpSum(b, loc, lb, acc));
   lb.when(lb.cmpi(arith::CmpIPredicate::eq, lane, lb.index(0)), [&] {
-    for (int64_t i = 0; i < sums * rows; ++i) {
-      // [sum][warp][row]
-      Value at = lb.addi(lb.index((i / rows) * warps * rows),
-                         lb.addi(lb.muli(warp, lb.index(rows)), lb.index(i % rows)));
-      lb.storeRaw(warpSums[i], partials, {at});
-    }
+    for (int64_t r = 0; r < rows; ++r) // [0][warp][row]
+      lb.storeRaw(warpSums[r], partials, {lb.addi(lb.muli(warp, lb.index(rows)), lb.index(r))});
   });
   gpu::BarrierOp::create(b, loc);
   lb.when(stores, [&] {
-    Value firstWarp = lb.muli(mine, split);
-    auto total = [&](int64_t which) {
-      return lb.reduce(lb.index(0), split, lb.f32(0.0), [&](Value j, Value acc) {
+    // Partials [which][warp][r] of warps [from, from + count).
+    auto total = [&](int64_t which, Value from, Value count) {
+      return lb.reduce(lb.index(0), count, lb.f32(0.0), [&](Value j, Value acc) {
         Value at = lb.addi(lb.index(which * warps * rows),
-                           lb.addi(lb.muli(lb.addi(firstWarp, j), lb.index(rows)), r));
+                           lb.addi(lb.muli(lb.addi(from, j), lb.index(rows)), r));
         return lb.add(acc, lb.loadRaw(partials, {at}));
       });
     };
+    Value product = total(0, lb.muli(mine, split), split);
     Value value;
     if (fusion) {
-      // out = (sum_i w_i g_i a_i) / sqrt(mean(a^2) + eps) (+ bias)
-      Value scale = lb.rmsScale(total(1), lb.toF32(k), fusion->eps);
-      value = lb.mul(total(0), scale);
+      // out = (sum_i w_i g_i a_i) / sqrt(mean(a^2) + eps) (+ bias), the
+      // squares summed over every warp of the block's staging.
+      Value squares = total(1, lb.index(0), lb.index(warps));
+      value = lb.mul(product, lb.rmsScale(squares, lb.toF32(k), fusion->eps));
       if (bias)
         value = lb.add(value, lb.load(bias, {outRow}));
     } else {
       value = lb.add(lb.when(hasBias, lb.f32(0.0), [&] { return lb.load(bias, {outRow}); }),
-                     total(0));
+                     product);
     }
     lb.store(value, c, {r, outRow});
     if (!fusion)

@@ -77,13 +77,16 @@ gpu::GPUFuncOp buildGemvKernel(OpBuilder &b, gpu::GPUModuleOp module, Location l
 /// have unit innermost strides and 16-byte aligned rows; new_conv_state may
 /// be conv_state.
 ///
-/// Each lane multiplies its pieces of the row x + r by g and by w and sums
-/// their squares too; the row's warps hold the whole row between them, so
-/// the norm's scale rsqrt(mean((x + r)^2) + eps) comes out of the same
-/// reductions and multiplies each output. The warps of the first row group
-/// store the sum. The thread that stores output column j of a row in
-/// [offset, offset + C) also shifts conv channel j - offset's state and
-/// convolves it (silu'd when `silu`).
+/// Each block first stages (x + r) * g for every row of its tile in dynamic
+/// shared memory ([rows, k] f32: the launch needs rows * k * 4 bytes, at
+/// most kFusedGemvStageBytes) and sums the squares of x + r, then runs the
+/// plain kernel's loop on the staged rows: its lanes hold only w and the
+/// staged pieces in flight. The norm's scale rsqrt(mean((x + r)^2) + eps)
+/// multiplies each output. The first block stores the sum. The thread that
+/// stores output column j of a row in [offset, offset + C) also shifts conv
+/// channel j - offset's state and convolves it (silu'd when `silu`). Any
+/// grid is correct; since each block stages the rows again, the runtime
+/// launches no more blocks than the GPU holds at once.
 struct GemvFusion {
   float eps = 1e-5f;
   bool residual = false;
@@ -93,6 +96,11 @@ struct GemvFusion {
   bool convBias = false;
   bool silu = false;
 };
+
+/// The most shared memory a fused kernel stages its rows in: the launch
+/// record's `shared_bytes`, 24576 floats (k up to 6144 at 4 rows), within
+/// what the GPUs since sm_80 give a block.
+constexpr int64_t kFusedGemvStageBytes = 96 * 1024;
 
 /// Families of fused kernels are named this and a number.
 constexpr llvm::StringLiteral kFusedGemvPrefix = "ssmc_gemv_fused";

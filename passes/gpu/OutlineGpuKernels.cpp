@@ -207,7 +207,9 @@ struct SSMOutlineGpuKernelsPass
           SmallVector<int64_t> unitInner{0, 1, 2};
           if (f.residual)
             unitInner.append({3, 7 + int64_t(f.bias) + int64_t(f.convBias)});
-          setLaunch(gpuModule, name, GpuLaunch{{gemvStage(weight, unitInner)}, {}});
+          GpuStage stage = gemvStage(weight, unitInner);
+          stage.sharedBytes = kFusedGemvStageBytes;
+          setLaunch(gpuModule, name, GpuLaunch{{stage}, {}});
         }
     });
   }

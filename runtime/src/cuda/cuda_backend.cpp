@@ -192,6 +192,7 @@ public:
       maxGrid_[0] = uint64_t(attribute(CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X));
       maxGrid_[1] = uint64_t(attribute(CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y));
       maxGrid_[2] = uint64_t(attribute(CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z));
+      multiprocessors_ = attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
       check(d_.cuStreamCreate(&stream_, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
       workspace_ = rawAllocate(kGemmWorkspaceBytes, "the GEMM workspace");
       check(lt_.cublasLtCreate(&blas_), "cublasLtCreate");
@@ -927,11 +928,17 @@ private:
         v = &candidate;
     if (!v)
       return nullptr;
+    // The block stages its tile's rows of the norm's output in shared
+    // memory: rows * k floats, within what the kernel was built to take.
+    const LaunchDesc &stage = kernels_[size_t(v->kernel)].launch.stages.front();
+    const int64_t stageBytes = v->maxRows * g.k * int64_t(sizeof(float));
+    if (stageBytes > stage.sharedBytes)
+      return nullptr;
     const void *b = v->weight == DType::BF16 ? static_cast<const void *>(g.bBf16) : g.b;
     args.insert(args.begin() + 1, memrefDescriptor(b, 0, {g.n, g.k}, {g.ldb, 1}));
     // The vector loads and stores need 16-byte aligned rows of f32 (the
     // weight's were checked for the plain kernel).
-    for (int a : kernels_[size_t(v->kernel)].launch.stages.front().unitInnerStride) {
+    for (int a : stage.unitInnerStride) {
       if (size_t(a) >= args.size())
         return nullptr;
       const Descriptor &d = args[size_t(a)];
@@ -943,8 +950,16 @@ private:
         return nullptr;
     }
     std::unique_ptr<PreparedKernel> prepared = prepareKernel(v->kernel, std::move(args));
+    BoundLaunch &l = static_cast<CudaKernel &>(*prepared).launches.front();
+    l.sharedBytes = unsigned(stageBytes);
+    // Every block stages the rows again: no more blocks than run at once.
+    int perMultiprocessor = 0;
+    check(d_.cuOccupancyMaxActiveBlocksPerMultiprocessor(&perMultiprocessor, l.function,
+                                                         int(l.block[0]), size_t(stageBytes)),
+          "cuOccupancyMaxActiveBlocksPerMultiprocessor", "kernel " + l.name);
+    const unsigned resident = unsigned(std::max(1, perMultiprocessor * multiprocessors_));
     if (unsigned blocks = gemvBlocks(*v, g))
-      static_cast<CudaKernel &>(*prepared).launches.front().grid[0] = blocks;
+      l.grid[0] = std::min(blocks, resident);
     return prepared;
   }
 
@@ -1231,6 +1246,7 @@ private:
   CUcontext ctx_ = nullptr; // retained primary context
   int ccMajor_ = 0, ccMinor_ = 0;
   uint64_t maxGrid_[3] = {0, 0, 0};
+  int multiprocessors_ = 0;
   CUstream stream_ = nullptr;
   cublasLtHandle_t blas_ = nullptr;
   CUdeviceptr workspace_ = 0;

@@ -57,7 +57,8 @@ namespace cuda {
   X(cuEventDestroy)                                                            \
   X(cuEventRecord)                                                             \
   X(cuEventSynchronize)                                                        \
-  X(cuEventElapsedTime)
+  X(cuEventElapsedTime)                                                        \
+  X(cuOccupancyMaxActiveBlocksPerMultiprocessor)
 
 // Newer than some drivers we still run on: null when the driver lacks them.
 #define SSMC_CUDA_OPTIONAL_DRIVER_FUNCTIONS(X)                                 \

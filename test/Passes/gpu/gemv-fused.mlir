@@ -21,10 +21,11 @@
 // CHECK-NOT: ssm.gemv_fused
 // OFF-NOT: ssm.gemv_fused
 
-// Launch: 256 threads, grid-stride; x, w, g, r and the sum read with unit
-// innermost strides (the sum is argument 8 here).
-// CHECK: ssmc_gemv_fused0_bf16_m1 = {{.*}}unit_inner_stride = array<i64: 0, 1, 2>}
-// CHECK: ssmc_gemv_fused1_f32_m4 = {{.*}}unit_inner_stride = array<i64: 0, 1, 2, 3, 8>}
+// Launch: 256 threads, grid-stride, up to 96 KiB of shared memory to stage
+// rows in; x, w, g, r and the sum read with unit innermost strides (the sum
+// is argument 8 here).
+// CHECK: ssmc_gemv_fused0_bf16_m1 = {{.*}}shared_bytes = 98304 : i64, unit_inner_stride = array<i64: 0, 1, 2>}
+// CHECK: ssmc_gemv_fused1_f32_m4 = {{.*}}shared_bytes = 98304 : i64, unit_inner_stride = array<i64: 0, 1, 2, 3, 8>}
 
 // The first family has no residual and stores no sum.
 // CHECK-LABEL: gpu.func @ssmc_gemv_fused0_f32_m1(
@@ -37,6 +38,23 @@
 // CHECK-SAME: %[[X:[^:]*]]: memref<?x?xf32, strided<[?, 1], offset: ?>>, %[[W:[^:]*]]: memref<?x?xf32, strided<[?, 1], offset: ?>>, %[[G:[^:]*]]: memref<?xf32, strided<[1], offset: ?>>, %[[R:[^:]*]]: memref<?x?xf32, strided<[?, 1], offset: ?>>, %[[ST:[^:]*]]: memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, %[[CW:[^:]*]]: memref<?x?xf32, strided<[?, ?], offset: ?>>, %[[CB:[^:]*]]: memref<?xf32, strided<[?], offset: ?>>, %[[C:[^:]*]]: memref<?x?xf32, strided<[?, ?], offset: ?>>, %[[SUM:[^:]*]]: memref<?x?xf32, strided<[?, 1], offset: ?>>, %[[OUT:[^:]*]]: memref<?x?xf32, strided<[?, ?], offset: ?>>, %[[NEW:[^:]*]]: memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>)
 // Partial sums and sums of squares of 8 warps.
 // CHECK-SAME: workgroup(%[[PART:.*]] : memref<16xf32, #gpu.address_space<workgroup>>)
+// First the block stages x + r, times g, in dynamic shared memory ([1, k]),
+// summing the squares of x + r; the first block stores x + r as the sum.
+// CHECK: %[[DYN:.*]] = gpu.dynamic_shared_memory
+// CHECK: %[[STAGE:.*]] = memref.view %[[DYN]]
+// CHECK: scf.for {{.*}} step %c1024{{[_0-9]*}} iter_args({{.*}}) -> (vector<4xf32>) {
+// CHECK: vector.load %[[G]]
+// CHECK: vector.load %[[X]]
+// CHECK: vector.load %[[R]]
+// CHECK: %[[A:.*]] = arith.addf
+// CHECK: scf.if
+// CHECK: vector.store %[[A]], %[[SUM]]
+// CHECK: vector.fma %[[A]], %[[A]]
+// CHECK: %[[AG:.*]] = arith.mulf %[[A]]
+// CHECK: vector.store %[[AG]], %[[STAGE]]
+// CHECK: gpu.shuffle xor
+// CHECK: memref.store {{.*}}, %[[PART]]
+// CHECK: gpu.barrier
 // Columns [16, 48) are the conv's: the storing thread of such a column
 // loads what its conv step reads (state entries 1 to 3, weights, bias)
 // before the product's loads, so they are in flight together.
@@ -45,33 +63,18 @@
 // CHECK-COUNT-3: memref.load %[[ST]]
 // CHECK-COUNT-4: memref.load %[[CW]]
 // CHECK: memref.load %[[CB]]
-// Every load of a group (w, x, r and g for each of its 4 stretches) comes
-// before the first product.
-// CHECK: scf.for {{.*}} -> (vector<4xf32>, vector<4xf32>) {
+// Every load of a group (w and the staged row for each of its 4
+// stretches) comes before the first product; x, r and g are not read again.
+// CHECK: scf.for {{.*}} -> (vector<4xf32>) {
 // CHECK: vector.load %[[W]]
-// CHECK: vector.load %[[X]]
-// CHECK: vector.load %[[R]]
-// CHECK: vector.load %[[G]]
+// CHECK: vector.load %[[STAGE]]
 // CHECK: vector.load %[[W]]
-// CHECK: vector.load %[[X]]
-// CHECK: vector.load %[[R]]
-// CHECK: vector.load %[[G]]
+// CHECK: vector.load %[[STAGE]]
 // CHECK: vector.load %[[W]]
-// CHECK: vector.load %[[X]]
-// CHECK: vector.load %[[R]]
-// CHECK: vector.load %[[G]]
+// CHECK: vector.load %[[STAGE]]
 // CHECK: vector.load %[[W]]
-// CHECK: vector.load %[[X]]
-// CHECK: vector.load %[[R]]
-// CHECK: vector.load %[[G]]
+// CHECK: vector.load %[[STAGE]]
 // CHECK-NOT: vector.load
-// x + r, stored as the sum by the first row's warps, then squared and
-// scaled by g before it meets w.
-// CHECK: %[[A:.*]] = arith.addf
-// CHECK: scf.if
-// CHECK: vector.store %[[A]], %[[SUM]]
-// CHECK: vector.fma %[[A]], %[[A]]
-// CHECK: arith.mulf %[[A]]
 // CHECK: vector.fma
 // CHECK: scf.yield
 // The storing thread: dot * rsqrt(sum of squares / k + eps), then the conv
@@ -93,6 +96,8 @@
 
 // PTX-LABEL: .visible .entry ssmc_gemv_fused1_bf16_m1(
 // PTX: ld.global.v4.b32
+// PTX: st.shared.v4.b32
+// PTX: ld.shared.v4.b32
 // PTX: sqrt.approx.f32
 // PTX: ex2.approx.ftz.f32
 
