@@ -265,7 +265,8 @@ if want pdl; then
 fi
 
 # The decode step's norm, in_proj and conv as one kernel
-# (SSMC_CUDA_FUSED_GEMV=1, opt-in) against the three steps (0), same artifacts.
+# (SSMC_CUDA_FUSED_GEMV=1, the default) against the three steps (0), same
+# artifacts.
 if want fused; then
   note "== models vs the float64 reference with the fused kernels (SSMC_CUDA_FUSED_GEMV=1)"
   SSMC_CUDA_FUSED_GEMV=1 SSMC_CUDA_SYNC=1 python3 "$root/scripts/gpu/check_models.py" run \

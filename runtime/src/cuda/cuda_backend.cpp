@@ -201,7 +201,7 @@ public:
       const char *gemv = std::getenv("SSMC_CUDA_GEMV");
       gemvEnabled_ = !(gemv && std::strcmp(gemv, "0") == 0);
       const char *fusedGemv = std::getenv("SSMC_CUDA_FUSED_GEMV");
-      fusedGemvEnabled_ = fusedGemv && std::strcmp(fusedGemv, "1") == 0;
+      fusedGemvEnabled_ = !(fusedGemv && std::strcmp(fusedGemv, "0") == 0);
       const char *pdl = std::getenv("SSMC_CUDA_PDL");
       programmaticAllowed_ = ccMajor_ >= 9 && d_.cuLaunchKernelEx &&
                              !(pdl && std::strcmp(pdl, "0") == 0);
@@ -1257,9 +1257,9 @@ private:
   int samplerIndex_ = -1; // kernels_ index of the sampler kernel
   std::vector<LoadedGemv> gemvs_; // by maxRows
   bool gemvEnabled_ = true; // SSMC_CUDA_GEMV=0 turns them off (A/B timing)
-  // SSMC_CUDA_FUSED_GEMV=1 runs the fused ones: opt-in until they are
-  // faster than the steps they replace at every size (docs/perf.md).
-  bool fusedGemvEnabled_ = false;
+  // SSMC_CUDA_FUSED_GEMV=0 runs the steps a fused one stands for instead
+  // (A/B timing).
+  bool fusedGemvEnabled_ = true;
   // Programmatic dependent launch: the device and driver have it and
   // SSMC_CUDA_PDL=0 does not turn it off (A/B timing); used for the
   // kernels of an image that wait on their grid dependencies.
