@@ -22,9 +22,12 @@ const char *kUsage =
     "  --tokens 1,2,3          prompt of one sequence (comma-separated ids)\n"
     "  --batch-tokens \"1,2;3,4\" prompts of several sequences (';' between rows,\n"
     "                          all rows of the same length)\n"
-    "  --batch-file FILE       one comma-separated prompt per line; lengths may\n"
-    "                          differ (each prompt is prefilled alone into a\n"
-    "                          batch slot: no padding)\n"
+    "  --batch-file FILE       one prompt per line: comma-separated ids, or a JSON\n"
+    "                          request {\"tokens\": [..]} or {\"prompt\": \"text\"}\n"
+    "                          with its own temperature, top_k, top_p, min_p,\n"
+    "                          repetition_penalty, seed, max_new_tokens,\n"
+    "                          stop_tokens; lengths may differ (each prompt is\n"
+    "                          prefilled alone into a batch slot: no padding)\n"
     "  --max-batch N           sequences decoded together (default: all the\n"
     "                          prompts); with more prompts than N, a slot whose\n"
     "                          sequence ends takes the next prompt while the\n"
@@ -146,31 +149,24 @@ parseBatchTokens(const std::string &text, std::string &error) {
   }
 }
 
-std::optional<std::vector<std::vector<int32_t>>>
-parseBatchFile(const std::string &text, const std::string &path, std::string &error) {
-  std::vector<std::vector<int32_t>> rows;
-  size_t pos = 0;
-  for (int line = 1; pos < text.size(); ++line) {
-    size_t nl = text.find('\n', pos);
-    std::string item = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-    pos = nl == std::string::npos ? text.size() : nl + 1;
-    if (!item.empty() && item.back() == '\r')
-      item.pop_back();
-    item = trim(item);
-    if (item.empty() || item[0] == '#')
-      continue;
-    auto row = parseTokenList(item, error);
-    if (!row) {
-      error = path + ":" + std::to_string(line) + ": " + error;
-      return std::nullopt;
-    }
-    rows.push_back(std::move(*row));
+bool realSettingOk(RealSetting setting, double v) {
+  switch (setting) {
+  case RealSetting::Temperature: return v >= 0;
+  case RealSetting::TopP: return v > 0 && v <= 1;
+  case RealSetting::MinP: return v >= 0 && v <= 1;
+  case RealSetting::RepetitionPenalty: return v > 0;
   }
-  if (rows.empty()) {
-    error = path + ": no prompts (expected one comma-separated token list per line)";
-    return std::nullopt;
+  return false;
+}
+
+const char *realSettingExpects(RealSetting setting) {
+  switch (setting) {
+  case RealSetting::Temperature: return "a number >= 0";
+  case RealSetting::TopP: return "a number in (0, 1]";
+  case RealSetting::MinP: return "a number in [0, 1]";
+  case RealSetting::RepetitionPenalty: return "a number > 0";
   }
-  return rows;
+  return "";
 }
 
 std::optional<Options> parseArgs(int argc, char **argv, std::string &error) {
@@ -297,14 +293,12 @@ std::optional<Options> parseArgs(int argc, char **argv, std::string &error) {
         return std::nullopt;
       auto v = parseReal(value);
       const bool isTemp = arg == "--temperature", isRep = arg == "--repetition-penalty";
-      bool ok = v && (isTemp ? *v >= 0 : isRep ? *v > 0
-                                      : arg == "--top-p" ? (*v > 0 && *v <= 1)
-                                                         : (*v >= 0 && *v <= 1));
-      if (!ok) {
-        error = arg + ": expected " +
-                (isTemp ? "a number >= 0" : isRep ? "a number > 0"
-                          : arg == "--top-p" ? "a number in (0, 1]" : "a number in [0, 1]") +
-                ", got \"" + value + "\"";
+      const RealSetting setting = isTemp ? RealSetting::Temperature
+                                  : isRep ? RealSetting::RepetitionPenalty
+                                  : arg == "--top-p" ? RealSetting::TopP
+                                                     : RealSetting::MinP;
+      if (!v || !realSettingOk(setting, *v)) {
+        error = arg + ": expected " + realSettingExpects(setting) + ", got \"" + value + "\"";
         return std::nullopt;
       }
       if (isTemp) {
@@ -346,9 +340,9 @@ std::optional<Options> parseArgs(int argc, char **argv, std::string &error) {
     } else if (arg == "--max-new-tokens") {
       if (!takeValue())
         return std::nullopt;
-      auto v = parseInt(value, 0, 1 << 30);
+      auto v = parseInt(value, 0, kMaxNewTokensLimit);
       if (!v) {
-        error = "--max-new-tokens: expected a non-negative integer, got \"" + value + "\"";
+        error = "--max-new-tokens: expected an integer in [0, 1073741824], got \"" + value + "\"";
         return std::nullopt;
       }
       o.maxNewTokens = *v;

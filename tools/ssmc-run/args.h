@@ -40,6 +40,14 @@ struct Options {
   std::vector<int32_t> stopTokens;
 };
 
+// The ranges of the sampling settings, shared by the flags and the
+// requests of a --batch-file (requests.h).
+enum class RealSetting { Temperature, TopP, MinP, RepetitionPenalty };
+bool realSettingOk(RealSetting setting, double v);
+// What the setting takes: "a number in (0, 1]".
+const char *realSettingExpects(RealSetting setting);
+constexpr int64_t kMaxNewTokensLimit = int64_t(1) << 30;
+
 // Returns nullopt and sets `error` for a usage error.
 std::optional<Options> parseArgs(int argc, char **argv, std::string &error);
 // "1,2,3" -> {1,2,3}; ids must be non-negative int32.
@@ -48,12 +56,6 @@ std::optional<std::vector<int32_t>> parseTokenList(const std::string &text,
 // "1,2;3,4" -> {{1,2},{3,4}}; rows must have equal length.
 std::optional<std::vector<std::vector<int32_t>>>
 parseBatchTokens(const std::string &text, std::string &error);
-
-// A --batch-file: one comma-separated token list per line (blank lines and
-// lines starting with '#' are skipped); lengths may differ. Errors name
-// the file and line.
-std::optional<std::vector<std::vector<int32_t>>>
-parseBatchFile(const std::string &text, const std::string &path, std::string &error);
 
 extern const char *kUsage;
 

@@ -39,12 +39,12 @@ ssmc_sampler_params samplerParams(const Options &o) {
   return p;
 }
 
-ssmc_status runContinuous(const Options &o, ssmc_model *model,
-                          const std::vector<std::vector<int32_t>> &prompts, int64_t slots,
+ssmc_status runContinuous(ssmc_model *model, const std::vector<std::vector<int32_t>> &prompts,
+                          const std::vector<Settings> &settings, int64_t slots,
                           std::vector<SequenceResult> &results, Timings &t) {
   const int64_t count = static_cast<int64_t>(prompts.size());
   const int64_t batch = std::min(slots, count);
-  results.assign(prompts.size(), SequenceResult{});
+  results.resize(prompts.size());
   for (size_t i = 0; i < prompts.size(); ++i)
     results[i].promptLength = prompts[i].size();
   if (batch < 1)
@@ -55,37 +55,56 @@ ssmc_status runContinuous(const Options &o, ssmc_model *model,
   if (s != SSMC_OK)
     return s;
   std::unique_ptr<ssmc_session, SessionFree> session(rawSession);
-  ssmc_sampler_params p = samplerParams(o); // rows restart with their own seeds
+  ssmc_sampler_params p; // each row takes its prompt's settings and seed
+  ssmc_sampler_params_init(&p);
   ssmc_sampler *rawSampler = nullptr;
   if ((s = ssmc_sampler_create(&p, batch, &rawSampler)) != SSMC_OK)
     return s;
   std::unique_ptr<ssmc_sampler, SamplerFree> sampler(rawSampler);
 
   // Slot b runs prompt owner[b] (-1: idle). Starting a prompt prefills it
-  // alone into its slot and restarts the slot's sampler row.
+  // alone into its slot and gives the slot's sampler row the prompt's
+  // settings; a prompt that generates nothing is prefilled only.
   std::vector<int64_t> owner(static_cast<size_t>(batch), -1);
   int64_t next = 0;
   auto start = [&](int64_t b) -> ssmc_status {
-    const std::vector<int32_t> &prompt = prompts[static_cast<size_t>(next)];
-    auto begin = Clock::now();
-    ssmc_status r = ssmc_prefill_sequence(session.get(), b, prompt.data(),
-                                          static_cast<int64_t>(prompt.size()));
-    t.prefillMs += msSince(begin);
-    if (r == SSMC_OK)
-      r = ssmc_sampler_restart_sequence(sampler.get(), b, o.seed + uint64_t(next),
-                                        prompt.data(), static_cast<int64_t>(prompt.size()));
-    owner[static_cast<size_t>(b)] = next++;
-    return r;
+    for (; next < count; ++next) {
+      const std::vector<int32_t> &prompt = prompts[static_cast<size_t>(next)];
+      const Settings &mine = settings[static_cast<size_t>(next)];
+      auto begin = Clock::now();
+      ssmc_status r = ssmc_prefill_sequence(session.get(), b, prompt.data(),
+                                            static_cast<int64_t>(prompt.size()));
+      t.prefillMs += msSince(begin);
+      if (r != SSMC_OK)
+        return r;
+      if (mine.maxNewTokens == 0)
+        continue;
+      ssmc_sampler_params own;
+      ssmc_sampler_params_init(&own);
+      own.temperature = mine.temperature;
+      own.top_k = static_cast<int32_t>(mine.topK);
+      own.top_p = mine.topP;
+      own.min_p = mine.minP;
+      own.repetition_penalty = mine.repetitionPenalty;
+      if ((r = ssmc_sampler_set_sequence_params(sampler.get(), b, &own)) != SSMC_OK ||
+          (r = ssmc_sampler_restart_sequence(sampler.get(), b, mine.seed, prompt.data(),
+                                             static_cast<int64_t>(prompt.size()))) != SSMC_OK)
+        return r;
+      owner[static_cast<size_t>(b)] = next++;
+      return SSMC_OK;
+    }
+    return SSMC_OK;
+  };
+  auto idle = [&] {
+    return std::all_of(owner.begin(), owner.end(), [](int64_t i) { return i < 0; });
   };
   for (int64_t b = 0; b < batch; ++b)
     if ((s = start(b)) != SSMC_OK)
       return s;
   t.groups += 1;
-  if (o.maxNewTokens == 0)
-    return SSMC_OK;
 
   std::vector<int32_t> sampled(static_cast<size_t>(batch)), feed(static_cast<size_t>(batch), 0);
-  for (;;) {
+  while (!idle()) {
     auto stepStart = Clock::now();
     if ((s = ssmc_sample(sampler.get(), session.get(), sampled.data())) != SSMC_OK)
       return s;
@@ -96,11 +115,13 @@ ssmc_status runContinuous(const Options &o, ssmc_model *model,
       if (i < 0)
         continue;
       SequenceResult &r = results[static_cast<size_t>(i)];
+      const Settings &mine = settings[static_cast<size_t>(i)];
       int32_t id = sampled[static_cast<size_t>(b)];
       r.tokens.push_back(id);
-      r.stopped = std::find(o.stopTokens.begin(), o.stopTokens.end(), id) != o.stopTokens.end();
+      r.stopped = std::find(mine.stopTokens.begin(), mine.stopTokens.end(), id) !=
+                  mine.stopTokens.end();
       feed[static_cast<size_t>(b)] = id;
-      if (r.stopped || static_cast<int64_t>(r.tokens.size()) == o.maxNewTokens)
+      if (r.stopped || static_cast<int64_t>(r.tokens.size()) == mine.maxNewTokens)
         finished.push_back(b);
       else
         ++going;
@@ -115,12 +136,11 @@ ssmc_status runContinuous(const Options &o, ssmc_model *model,
     }
     for (int64_t b : finished) {
       owner[static_cast<size_t>(b)] = -1;
-      if (next < count && (s = start(b)) != SSMC_OK)
+      if ((s = start(b)) != SSMC_OK)
         return s;
     }
-    if (std::all_of(owner.begin(), owner.end(), [](int64_t i) { return i < 0; }))
-      return SSMC_OK;
   }
+  return SSMC_OK;
 }
 
 } // namespace ssmc_run

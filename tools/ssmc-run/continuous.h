@@ -7,6 +7,7 @@
 
 #include "args.h"
 #include "report.h"
+#include "requests.h"
 
 #include "ssmc/runtime.h"
 
@@ -19,12 +20,13 @@ namespace ssmc_run {
 // seed, stop tokens, max new tokens); the pointers point into `o`.
 ssmc_sampler_params samplerParams(const Options &o);
 
-// Generates for every prompt with `slots` sequences at a time (sampling and
-// stop flags from `o`; prompt i samples with seed o.seed + i, as it would
-// alone). Fills results[i] per prompt and adds to `t`. Returns the first
-// failing status (its message in ssmc_last_error()).
-ssmc_status runContinuous(const Options &o, ssmc_model *model,
-                          const std::vector<std::vector<int32_t>> &prompts, int64_t slots,
+// Generates for every prompt with `slots` sequences at a time, prompt i
+// with settings[i] (its sampling, seed, stop tokens and max new tokens:
+// exactly what it would generate alone with them). Fills results[i] per
+// prompt and adds to `t`. Returns the first failing status (its message in
+// ssmc_last_error()).
+ssmc_status runContinuous(ssmc_model *model, const std::vector<std::vector<int32_t>> &prompts,
+                          const std::vector<Settings> &settings, int64_t slots,
                           std::vector<SequenceResult> &results, Timings &t);
 
 } // namespace ssmc_run

@@ -43,6 +43,14 @@ std::string ms(double v) {
   return buf;
 }
 
+std::string sampling(const Settings &p) {
+  return "{\"temperature\": " + num(p.temperature) + ", \"top_k\": " + std::to_string(p.topK) +
+         ", \"top_p\": " + num(p.topP) + ", \"min_p\": " + num(p.minP) +
+         ", \"repetition_penalty\": " + num(p.repetitionPenalty) +
+         ", \"seed\": " + std::to_string(p.seed) + ", \"stop_tokens\": [" + ids(p.stopTokens) +
+         "], \"max_new_tokens\": " + std::to_string(p.maxNewTokens) + "}";
+}
+
 } // namespace
 
 std::string jsonString(const std::string &s) { return quote(s); }
@@ -57,17 +65,16 @@ std::string textReport(const std::vector<SequenceResult> &seqs) {
 std::string jsonReport(const Options &o, const std::vector<SequenceResult> &seqs,
                        const Timings &t) {
   std::string s = "{\n  \"model\": " + quote(o.model) + ",\n  \"device\": " + quote(o.device) + ",\n";
-  s += "  \"sampling\": {\"temperature\": " + num(o.temperature) +
-       ", \"top_k\": " + std::to_string(o.topK) + ", \"top_p\": " + num(o.topP) +
-       ", \"min_p\": " + num(o.minP) + ", \"repetition_penalty\": " +
-       num(o.repetitionPenalty) + ", \"seed\": " + std::to_string(o.seed) +
-       ", \"stop_tokens\": [" + ids(o.stopTokens) + "], \"max_new_tokens\": " +
-       std::to_string(o.maxNewTokens) + "},\n";
+  s += "  \"sampling\": " + sampling(settingsFor(o, nullptr, 0)) + ",\n";
   s += "  \"sequences\": [";
-  for (size_t i = 0; i < seqs.size(); ++i)
+  for (size_t i = 0; i < seqs.size(); ++i) {
     s += std::string(i ? ",\n    " : "\n    ") + "{\"prompt_length\": " +
          std::to_string(seqs[i].promptLength) + ", \"tokens\": [" + ids(seqs[i].tokens) +
-         "], \"finish_reason\": \"" + (seqs[i].stopped ? "stop" : "length") + "\"}";
+         "], \"finish_reason\": \"" + (seqs[i].stopped ? "stop" : "length") + "\"";
+    if (seqs[i].own)
+      s += ", \"sampling\": " + sampling(*seqs[i].own);
+    s += "}";
+  }
   s += "\n  ],\n";
   double tps = t.decodeMs > 0 ? t.decodeTokens / (t.decodeMs / 1000.0) : 0.0;
   s += "  \"timings\": {\"prefill_ms\": " + ms(t.prefillMs) + ", \"decode_ms\": " +

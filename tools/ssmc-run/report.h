@@ -3,6 +3,7 @@
 #define SSMC_RUN_REPORT_H
 
 #include "args.h"
+#include "requests.h"
 
 #include <cstdint>
 #include <string>
@@ -14,6 +15,8 @@ struct SequenceResult {
   size_t promptLength = 0;
   std::vector<int32_t> tokens;
   bool stopped = false; // ended on a stop token (else: max_new_tokens)
+  // What it generated with, when its --batch-file request set any of it.
+  std::optional<Settings> own;
 };
 
 struct Timings {
@@ -29,7 +32,7 @@ std::string jsonString(const std::string &s);
 // One line per sequence: the ids separated by commas.
 std::string textReport(const std::vector<SequenceResult> &seqs);
 // {"model", "device", "sampling", "sequences": [{prompt_length, tokens,
-// finish_reason}], "timings": {prefill_ms, decode_ms, decode_tokens,
+// finish_reason[, sampling]}], "timings": {prefill_ms, decode_ms, decode_tokens,
 // decode_tokens_per_s, sessions}}
 std::string jsonReport(const Options &o, const std::vector<SequenceResult> &seqs,
                        const Timings &t);

@@ -8,6 +8,7 @@
 #include "npy.h"
 #include "perplexity.h"
 #include "report.h"
+#include "requests.h"
 
 #include "ssmc/runtime.h"
 
@@ -227,6 +228,45 @@ std::string checkVocab(const std::vector<int32_t> &ids, int64_t vocab) {
       return "token " + std::to_string(ids[i]) + " (position " + std::to_string(i) +
              ") is outside the vocabulary [0, " + std::to_string(vocab) + ")";
   return "";
+}
+
+// The prompts of --batch-file's requests: their ids, or their text through
+// the model's tokenizer; ids and stop tokens inside the vocabulary. Errors
+// name the file and line.
+int requestPrompts(ssmc_model *model, const ssmc_model_info_t &info, ssmc_run::Options &o,
+                   const std::vector<ssmc_run::Request> &requests, std::string &error) {
+  if (requests.empty())
+    return kOk;
+  o.prompts.clear();
+  for (const ssmc_run::Request &r : requests) {
+    const std::string where = o.batchFile + ":" + std::to_string(r.line);
+    std::vector<int32_t> ids = r.tokens;
+    if (r.text) {
+      if (!ssmc_model_has_tokenizer(model)) {
+        error = where + ": \"prompt\": " + o.model +
+                " carries no tokenizer; give the ids as \"tokens\"";
+        return kUsage;
+      }
+      if (int rc = tokenizeText(model, *r.text, where, ids, error))
+        return rc;
+      if (ids.empty()) {
+        error = where + ": \"prompt\": the text gives no tokens";
+        return kUsage;
+      }
+    }
+    std::string bad = checkVocab(ids, info.vocab_size);
+    if (bad.empty() && r.stopTokens)
+      for (int32_t id : *r.stopTokens)
+        if (id >= info.vocab_size && bad.empty())
+          bad = "\"stop_tokens\": " + std::to_string(id) + " is outside the vocabulary [0, " +
+                std::to_string(info.vocab_size) + ")";
+    if (!bad.empty()) {
+      error = where + ": " + bad;
+      return kUsage;
+    }
+    o.prompts.push_back(std::move(ids));
+  }
+  return kOk;
 }
 
 std::string real(double v) {
@@ -452,15 +492,15 @@ int main(int argc, char **argv) {
     std::fputs(ssmc_run::kUsage, stdout);
     return kOk;
   }
+  std::vector<ssmc_run::Request> requests; // --batch-file's, one per prompt
   if (!o.batchFile.empty()) {
-    std::ifstream f(o.batchFile, std::ios::binary);
-    std::stringstream text;
-    if (!f || !(text << f.rdbuf()))
+    std::string text;
+    if (!readFile(o.batchFile, text))
       return fail(kBadFile, o.batchFile + ": cannot read the prompt file");
-    auto rows = ssmc_run::parseBatchFile(text.str(), o.batchFile, error);
-    if (!rows)
+    auto parsed = ssmc_run::parseBatchFile(text, o.batchFile, error);
+    if (!parsed)
       return fail(kUsage, error);
-    o.prompts = std::move(*rows);
+    requests = std::move(*parsed);
   }
 
   Handles g;
@@ -504,6 +544,8 @@ int main(int argc, char **argv) {
       return fail(exitFor(s), ssmc_last_error());
     detok.reset(d);
   }
+  if (int rc = requestPrompts(g.model, info, o, requests, error))
+    return fail(rc, error);
   for (size_t b = 0; b < o.prompts.size(); ++b)
     for (size_t i = 0; i < o.prompts[b].size(); ++i)
       if (o.prompts[b][i] >= info.vocab_size)
@@ -527,10 +569,21 @@ int main(int argc, char **argv) {
                               " sequences per session");
     slots = info.max_batch;
   }
+  // Prompt i's settings: the command line's, or its request's over them.
+  std::vector<ssmc_run::Settings> settings;
+  bool ownSettings = false;
+  for (size_t i = 0; i < o.prompts.size(); ++i) {
+    const ssmc_run::Request *r = requests.empty() ? nullptr : &requests[i];
+    settings.push_back(ssmc_run::settingsFor(o, r, i));
+    if (r && r->ownSettings()) {
+      results[i].own = settings.back();
+      ownSettings = true;
+    }
+  }
   bool oneLength = true;
   for (const auto &p : o.prompts)
     oneLength = oneLength && p.size() == o.prompts[0].size();
-  if (oneLength && slots == prompts) {
+  if (oneLength && slots == prompts && !ownSettings) {
     std::vector<size_t> all(o.prompts.size());
     for (size_t i = 0; i < all.size(); ++i)
       all[i] = i;
@@ -539,8 +592,10 @@ int main(int argc, char **argv) {
   } else {
     if (!o.dumpLogits.empty())
       return fail(kUsage, "--dump-logits needs prompts of one length decoded in one batch "
-                          "(no --max-batch below the number of prompts)");
-    if ((s = ssmc_run::runContinuous(o, g.model, o.prompts, slots, results, t)) != SSMC_OK)
+                          "(no --max-batch below the number of prompts, no request with "
+                          "settings of its own)");
+    if ((s = ssmc_run::runContinuous(g.model, o.prompts, settings, slots, results, t)) !=
+        SSMC_OK)
       return fail(exitFor(s), ssmc_last_error());
   }
   if (detok) {
