@@ -70,14 +70,17 @@ gpu::GPUFuncOp ssm::buildSamplerKernel(OpBuilder &b, gpu::GPUModuleOp module, Lo
   Value batch = lb.dim(logits, 0), vocab = lb.dim(logits, 1), maskWidth = lb.dim(mask, 1),
         room = s.toI32(lb.dim(ids, 1));
   auto word = [&](Value i) { return lb.loadRaw(control, {i}); };
-  Value temperature = s.asF32(word(lb.index(0)));
-  Value penalty = s.asF32(word(lb.index(1)));
+  // The row's temperature and penalty, then the offsets, clear flags and ids
+  // after all the rows' settings (SamplerKernel.h).
+  Value temperature = s.asF32(word(lb.muli(row, lb.index(2))));
+  Value penalty = s.asF32(word(lb.addi(lb.muli(row, lb.index(2)), lb.index(1))));
   Value penalize = s.cmpf(CmpFPredicate::UNE, penalty, lb.f32(1.0));
-  Value firstId = s.toIndex(word(lb.addi(row, lb.index(2))));
-  Value endId = s.toIndex(word(lb.addi(row, lb.index(3))));
-  Value clear = lb.cmpi(CmpIPredicate::ne,
-                       word(lb.addi(row, lb.addi(batch, lb.index(3)))), s.i32(0));
-  Value idsStart = lb.addi(lb.muli(batch, lb.index(2)), lb.index(3));
+  Value offsets = lb.muli(batch, lb.index(2));
+  Value firstId = s.toIndex(word(lb.addi(offsets, row)));
+  Value endId = s.toIndex(word(lb.addi(offsets, lb.addi(row, lb.index(1)))));
+  Value clears = lb.addi(offsets, lb.addi(batch, lb.index(1)));
+  Value clear = lb.cmpi(CmpIPredicate::ne, word(lb.addi(clears, row)), s.i32(0));
+  Value idsStart = lb.addi(clears, batch);
   auto onThread0 = [&](llvm::function_ref<void()> fn) {
     lb.when(lb.cmpi(CmpIPredicate::eq, tid, lb.index(0)), fn);
   };

@@ -15,11 +15,13 @@
 // the whole row, or fetches the row when they do not decide the token.
 //
 // Arguments (fully dynamic strided memrefs):
-//   logits f32 [B, V]; seen mask i8 [B, >= V]; control i32 [3 + 2B + n]:
-//   {temperature as f32 bits (<= 0: greedy), penalty as f32 bits (1: off),
-//   B + 1 offsets into the ids below, B clear flags (row's mask zeroed
-//   first), the ids to mark}; candidate ids i32 [B, K] and logits f32 [B,
-//   K]; summary f64 [B, kSamplerSummary] (SamplerSummary below).
+//   logits f32 [B, V]; seen mask i8 [B, >= V]; control i32 [4B + 1 + n]:
+//   {each row's temperature and penalty as f32 bits (temperature <= 0:
+//   greedy; penalty 1: off), B + 1 offsets into the ids below, B clear
+//   flags (row's mask zeroed first), the ids to mark}; candidate ids i32
+//   [B, K] and logits f32 [B, K]; summary f64 [B, kSamplerSummary]
+//   (SamplerSummary below). The manifest says `row_settings` of this
+//   layout (an older kernel took one temperature and penalty for all rows).
 // Launch: grid (B, 1, 1), block (kSamplerBlockSize, 1, 1).
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"

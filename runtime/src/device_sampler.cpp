@@ -27,7 +27,8 @@ int32_t bitsOf(float f) {
 
 DeviceSampler::DeviceSampler(Backend &backend, int64_t batch, int64_t paddedVocab)
     : be_(backend), batch_(batch), paddedVocab_(paddedVocab),
-      maskClears_(static_cast<size_t>(batch), 0), maskSeen_(static_cast<size_t>(batch), 0) {
+      maskOwner_(static_cast<size_t>(batch), 0), maskClears_(static_cast<size_t>(batch), 0),
+      maskSeen_(static_cast<size_t>(batch), 0) {
   mask_ = be_.allocate(static_cast<size_t>(batch * paddedVocab));
   // Summaries, then candidate ids, then candidate logits (see sample()).
   hostResults_.resize(size_t(batch) * (kSummaryWords * sizeof(double) +
@@ -54,31 +55,31 @@ void DeviceSampler::reserveControl(size_t words) {
 }
 
 std::vector<int32_t> DeviceSampler::controlFor(const Sampler &sampler) {
-  // One temperature and penalty for the batch (the caller checked that
-  // every sequence has the same).
-  const SamplerParams &p = sampler.params(0);
-  const float penalty = static_cast<float>(p.repetitionPenalty);
-  std::vector<int32_t> words{bitsOf(static_cast<float>(p.temperature)), bitsOf(penalty)};
-  std::vector<int32_t> offsets{0}, clears, ids;
-  const bool owner = maskOwner_ == sampler.uid();
+  std::vector<int32_t> words, offsets{0}, clears, ids;
   for (int64_t b = 0; b < batch_; ++b) {
+    const SamplerParams &p = sampler.params(b);
+    const float penalty = static_cast<float>(p.repetitionPenalty);
+    words.push_back(bitsOf(static_cast<float>(p.temperature)));
+    words.push_back(bitsOf(penalty));
+    // A penalized row's mask catches up with its seen set: from scratch
+    // when it held another sampler's set or the set was forgotten since.
     size_t from = maskSeen_[size_t(b)];
     bool clear = false;
     if (penalty != 1.0f) {
-      if (!owner || maskClears_[size_t(b)] != sampler.seenClears(b)) {
+      if (maskOwner_[size_t(b)] != sampler.uid() ||
+          maskClears_[size_t(b)] != sampler.seenClears(b)) {
         clear = true;
         from = 0;
       }
       const std::vector<int32_t> &seen = sampler.seenInOrder(b);
       ids.insert(ids.end(), seen.begin() + long(from), seen.end());
+      maskOwner_[size_t(b)] = sampler.uid();
       maskClears_[size_t(b)] = sampler.seenClears(b);
       maskSeen_[size_t(b)] = seen.size();
     }
     offsets.push_back(static_cast<int32_t>(ids.size()));
     clears.push_back(clear ? 1 : 0);
   }
-  if (penalty != 1.0f)
-    maskOwner_ = sampler.uid();
   words.insert(words.end(), offsets.begin(), offsets.end());
   words.insert(words.end(), clears.begin(), clears.end());
   words.insert(words.end(), ids.begin(), ids.end());

@@ -30,14 +30,15 @@ public:
 
   // out[b] for the rows logits + b * rowStride (device memory, `vocab`
   // floats each), as sampler.sample would pick them from the same rows.
-  // The sampler's batch is the session's, and its sequences share one
-  // temperature and penalty (sampleFromSession checks both).
+  // The sampler's batch is the session's; each sequence samples with its
+  // own settings.
   void sample(Sampler &sampler, const float *logits, int64_t rowStride, int64_t vocab,
               int32_t *out);
 
 private:
-  // The control words: temperature, penalty, and the seen ids the device
-  // mask lacks (rows cleared first where the sampler forgot its set).
+  // The control words: each row's temperature and penalty, and the seen
+  // ids its mask lacks (rows cleared first where the sampler forgot its set
+  // or another sampler's is there).
   std::vector<int32_t> controlFor(const Sampler &sampler);
   void reserveControl(size_t words);
 
@@ -48,9 +49,9 @@ private:
   void *control_ = nullptr;
   size_t controlWords_ = 0;
   std::vector<uint8_t> hostResults_;
-  // What the mask holds: whose seen sets, how often each was cleared, and
-  // how many of its ids are marked.
-  uint64_t maskOwner_ = 0;
+  // What each row of the mask holds: whose seen set, how often it was
+  // cleared, and how many of its ids are marked.
+  std::vector<uint64_t> maskOwner_;
   std::vector<uint64_t> maskClears_;
   std::vector<size_t> maskSeen_;
   // The prepared launch for the last (logits, row stride, vocab, control).

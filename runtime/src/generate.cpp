@@ -14,9 +14,7 @@ void sampleFromSession(const Session &s, Sampler &sampler, int32_t *out) {
                        "sampler was made for a batch of " + std::to_string(sampler.batch()) +
                            ", the session has " + std::to_string(s.batch()));
   std::vector<int64_t> shape;
-  // The device sampler takes one temperature and penalty for the batch;
-  // sequences that differ in them are sampled on the host.
-  const float *data = sampler.sharedTemperatureAndPenalty() ? s.deviceLogits(shape) : nullptr;
+  const float *data = s.deviceLogits(shape);
   const bool onDevice = data != nullptr;
   if (!onDevice)
     data = s.logits(shape);

@@ -163,6 +163,10 @@ struct KernelImage {
   // cuda: the token sampler's kernel (launched by the runtime, not a step;
   // its grid and block refer to the sampler's own arguments).
   std::optional<LaunchDesc> sampler;
+  // The sampler kernel reads a temperature and a penalty per row (its
+  // control words' layout since `row_settings`); the runtime samples on
+  // the host with an older one.
+  bool samplerRowSettings = false;
   // cuda: skinny-GEMM kernels, which the runtime runs instead of cuBLASLt
   // for gemm steps of at most `maxRows` rows (arguments a, w, bias, c).
   struct Gemv {

@@ -362,6 +362,12 @@ void Parser::parseKernels(const json &j) {
                                    (it.key() == "cuda" ? "f32, tf32 or bf16)" : "f32)"));
     }
     img.sampler = parseRuntimeKernel(o, it.key(), "sampler", w, "a sampler kernel");
+    if (img.sampler)
+      if (const json *rows = optional(member(o, "sampler", w), "row_settings")) {
+        if (!rows->is_boolean())
+          fail(w + ".sampler.row_settings", "expected a boolean");
+        img.samplerRowSettings = rows->get<bool>();
+      }
     if (const json *gemv = optional(o, "gemv")) {
       if (it.key() != "cuda")
         fail(w + ".gemv", "only the cuda image has skinny-GEMM kernels");

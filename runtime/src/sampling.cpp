@@ -79,17 +79,6 @@ void Sampler::setSequenceParams(int64_t b, const SamplerParams &p) {
   rows_[size_t(b)].seeds.clear();
 }
 
-bool Sampler::sharedTemperatureAndPenalty() const {
-  // Every temperature <= 0 alike (greedy); the penalty as the device
-  // applies it, in f32.
-  auto temperature = [](const SamplerParams &r) { return std::max(r.temperature, 0.0); };
-  for (const SamplerParams &r : rows_)
-    if (temperature(r) != temperature(rows_[0]) ||
-        static_cast<float>(r.repetitionPenalty) != static_cast<float>(rows_[0].repetitionPenalty))
-      return false;
-  return true;
-}
-
 void Sampler::see(int64_t b, int32_t id) {
   if (seen_[size_t(b)].insert(id).second)
     seenOrder_[size_t(b)].push_back(id);

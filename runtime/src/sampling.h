@@ -51,10 +51,6 @@ public:
   // penalty from now on (validated; its stream and seen tokens are kept,
   // p's seeds ignored).
   void setSequenceParams(int64_t b, const SamplerParams &p);
-  // Every sequence has the same temperature and penalty: what the device
-  // sampler needs (it takes one of each for the whole batch).
-  bool sharedTemperatureAndPenalty() const;
-
   // Marks tokens [batch, length] as seen (for the repetition penalty).
   void observe(const int32_t *tokens, int64_t length);
   // One id per sequence from rows logits + b * rowStride (first `vocab`

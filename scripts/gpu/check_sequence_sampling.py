@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Device check of per-sequence sampling settings (ssmc_sampler_set_sequence_params):
 a batch whose sequences have their own top-k, top-p and min-p (one temperature
-and penalty: sampled on the device) and one whose temperatures differ (sampled
-on the host) must emit the same tokens as with SSMC_HOST_SAMPLING=1, where every
+and penalty) and one whose temperatures and penalties differ, both sampled on
+the device, must emit the same tokens as with SSMC_HOST_SAMPLING=1, where every
 row is copied and sampled on the host. Runs itself once per mode and compares.
 
 usage: check_sequence_sampling.py MODEL.ssmc --runtime-lib LIB [--steps 24]

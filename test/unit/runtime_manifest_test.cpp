@@ -252,6 +252,14 @@ const Case kCases[] = {
                                  {"launch", {cudaLaunch(1)}}, {"sampler", cudaLaunch(1)}}}};
      },
      SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.sampler: missing required key \"function\""},
+    {"sampler row settings not a boolean",
+     [](json &m) {
+       json sampler = cudaLaunch(1);
+       sampler.update({{"function", "s"}, {"row_settings", 1}});
+       m["kernels"] = {{"cuda", {{"section", "weights"}, {"symbols", {"k0"}},
+                                 {"launch", {cudaLaunch(1)}}, {"sampler", sampler}}}};
+     },
+     SSMC_ERROR_BAD_ARTIFACT, "kernels.cuda.sampler.row_settings: expected a boolean"},
     {"skinny-GEMM kernels on the cpu",
      [](json &m) {
        json gemv = cudaLaunch(256);

@@ -79,8 +79,8 @@ struct Case {
   float scale; // logits ~ N(0, scale)
 };
 
-// Runs `steps` of batch-3 sampling both ways, with each sequence's top-k,
-// top-p and min-p from `own` when given; returns how many rows were fetched.
+// Runs `steps` of batch-3 sampling both ways, with each sequence's
+// settings from `own` when given; returns how many rows were fetched.
 int compare(const Case &c, int steps, const std::vector<ssmc::SamplerParams> *own = nullptr) {
   const int64_t batch = 3, vocab = 300;
   ssmc::SamplerParams p;
@@ -95,15 +95,18 @@ int compare(const Case &c, int steps, const std::vector<ssmc::SamplerParams> *ow
     whole.setSequenceParams(int64_t(b), (*own)[b]);
     fromCandidates.setSequenceParams(int64_t(b), (*own)[b]);
   }
+  // Each row's temperature and penalty, as the device reads them.
+  std::vector<double> temperature(batch, c.temperature), penalty(batch, c.penalty);
+  for (size_t b = 0; own && b < own->size(); ++b)
+    temperature[b] = (*own)[b].temperature, penalty[b] = (*own)[b].repetitionPenalty;
   std::vector<std::set<int32_t>> seen(batch);
   std::vector<int32_t> prompt(batch * 4);
   for (size_t i = 0; i < prompt.size(); ++i)
     prompt[i] = int32_t((i * 37) % vocab);
   whole.observe(prompt.data(), 4);
   fromCandidates.observe(prompt.data(), 4);
-  if (c.penalty != 1.0)
-    for (int64_t b = 0; b < batch; ++b)
-      seen[b].insert(prompt.begin() + b * 4, prompt.begin() + b * 4 + 4);
+  for (int64_t b = 0; b < batch; ++b)
+    seen[b].insert(prompt.begin() + b * 4, prompt.begin() + b * 4 + 4);
 
   std::mt19937 gen(5);
   std::normal_distribution<float> dist(0.0f, c.scale);
@@ -116,8 +119,8 @@ int compare(const Case &c, int steps, const std::vector<ssmc::SamplerParams> *ow
     std::vector<Extracted> ex;
     std::vector<ssmc::CandidateRow> cand;
     for (int64_t b = 0; b < batch; ++b)
-      ex.push_back(extract(asSampled(&rows[b * vocab], vocab, seen[b], float(c.penalty)), c.room,
-                           c.temperature, gen));
+      ex.push_back(extract(asSampled(&rows[b * vocab], vocab, seen[b], float(penalty[b])),
+                           c.room, temperature[b], gen));
     for (const Extracted &e : ex)
       cand.push_back(e.row);
     std::vector<int32_t> a(batch), b(batch);
@@ -132,10 +135,8 @@ int compare(const Case &c, int steps, const std::vector<ssmc::SamplerParams> *ow
     EXPECT_EQ(a, b) << c.name << ", step " << step;
     EXPECT_NE(a[0], 7) << c.name;
     EXPECT_NE(a[1], 9) << c.name;
-    for (int64_t r = 0; r < batch; ++r) {
-      if (c.penalty != 1.0)
-        seen[r].insert(a[r]);
-    }
+    for (int64_t r = 0; r < batch; ++r)
+      seen[r].insert(a[r]);
   }
   return fetched;
 }
@@ -211,9 +212,9 @@ TEST(SamplerCandidates, EdgeRows) {
 
 } // namespace
 
-// Sequences with their own top-k, top-p and min-p (one temperature and
-// penalty, as the device takes them) pick from candidates what they pick
-// from the whole rows.
+// Sequences with their own top-k, top-p and min-p, then their own
+// temperatures and penalties too, pick from candidates what they pick from
+// the whole rows.
 TEST(SamplerCandidates, PerSequenceFiltersFromCandidates) {
   const Case c{"per-sequence filters", 0.9, 0, 1.0, 0.0, 1.2, 32, 2.5f};
   ssmc::SamplerParams p;
@@ -225,15 +226,10 @@ TEST(SamplerCandidates, PerSequenceFiltersFromCandidates) {
   own[2].minP = 0.1;
   compare(c, 40, &own);
 
-  ssmc::Sampler s(3, p);
-  for (int64_t b = 0; b < 3; ++b)
-    s.setSequenceParams(b, own[size_t(b)]);
-  EXPECT_TRUE(s.sharedTemperatureAndPenalty());
-  // A temperature or a penalty of its own takes the batch off the device.
-  own[1].temperature = 0.5;
-  s.setSequenceParams(1, own[1]);
-  EXPECT_FALSE(s.sharedTemperatureAndPenalty());
-  own[1].temperature = 0.9, own[1].repetitionPenalty = 1.0;
-  s.setSequenceParams(1, own[1]);
-  EXPECT_FALSE(s.sharedTemperatureAndPenalty());
+  // Temperatures and penalties of their own, greedy among them: the device
+  // reads each row's.
+  own[0].temperature = 0.0, own[0].repetitionPenalty = 1.4;
+  own[1].temperature = 1.3, own[1].repetitionPenalty = 1.0;
+  own[2].temperature = 0.5, own[2].repetitionPenalty = 0.8;
+  compare(c, 40, &own);
 }

@@ -376,8 +376,10 @@ json cudaKernels(const ssm::DeviceImage &image, const std::vector<std::string> &
     return launch;
   };
   // The token sampler's device half.
-  if (json sampler = runtimeKernel(ssm::kSamplerKernelName.str()); !sampler.is_null())
+  if (json sampler = runtimeKernel(ssm::kSamplerKernelName.str()); !sampler.is_null()) {
+    sampler["row_settings"] = true; // each row's temperature and penalty
     kernels["sampler"] = sampler;
+  }
   // Skinny-GEMM kernels, which the runtime runs for gemm steps of few rows.
   json gemv = json::array();
   auto addGemv = [&](const std::string &symbol, ssm::GemvWeight weight, int64_t rows,

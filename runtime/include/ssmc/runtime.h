@@ -225,8 +225,7 @@ SSMC_API ssmc_status ssmc_sampler_restart_sequence(ssmc_sampler *sampler, int64_
  * and repetition_penalty from now on (checked as by ssmc_sampler_create; the
  * other fields are ignored); its RNG stream and seen tokens are kept, and
  * ssmc_sampler_reset and _restart_sequence keep its settings. Each request
- * of a batch can so have its own. (On the CUDA target, a batch whose
- * sequences differ in temperature or penalty is sampled on the host.) */
+ * of a batch can so have its own, on the device sampler too. */
 SSMC_API ssmc_status ssmc_sampler_set_sequence_params(ssmc_sampler *sampler, int64_t sequence,
                                                       const ssmc_sampler_params *params);
 /* Mark tokens [batch, length] as seen (e.g. the prompt), for the penalty. */

@@ -266,7 +266,7 @@ public:
     for (size_t i = 0; i < image.symbols.size(); ++i)
       kernels.push_back(load(image.symbols[i], image.launches[i]));
     samplerIndex_ = -1;
-    if (image.sampler) {
+    if (image.sampler && image.samplerRowSettings) {
       samplerIndex_ = static_cast<int>(kernels.size());
       kernels.push_back(load(image.sampler->function, *image.sampler));
     }

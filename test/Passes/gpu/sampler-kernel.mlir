@@ -17,10 +17,22 @@
 // CHECK-SAME: memref<?x?xf32, strided<[?, ?], offset: ?>>, %{{.*}}: memref<?x?xi8, strided<[?, ?], offset: ?>>, %{{.*}}: memref<?xi32, strided<[?], offset: ?>>, %{{.*}}: memref<?x?xi32, strided<[?, ?], offset: ?>>, %{{.*}}: memref<?x?xf32, strided<[?, ?], offset: ?>>, %{{.*}}: memref<?x?xf64, strided<[?, ?], offset: ?>>)
 // CHECK-SAME: workgroup(%{{.*}} : memref<512xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<512xi32, #gpu.address_space<workgroup>>, %{{.*}} : memref<512xi32, #gpu.address_space<workgroup>>, %{{.*}} : memref<512xf64, #gpu.address_space<workgroup>>, %{{.*}} : memref<256xi32, #gpu.address_space<workgroup>>, %{{.*}} : memref<2xi32, #gpu.address_space<workgroup>>)
 // CHECK-SAME: known_block_size = array<i32: 512, 1, 1>
-// The seen mask first, only when the penalty is not 1.
-// CHECK: arith.bitcast %{{.*}} : i32 to f32
-// CHECK: %[[PEN:.*]] = arith.bitcast %{{.*}} : i32 to f32
+// Each row (block) reads its own temperature and penalty, control words
+// 2 row and 2 row + 1; its id offsets follow all the rows' settings (at 2B).
+// CHECK: %[[ROW:.*]] = gpu.block_id x
+// CHECK: %[[BATCH:.*]] = memref.dim %arg0, %c0
+// CHECK: %[[TAT:.*]] = arith.muli %[[ROW]], %c2
+// CHECK: %[[TW:.*]] = memref.load %arg2[%[[TAT]]]
+// CHECK: arith.bitcast %[[TW]] : i32 to f32
+// CHECK: %[[P2:.*]] = arith.muli %[[ROW]], %c2
+// CHECK: %[[PAT:.*]] = arith.addi %[[P2]], %c1
+// CHECK: %[[PW:.*]] = memref.load %arg2[%[[PAT]]]
+// CHECK: %[[PEN:.*]] = arith.bitcast %[[PW]] : i32 to f32
 // CHECK: %[[ON:.*]] = arith.cmpf une, %[[PEN]], %{{.*}} : f32
+// CHECK: %[[OFFSETS:.*]] = arith.muli %[[BATCH]], %c2
+// CHECK: %[[FIRST:.*]] = arith.addi %[[OFFSETS]], %[[ROW]]
+// CHECK: memref.load %arg2[%[[FIRST]]]
+// The seen mask first, only when the row's penalty is not 1.
 // CHECK: scf.if %[[ON]] {
 // CHECK: memref.store %{{.*}}, %arg1[
 // CHECK: gpu.barrier
