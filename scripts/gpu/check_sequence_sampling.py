@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 
@@ -56,12 +57,14 @@ def run(model, lib_path, steps, device):
             rt.check(lib.ssmc_sampler_observe(sampler, prompt.ctypes.data_as(i32p), prompt.shape[1]))
             tokens = []
             ids = np.empty(batch, dtype=np.int32)
+            start = time.perf_counter()
             for _ in range(steps):
                 rt.check(lib.ssmc_sample(sampler, sess.session, ids.ctypes.data_as(i32p)))
                 tokens.append(ids.tolist())
                 rt.check(lib.ssmc_decode(sess.session, ids.ctypes.data_as(i32p)))
+            seconds = time.perf_counter() - start
             lib.ssmc_sampler_free(sampler)
-            result[name] = tokens
+            result[name] = {"tokens": tokens, "ms_per_step": seconds * 1e3 / steps}
         finally:
             sess.close()
     return result
@@ -89,11 +92,13 @@ def main():
         modes[mode] = json.loads(out.stdout.strip().splitlines()[-1])
     failed = 0
     for name in CASES:
-        device, host = modes["0"][name], modes["1"][name]
+        device, host = modes["0"][name]["tokens"], modes["1"][name]["tokens"]
         same = device == host
         distinct = len({t for step in device for t in step})
         print(f"per-sequence sampling, {name}: {'same tokens' if same else 'DIFFERENT tokens'} "
-              f"on the device path and the host path ({a.steps} steps, {distinct} distinct ids)")
+              f"on the device path and the host path ({a.steps} steps, {distinct} distinct ids; "
+              f"sample + decode {modes['0'][name]['ms_per_step']:.3f} ms a step on the device "
+              f"path, {modes['1'][name]['ms_per_step']:.3f} on the host path, first step included)")
         failed += not same or distinct < 2
     sys.exit(1 if failed else 0)
 
