@@ -24,18 +24,18 @@ struct SamplerFree {
 
 } // namespace
 
-ssmc_sampler_params samplerParams(const Options &o) {
+ssmc_sampler_params samplerParams(const Settings &s) {
   ssmc_sampler_params p;
   ssmc_sampler_params_init(&p);
-  p.temperature = o.temperature;
-  p.top_k = static_cast<int32_t>(o.topK);
-  p.top_p = o.topP;
-  p.min_p = o.minP;
-  p.repetition_penalty = o.repetitionPenalty;
-  p.seed = o.seed;
-  p.stop_tokens = o.stopTokens.data();
-  p.n_stop_tokens = static_cast<int32_t>(o.stopTokens.size());
-  p.max_new_tokens = o.maxNewTokens;
+  p.temperature = s.temperature;
+  p.top_k = static_cast<int32_t>(s.topK);
+  p.top_p = s.topP;
+  p.min_p = s.minP;
+  p.repetition_penalty = s.repetitionPenalty;
+  p.seed = s.seed;
+  p.stop_tokens = s.stopTokens.data();
+  p.n_stop_tokens = static_cast<int32_t>(s.stopTokens.size());
+  p.max_new_tokens = s.maxNewTokens;
   return p;
 }
 
@@ -79,13 +79,9 @@ ssmc_status runContinuous(ssmc_model *model, const std::vector<std::vector<int32
         return r;
       if (mine.maxNewTokens == 0)
         continue;
-      ssmc_sampler_params own;
-      ssmc_sampler_params_init(&own);
-      own.temperature = mine.temperature;
-      own.top_k = static_cast<int32_t>(mine.topK);
-      own.top_p = mine.topP;
-      own.min_p = mine.minP;
-      own.repetition_penalty = mine.repetitionPenalty;
+      // The row takes the filters, temperature and penalty (the rest is
+      // ignored there): its seed comes with the restart.
+      const ssmc_sampler_params own = samplerParams(mine);
       if ((r = ssmc_sampler_set_sequence_params(sampler.get(), b, &own)) != SSMC_OK ||
           (r = ssmc_sampler_restart_sequence(sampler.get(), b, mine.seed, prompt.data(),
                                              static_cast<int64_t>(prompt.size()))) != SSMC_OK)

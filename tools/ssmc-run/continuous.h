@@ -16,9 +16,9 @@
 
 namespace ssmc_run {
 
-// The sampler settings of the command line (temperature, filters, penalty,
-// seed, stop tokens, max new tokens); the pointers point into `o`.
-ssmc_sampler_params samplerParams(const Options &o);
+// `s` as the runtime's sampler parameters (temperature, filters, penalty,
+// seed, stop tokens, max new tokens); the pointers point into `s`.
+ssmc_sampler_params samplerParams(const Settings &s);
 
 // Generates for every prompt with `slots` sequences at a time, prompt i
 // with settings[i] (its sampling, seed, stop tokens and max new tokens:

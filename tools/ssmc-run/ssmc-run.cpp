@@ -151,7 +151,8 @@ int runGroup(const ssmc_run::Options &o, ssmc_model *model, ssmc_detokenizer *de
     if (ctx.dumpPath && dumpLogits(h.session, o.dumpLogits, ctx.error) != kOk)
       return fail(kRuntime, ctx.error);
   } else {
-    ssmc_sampler_params p = ssmc_run::samplerParams(o);
+    const ssmc_run::Settings flags = ssmc_run::settingsFor(o, nullptr, 0);
+    ssmc_sampler_params p = ssmc_run::samplerParams(flags);
     p.seeds = seeds.data();
     s = ssmc_generate(h.session, tokens.data(), length, &p, out.data(), counts.data(), onStep,
                       &ctx);
@@ -377,7 +378,8 @@ int runInteractive(const ssmc_run::Options &o, ssmc_model *model,
   if (s != SSMC_OK)
     return fail(exitFor(s), ssmc_last_error());
   // Seed o.seed: the stream of sequence 0 of a --prompt run with the same seed.
-  ssmc_sampler_params p = ssmc_run::samplerParams(o);
+  const ssmc_run::Settings flags = ssmc_run::settingsFor(o, nullptr, 0);
+  ssmc_sampler_params p = ssmc_run::samplerParams(flags);
   std::unique_ptr<ssmc_sampler, void (*)(ssmc_sampler *)> sampler(nullptr, ssmc_sampler_free);
   ssmc_sampler *raw = nullptr;
   if ((s = ssmc_sampler_create(&p, 1, &raw)) != SSMC_OK)
