@@ -64,7 +64,8 @@ public:
   // returning the new carried values), so load latency overlaps work. The
   // last (ub - lb) % unroll iterations run one at a time, loading as they
   // go. The range must not be empty: the first group is loaded before the
-  // loop.
+  // loop. With unroll 1 the last iteration runs after the loop, so no load
+  // index is clamped.
   SmallVector<Value>
   loopLoadingAhead(Value lb, Value ub, int64_t unroll, ValueRange inits,
                    llvm::function_ref<SmallVector<Value>(Value)> load,
@@ -126,10 +127,14 @@ public:
   // acc + x as a term of a sum whose order does not matter: on the CPU the
   // add may be reassociated, so a reduction loop vectorizes.
   Value accumulate(Value x, Value acc);
-  // softplus(x) = x > 20 ? x : log1p(exp(x)) (no overflow for large x).
+  // softplus(x) = x > 20 ? x : log1p(exp(x)) (no overflow for large x). On
+  // the GPU a short series within about 1e-6 (softplusOnGpu).
   Value softplus(Value x);
-  // silu(x) = x / (1 + exp(-x)).
+  // silu(x) = x / (1 + exp(-x)); on the GPU with ex2 and an approximate
+  // reciprocal.
   Value silu(Value x);
+  // 1 / x; on the GPU rcp.approx.ftz (within 1 ulp).
+  Value reciprocal(Value x);
   // 1 / sqrt(x).
   Value rsqrt(Value x);
   // An RMS norm's scale, 1 / sqrt(sumOfSquares / count + eps) (count f32).
@@ -151,6 +156,8 @@ public:
   Value cmpi(arith::CmpIPredicate pred, Value x, Value y);
 
 private:
+  Value softplusOnGpu(Value x);
+
   OpBuilder &b;
   Location loc;
   LoopTarget target;

@@ -77,10 +77,18 @@ SmallVector<Value> RowLanes::update(ValueRange st, ValueRange decays, Value dx,
 }
 
 Value RowLanes::rowDot(ValueRange st, ValueRange cRow) {
-  Value acc = lb.f32(0.0);
+  // Four independent chains, summed at the end: a chain of k dependent fmas
+  // would make the step wait k fma latencies.
+  const int64_t chains = k >= 8 ? 4 : 1;
+  SmallVector<Value> acc(chains, lb.f32(0.0));
   for (int64_t i = 0; i < k; ++i)
-    acc = lb.fma(cRow[i], st[i], acc);
-  return rowSum(acc);
+    acc[i % chains] = lb.fma(cRow[i], st[i], acc[i % chains]);
+  while (acc.size() > 1) {
+    for (size_t i = 0; i + 1 < acc.size(); i += 2)
+      acc[i / 2] = lb.add(acc[i], acc[i + 1]);
+    acc.resize(acc.size() / 2);
+  }
+  return rowSum(acc[0]);
 }
 
 Value RowLanes::rowSum(Value part) {

@@ -138,9 +138,15 @@ struct ScanKernel {
     Value dC = y && d ? lb.load(d, {ch}) : Value();
     s0.push_back(lb.f32(0.0));
     int64_t k = lanes.k;
-    // dt and x of a step; the lane's B (and C) values come after them.
+    // dt, x (and z where y is written) of a step; the lane's B (and C)
+    // values come after them.
+    const bool gated = y && z;
+    const size_t rowAt = gated ? 3 : 2;
     auto loadDtX = [&](Value t) {
-      return SmallVector<Value>{lb.load(delta, {bi, t, ch}), lb.load(u, {bi, t, ch})};
+      SmallVector<Value> v{lb.load(delta, {bi, t, ch}), lb.load(u, {bi, t, ch})};
+      if (gated)
+        v.push_back(lb.load(z, {bi, t, ch}));
+      return v;
     };
     auto load = [&](Value t) {
       SmallVector<Value> v = loadDtX(t);
@@ -156,10 +162,13 @@ struct ScanKernel {
       if (op.getDeltaSoftplus())
         dt = lb.softplus(dt);
       SmallVector<Value> next = lanes.update(it.drop_back(), decays(lb, dt, aRow),
-                                             lb.mul(dt, xv), in.slice(2, k));
+                                             lb.mul(dt, xv), in.slice(rowAt, k));
       if (y) {
-        Value acc = lanes.rowDot(next, in.slice(2 + k, k));
-        lanes.onRowLeader(real, [&] { cpu::emitScanOutput(lb, acc, dC, xv, z, y, {bi, t, ch}); });
+        Value acc = lanes.rowDot(next, in.slice(rowAt + k, k));
+        Value gate = gated ? in[2] : Value();
+        lanes.onRowLeader(real, [&] {
+          lb.store(cpu::scanOutput(lb, acc, dC, xv, gate), y, {bi, t, ch});
+        });
       }
       next.push_back(lb.add(it.back(), dt));
       return next;
@@ -250,6 +259,47 @@ struct ScanKernel {
     });
   }
 
+  // The lane's row of the per-chunk states (runtime scratch: contiguous, so
+  // each row of N floats is 64-byte aligned) as 4-wide accesses where one
+  // thread owns the row. The lanes' rows lie N floats apart, so a scalar
+  // access per state touched one sector per lane.
+  bool wideRows() const { return lanes == 1 && n % 4 == 0; }
+  SmallVector<Value> loadStateRow(LoopBuilder &lb, RowLanes &rowLanes, Value m,
+                                  ValueRange lead) {
+    if (!wideRows())
+      return rowLanes.loadRow([&](Value j) { return lb.load(m, withLast(lead, j)); });
+    OpBuilder &b = lb.builder();
+    auto quad = VectorType::get({4}, b.getF32Type());
+    SmallVector<Value> values;
+    for (int64_t j = 0; j < n; j += 4) {
+      auto v = vector::LoadOp::create(b, lb.location(), quad, m, withLast(lead, lb.index(j)));
+      v.setAlignment(16);
+      for (int64_t q = 0; q < 4; ++q)
+        values.push_back(vector::ExtractOp::create(b, lb.location(), v, q));
+    }
+    return values;
+  }
+  void storeStateRow(LoopBuilder &lb, RowLanes &rowLanes, Value real, ValueRange values,
+                     Value m, ValueRange lead) {
+    if (!wideRows())
+      return rowLanes.storeRow(real, values, m, lead);
+    OpBuilder &b = lb.builder();
+    Location loc = lb.location();
+    auto quad = VectorType::get({4}, b.getF32Type());
+    lb.when(real, [&] {
+      for (int64_t j = 0; j < n; j += 4) {
+        Value v = vector::FromElementsOp::create(b, loc, quad, values.slice(j, 4));
+        auto store = vector::StoreOp::create(b, loc, v, m, withLast(lead, lb.index(j)));
+        store.setAlignment(16);
+      }
+    });
+  }
+  static SmallVector<Value> withLast(ValueRange lead, Value last) {
+    SmallVector<Value> at(lead);
+    at.push_back(last);
+    return at;
+  }
+
   void finish(OpBuilder &b) { gpu::ReturnOp::create(b, op.getLoc()); }
 
   SelectiveScanOp op;
@@ -325,7 +375,7 @@ LogicalResult ssm::buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModule
       auto [t0, t1] = k.bounds(lb, c);
       SmallVector<Value> last =
           k.walk(lb, lanes, k.zeros(lb, lanes), bi, rows, ch, real, t0, t1, Value());
-      lanes.storeRow(real, ValueRange(last).drop_back(), k.extra[0], {bi, c, ch});
+      k.storeStateRow(lb, lanes, real, ValueRange(last).drop_back(), k.extra[0], {bi, c, ch});
       lanes.onRowLeader(real, [&] { lb.store(last.back(), k.extra[1], {bi, c, ch}); });
     });
     k.finish(b);
@@ -367,8 +417,7 @@ LogicalResult ssm::buildChunkedSelectiveScanKernels(OpBuilder &b, gpu::GPUModule
     k.begin(lb);
     RowLanes lanes(lb, *n, k.lanes);
     k.eachChunkRow(lanes, [&](Value bi, Value c, Value rows, Value ch, Value real) {
-      SmallVector<Value> entering =
-          lanes.loadRow([&](Value j) { return lb.load(k.extra[0], {bi, c, ch, j}); });
+      SmallVector<Value> entering = k.loadStateRow(lb, lanes, k.extra[0], {bi, c, ch});
       auto [t0, t1] = k.bounds(lb, c);
       k.walk(lb, lanes, entering, bi, rows, ch, real, t0, t1, k.extra[1]);
     });

@@ -40,6 +40,7 @@ variants=(
   "m130-gemm-bf16:m130 --cuda-gemm-math bf16"
   "m2-130-gemm-bf16:m2-130 --cuda-gemm-math bf16"
   "m130-scan64:m130 --cuda-scan-chunk 64"
+  "m130-scan-u1:m130 --cuda-scan-unroll 1"
   "m130-scan-u2:m130 --cuda-scan-unroll 2"
   "m2-130-ssd128:m2-130 --cuda-ssd-chunk 128"
   "m2-130-ssd32:m2-130 --cuda-ssd-chunk 32"

@@ -83,7 +83,7 @@ cl::opt<int64_t> ssdSequentialFrom(
     cl::desc("Mamba-2 SSD on the GPU: from this many (batch, head) pairs, a block per "
              "pair walks the chunks in order with its state on chip instead of the "
              "chunk-parallel kernels (0: never; tensor-core SSD only)"));
-cl::opt<int64_t> scanUnroll("cuda-scan-unroll", cl::cat(category), cl::init(1),
+cl::opt<int64_t> scanUnroll("cuda-scan-unroll", cl::cat(category), cl::init(4),
                            cl::desc("Mamba-1 scan on the GPU: steps per iteration of its time "
                                     "loop, loaded one iteration ahead"));
 cl::opt<int64_t> ssdUnroll("cuda-ssd-unroll", cl::cat(category), cl::init(2),

@@ -84,7 +84,8 @@
 // CHECK: memref.store {{.*}}, %[[C]]
 // CHECK: scf.if
 // CHECK-COUNT-4: memref.store {{.*}}, %[[NEW]]
-// CHECK: math.exp
+// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// CHECK: llvm.call_intrinsic "llvm.nvvm.rcp.approx.ftz.f"
 // CHECK: memref.store {{.*}}, %[[OUT]]
 // CHECK: gpu.barrier
 // CHECK: gpu.return

@@ -23,30 +23,45 @@
 // CHECK-SAME: kernel
 // CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
 // CHECK-NOT: memref.alloca
-// The row's 16 values of A, loaded once, then the first step's 34 loads (dt,
-// x, 16 of B, 16 of C). The time loop carries the 16 state values, the
-// running sum of dt and the next step's 34 values, loaded (at a step
-// clamped to L - 1) before this step's work; no shuffles.
+// The row's 16 values of A, loaded once, then the first step's 35 loads (dt,
+// x, z, 16 of B, 16 of C). The time loop runs to L - 1, carrying the 16
+// state values, the running sum of dt and the next step's 35 values, loaded
+// before this step's work (no index clamped); the last step runs after it on
+// what it carries. No shuffles. softplus is a short series (one ex2, one
+// rcp.approx), silu one ex2 and one rcp.approx: no libm calls.
 // CHECK-COUNT-16: memref.load {{.*}} : memref<?x16xf32, strided<[?, 1], offset: ?>>
-// CHECK: arith.minui
-// CHECK-COUNT-34: memref.load
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> ({{(f32, ){50}f32}})
-// CHECK: arith.minui
-// CHECK-COUNT-34: memref.load
+// CHECK: %[[LAST:.*]] = arith.subi %{{.*}}, %c1 : index
+// CHECK-NOT: arith.minui
+// CHECK-COUNT-35: memref.load
+// CHECK: scf.for %{{.*}} = %c0 to %[[LAST]] step %c1 iter_args({{.*}}) -> ({{(f32, ){51}f32}})
+// CHECK-NOT: arith.minui
+// CHECK-COUNT-35: memref.load
 // CHECK-NOT: memref.load
-// CHECK: math.log1p
+// CHECK: math.absf
+// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// CHECK: llvm.call_intrinsic "llvm.nvvm.rcp.approx.ftz.f"
+// CHECK-COUNT-6: math.fma
+// CHECK: arith.maximumf
 // CHECK-COUNT-16: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // CHECK-NOT: gpu.shuffle
 // CHECK: scf.if
+// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// CHECK: llvm.call_intrinsic "llvm.nvvm.rcp.approx.ftz.f"
 // CHECK: memref.store
 // CHECK: scf.yield
+// The peeled last step: the same work, no loads.
+// CHECK-NOT: memref.load
+// CHECK-COUNT-17: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// CHECK: scf.if
+// CHECK: memref.store
 // CHECK: scf.if
 // CHECK-COUNT-16: memref.store {{.*}} : memref<?x?x16xf32
 // CHECK-NOT: memref.alloc
+// CHECK-NOT: math.log1p
 // CHECK: gpu.return
 
-// With row lanes and two steps per iteration: the next two steps' loads (10
-// each: dt, x, the lane's 4 of B and 4 of C) carried by the loop and issued
+// With row lanes and two steps per iteration: the next two steps' loads (11
+// each: dt, x, z, the lane's 4 of B and 4 of C) carried by the loop and issued
 // first, then each step's C . s over the row's 4 lanes (a 2-step
 // butterfly), its first lane storing y; a one-step loop takes an odd last
 // step.
@@ -58,9 +73,9 @@
 // LANES: arith.remui %[[LANE]], %c4
 // LANES-COUNT-4: memref.load {{.*}} : memref<?x16xf32, strided<[?, 1], offset: ?>>
 // LANES: arith.minui
-// LANES-COUNT-20: memref.load
-// LANES: scf.for {{.*}} step %c2{{.*}} iter_args({{.*}}) -> ({{(f32, ){24}f32}})
-// LANES-COUNT-20: memref.load
+// LANES-COUNT-22: memref.load
+// LANES: scf.for {{.*}} step %c2{{.*}} iter_args({{.*}}) -> ({{(f32, ){26}f32}})
+// LANES-COUNT-22: memref.load
 // LANES-NOT: memref.load
 // LANES-COUNT-4: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // LANES: gpu.shuffle  xor %{{.*}}, %c2_i32, %c32_i32
@@ -126,8 +141,10 @@
 // CHUNKED-COUNT-4: vector.load
 // CHUNKED-NOT: gpu.shuffle
 // CHUNKED: scf.yield
+// The chunk's states go out as 4 aligned 4-wide stores (a thread's row is
+// 64 contiguous bytes of the scratch).
 // CHUNKED: scf.if
-// CHUNKED-COUNT-16: memref.store {{.*}} : memref<?x?x?x16xf32
+// CHUNKED-COUNT-4: vector.store {{.*}} {alignment = 16 : i64} : memref<?x?x?x16xf32, {{.*}}>, vector<4xf32>
 // CHUNKED: scf.if
 // CHUNKED: memref.store {{.*}} : memref<?x?x?xf32
 // The carries walk the chunks four at a time, the next four chunks' dt sums
@@ -141,16 +158,16 @@
 // CHUNKED: memref.store
 // CHUNKED: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // CHUNKED: math.fma
-// The outputs: the entering state's 16 values, then, where the warp's 32
-// channels share one group of B and C (a run-time test), 32 steps of B and C
-// at a time copied into the warp's shared buffer: 16 coalesced loads of each
-// (steps clamped to L - 1), all issued before the 32 stores, between two warp
-// syncs. The time loop carries the 16 states, the sum of dt and the next
-// step's dt and x; each step reads its B and C as 8 4-wide shared loads.
+// The outputs: the entering state's 16 values (four 4-wide loads), then,
+// where the warp's 32 channels share one group of B and C (a run-time test),
+// 32 steps of B and C at a time copied into the warp's shared buffer: 16
+// coalesced loads of each (steps clamped to L - 1), all issued before the 32
+// stores, between two warp syncs. The time loop carries the 16 states, the sum of dt and the next
+// step's dt, x and z; each step reads its B and C as 8 4-wide shared loads.
 // Otherwise (the warp's channels in two groups) a plain loop loads them
 // from global memory.
 // CHUNKED: gpu.func @ssmc_k0_outputs({{.*}} workgroup(%{{.*}} : memref<4x32x32xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
-// CHUNKED-COUNT-16: memref.load {{.*}} : memref<?x?x?x16xf32
+// CHUNKED-COUNT-4: vector.load {{.*}} {alignment = 16 : i64} : memref<?x?x?x16xf32, {{.*}}>, vector<4xf32>
 // CHUNKED: %[[ONE:.*]] = arith.cmpi eq
 // CHUNKED: scf.if %[[ONE]] -> ({{(f32, ){16}f32}})
 // CHUNKED: scf.for {{.*}} step %c32
@@ -158,13 +175,13 @@
 // CHUNKED-COUNT-32: memref.load {{.*}} : memref<?x?x?x16xf32
 // CHUNKED-COUNT-32: memref.store {{.*}} : memref<4x32x32xf32, #gpu.address_space<workgroup>>
 // CHUNKED: nvvm.bar.warp.sync
-// CHUNKED: scf.for {{.*}} iter_args({{.*}}) -> ({{(f32, ){18}f32}})
+// CHUNKED: scf.for {{.*}} iter_args({{.*}}) -> ({{(f32, ){19}f32}})
 // CHUNKED-NOT: memref.load {{.*}} : memref<?x?x?x16xf32
 // CHUNKED-COUNT-8: vector.load {{.*}} {alignment = 16 : i64} : memref<4x32x32xf32, #gpu.address_space<workgroup>>, vector<4xf32>
-// CHUNKED-COUNT-16: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// CHUNKED-COUNT-17: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // CHUNKED: } else {
 // CHUNKED: scf.for {{.*}} iter_args({{.*}}) -> ({{(f32, ){16}f32}})
-// CHUNKED-COUNT-34: memref.load
+// CHUNKED-COUNT-35: memref.load
 // CHUNKED: memref.store {{.*}} : memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>
 // CHUNKED-NOT: memref.alloc
 

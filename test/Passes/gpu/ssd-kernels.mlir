@@ -70,8 +70,8 @@
 // CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32, %c32_i32
 // CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32, %c32_i32
 // CHECK: scf.if
-// CHECK: math.exp
-// CHECK: arith.divf
+// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// CHECK: llvm.call_intrinsic "llvm.nvvm.rcp.approx.ftz.f"
 // CHECK: memref.store
 // CHECK: gpu.return
 
