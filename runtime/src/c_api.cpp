@@ -170,6 +170,13 @@ ssmc_status ssmc_decode(ssmc_session *session, const int32_t *tokens) {
   });
 }
 
+ssmc_status ssmc_decode_rows(ssmc_session *session, int64_t rows, const int32_t *tokens) {
+  return guard([&] {
+    require(session, "session");
+    session->session->decode(tokens, rows);
+  });
+}
+
 ssmc_status ssmc_profile(ssmc_session *session, const int32_t *tokens, int64_t length,
                          ssmc_step_time *steps, int32_t capacity, int32_t *count) {
   return guard([&] {

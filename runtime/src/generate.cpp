@@ -15,14 +15,17 @@ void sampleFromSession(const Session &s, Sampler &sampler, int32_t *out) {
                            ", the session has " + std::to_string(s.batch()));
   std::vector<int64_t> shape;
   const float *data = s.deviceLogits(shape);
-  const bool onDevice = data != nullptr;
+  // After a decode of the first rows only, those rows sample on the host
+  // (the device sampler works on the whole batch).
+  bool onDevice = data != nullptr && !shape.empty() && shape[0] == s.batch();
   if (!onDevice)
     data = s.logits(shape);
   if (!data)
     throw RuntimeError(ErrorCode::InvalidArgument,
                        "no logits yet: call ssmc_prefill or ssmc_decode first");
   const ModelInfo &mi = s.model().manifest().model;
-  if (shape.size() < 2 || shape[0] != s.batch() || shape.back() != mi.paddedVocabSize)
+  if (shape.size() < 2 || shape[0] < 1 || shape[0] > s.batch() ||
+      shape.back() != mi.paddedVocabSize)
     throw RuntimeError(ErrorCode::BadArtifact,
                        s.model().path() + ": logits do not have shape [batch, ..., padded_vocab]");
   int64_t perSeq = 1;
@@ -33,7 +36,7 @@ void sampleFromSession(const Session &s, Sampler &sampler, int32_t *out) {
   if (onDevice)
     s.sampleOnDevice(sampler, rows, perSeq, mi.vocabSize, out);
   else
-    sampler.sample(rows, perSeq, mi.vocabSize, out);
+    sampler.sample(rows, perSeq, mi.vocabSize, out, shape[0]);
 }
 
 void generate(Session &s, Sampler &sampler, const int32_t *prompt, int64_t length,

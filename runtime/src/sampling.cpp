@@ -107,15 +107,21 @@ void Sampler::observe(const int32_t *tokens, int64_t length) {
       see(b, tokens[b * length + i]);
 }
 
-void Sampler::sample(const float *logits, int64_t rowStride, int64_t vocab, int32_t *out) {
+void Sampler::sample(const float *logits, int64_t rowStride, int64_t vocab, int32_t *out,
+                     int64_t rows) {
   if (!logits || !out)
     bad("sample: logits or output is null");
   if (vocab < 1 || rowStride < vocab)
     bad("sample: vocab " + std::to_string(vocab) + " and row stride " +
         std::to_string(rowStride) + " do not fit (need 1 <= vocab <= stride)");
-  for (int64_t b = 0; b < batch(); ++b)
+  if (rows < 0)
+    rows = batch();
+  if (rows < 1 || rows > batch())
+    bad("sample: " + std::to_string(rows) + " rows for a batch of " + std::to_string(batch()));
+  for (int64_t b = 0; b < rows; ++b) {
     out[b] = sampleRow(logits + b * rowStride, vocab, b);
-  observe(out, 1);
+    see(b, out[b]);
+  }
 }
 
 int32_t Sampler::sampleRow(const float *row, int64_t vocab, int64_t b) {

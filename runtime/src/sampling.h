@@ -54,8 +54,11 @@ public:
   // Marks tokens [batch, length] as seen (for the repetition penalty).
   void observe(const int32_t *tokens, int64_t length);
   // One id per sequence from rows logits + b * rowStride (first `vocab`
-  // entries only); observes the ids it returns.
-  void sample(const float *logits, int64_t rowStride, int64_t vocab, int32_t *out);
+  // entries only); observes the ids it returns. With `rows` < batch() only
+  // sequences [0, rows) sample (after a decode of the first rows): the
+  // others' streams, seen tokens and out entries are left as they are.
+  void sample(const float *logits, int64_t rowStride, int64_t vocab, int32_t *out,
+              int64_t rows = -1);
   // The same from each row's candidates; `fetchRow(b, row)` fills `row`
   // (vocab floats) with b's whole row, called only when the candidates
   // cannot decide b's token. Tokens and RNG draws are those of `sample` on

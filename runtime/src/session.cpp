@@ -21,6 +21,7 @@ constexpr size_t kMaxCachedPlans = 4;
 struct Session::Plan {
   const EntryPoint *ep = nullptr;
   int64_t length = 0;
+  int64_t batch = 0; // rows it runs: the session's, or fewer (Session::decode)
   BoundEntry bound;
   std::vector<void *> buffers; // per entry buffer
   std::vector<void *> owned;   // what this plan allocated
@@ -89,10 +90,11 @@ Session::~Session() {
     model_->backend().release(p);
 }
 
-Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length) {
+Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length, int64_t rows) {
   const bool lastOnly = length > 1 && prefillLogits_ == PrefillLogits::Last;
   for (auto it = plans_.begin(); it != plans_.end(); ++it)
-    if ((*it)->ep == &ep && (*it)->length == length && (*it)->lastOnly == lastOnly) {
+    if ((*it)->ep == &ep && (*it)->length == length && (*it)->batch == rows &&
+        (*it)->lastOnly == lastOnly) {
       plans_.splice(plans_.begin(), plans_, it);
       return *plans_.front();
     }
@@ -100,9 +102,11 @@ Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length) {
   auto plan = std::make_unique<Plan>();
   plan->ep = &ep;
   plan->length = length;
+  plan->batch = rows;
   plan->backend = &be;
   plan->lastOnly = lastOnly;
-  plan->bound = bindEntry(model_->manifest(), ep, Bindings{batch_, length},
+  // States are [batch, ...]: a plan of fewer rows runs on the first ones.
+  plan->bound = bindEntry(model_->manifest(), ep, Bindings{rows, length},
                           model_->path());
   // Temps share one arena where their lives do not overlap; inputs and
   // outputs (the host reads and writes them between runs) have their own.
@@ -157,9 +161,9 @@ Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length) {
         g.bBf16 = model_->bf16Weight(s.b.weight) + s.b.offset;
       // The product that writes the logits, one row per (sequence, position)
       // in that order: keep each sequence's last row (a strided product).
-      if (lastOnly && s.c.buffer == ep.logits && g.m == batch_ * length &&
+      if (lastOnly && s.c.buffer == ep.logits && g.m == rows * length &&
           s.a.shape.size() == 2 && s.c.shape.size() == 2) {
-        g.m = batch_;
+        g.m = rows;
         g.a += (length - 1) * g.lda, g.lda *= length;
         g.c += (length - 1) * g.ldc, g.ldc *= length;
         plan->lastRows = g.c, plan->lastRowStride = g.ldc;
@@ -242,7 +246,7 @@ void Session::finished(Plan &plan) {
   rowsCurrent_ = true;
 }
 
-Session::Plan &Session::stage(const int32_t *tokens, int64_t length) {
+Session::Plan &Session::stage(const int32_t *tokens, int64_t length, int64_t rows) {
   const Manifest &m = model_->manifest();
   const bool isDecode = length == 0;
   const std::optional<EntryPoint> &ep = isDecode ? m.decode : m.prefill;
@@ -253,11 +257,11 @@ Session::Plan &Session::stage(const int32_t *tokens, int64_t length) {
   if (length < 0)
     throw RuntimeError(ErrorCode::InvalidArgument,
                        "sequence length must be at least 1, got " + std::to_string(length));
-  auto count = checkedMul(batch_, isDecode ? 1 : length);
+  auto count = checkedMul(rows, isDecode ? 1 : length);
   if (!count)
     throw RuntimeError(ErrorCode::InvalidArgument, "batch * length overflows");
   checkTokens(tokens, *count, isDecode ? 1 : length);
-  Plan &plan = planFor(*ep, length);
+  Plan &plan = planFor(*ep, length, rows);
   model_->backend().copyToDevice(plan.buffers[static_cast<size_t>(ep->tokens)], tokens,
                                  static_cast<size_t>(*count) * sizeof(int32_t));
   return plan;
@@ -277,16 +281,22 @@ void Session::prefill(const int32_t *tokens, int64_t length, From from) {
                        model_->path() + ": this artifact's prefill cannot continue a sequence "
                                         "(its prefill only writes the state); compile it "
                                         "again with this ssmc-compile");
-  Plan &plan = stage(tokens, length); // checks the tokens before the state changes
+  Plan &plan = stage(tokens, length, batch_); // checks the tokens before the state changes
   if (from == From::Empty)
     resetState();
   execute(plan);
 }
 
-void Session::decode(const int32_t *tokens) { execute(stage(tokens, 0)); }
+void Session::decode(const int32_t *tokens, int64_t rows) {
+  if (rows < 1 || rows > batch_)
+    throw RuntimeError(ErrorCode::InvalidArgument,
+                       "decode rows " + std::to_string(rows) + " is outside [1, " +
+                           std::to_string(batch_) + "]");
+  execute(stage(tokens, 0, rows));
+}
 
 std::vector<StepTime> Session::profile(const int32_t *tokens, int64_t length) {
-  Plan &plan = stage(tokens, length);
+  Plan &plan = stage(tokens, length, batch_);
   Backend &be = model_->backend();
   const Manifest &m = model_->manifest();
   std::vector<StepTime> out(plan.bound.steps.size());

@@ -53,8 +53,13 @@ public:
   // whose prefill only writes the state: canContinue()).
   void prefill(const int32_t *tokens, int64_t length, From from = From::Empty);
   bool canContinue() const;
-  // tokens: [B]. Updates the state in place.
-  void decode(const int32_t *tokens);
+  // tokens: [rows]. Sequences [0, rows) take one step (rows in [1, B]);
+  // the others keep their state. Afterwards logits() is [rows,
+  // padded_vocab]: only the sequences that stepped have next-token logits.
+  // Each row count is a plan of its own (and on cuda its own graph), so a
+  // batch whose live sequences are its first few decodes only those.
+  void decode(const int32_t *tokens, int64_t rows);
+  void decode(const int32_t *tokens) { decode(tokens, batch_); }
   // Runs one prefill (length >= 1, tokens [B, L]) or decode step (length 0,
   // tokens [B]) a step at a time, each timed alone on the device.
   std::vector<StepTime> profile(const int32_t *tokens, int64_t length);
@@ -102,12 +107,13 @@ public:
 
 private:
   struct Plan;
-  Plan &planFor(const EntryPoint &ep, int64_t length);
+  // The plan of `rows` sequences (the first ones of the batch).
+  Plan &planFor(const EntryPoint &ep, int64_t length, int64_t rows);
   // Checks the tokens, binds the plan (length 0: decode) and copies them in.
-  Plan &stage(const int32_t *tokens, int64_t length);
+  Plan &stage(const int32_t *tokens, int64_t length, int64_t rows);
   void checkTokens(const int32_t *tokens, int64_t count, int64_t length) const;
   // Every sequence's next-token logits [B, padded_vocab] (zeros for a
-  // sequence never run).
+  // sequence never run, or left out of the last decode).
   std::vector<float> nextTokenLogits() const;
   void execute(Plan &plan);
   // After a plan ran: its logits become the session's.

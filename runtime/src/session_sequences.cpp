@@ -19,14 +19,15 @@ std::vector<float> Session::nextTokenLogits() const {
   const float *data = logits(shape);
   if (!data)
     return rows;
-  if (shape.size() < 2 || shape.front() != batch_ || shape.back() != vocab)
+  // A decode of the first rows only (Session::decode) has fewer.
+  if (shape.size() < 2 || shape.front() < 1 || shape.front() > batch_ || shape.back() != vocab)
     throw RuntimeError(ErrorCode::BadArtifact,
                        model_->path() + ": logits do not have shape [batch, ..., padded_vocab]");
   int64_t perSeq = 1;
   for (size_t i = 1; i < shape.size(); ++i)
     perSeq *= shape[i];
   // The last position of each sequence.
-  for (int64_t b = 0; b < batch_; ++b)
+  for (int64_t b = 0; b < shape.front(); ++b)
     std::memcpy(rows.data() + b * vocab, data + (b + 1) * perSeq - vocab,
                 static_cast<size_t>(vocab) * sizeof(float));
   return rows;

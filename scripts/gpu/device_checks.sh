@@ -7,7 +7,8 @@
 #
 #   device: scripts/gpu/device_checks.sh OUT_DIR unit models ...  # some sections
 #
-# Sections: unit, models, sanitizer, bench, scan and ssd (chunk lengths), sampling
+# Sections: unit, models, sanitizer, continuous (batch slots against each
+# prompt alone), bench, scan and ssd (chunk lengths), sampling
 # (host vs device sampling in generation), chat (a continuing prefill), big
 # (1.4b-size models: SSMC_CARRY_BIG=1 when preparing), gemv-kernels (the
 # skinny-GEMM kernels alone, by loads per warp), gemv (decode with
@@ -22,7 +23,7 @@
 set -uo pipefail
 out=${1:-${OUT:-/tmp}}
 shift || true
-sections=" ${*:-unit models sanitizer bench scan ssd sampling chat} "
+sections=" ${*:-unit models sanitizer continuous bench scan ssd sampling chat} "
 want() { [[ $sections == *" $1 "* ]]; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
 carry=$root/.device-carry
@@ -86,6 +87,40 @@ for tool in memcheck racecheck; do
     head -60 /tmp/san.log >> "$log"
   done
 done
+fi
+
+# Continuous batching on the GPU: prompts of different lengths and budgets
+# through --batch-file with 2 slots (slots refill, and the batch then
+# decodes only its first rows: ssmc_decode_rows) give each prompt's tokens
+# alone, greedy and sampled. f32 GEMMs only: with TF32 or bf16 GEMMs the
+# product's rounding depends on its row count, and so may the tokens.
+if want continuous; then
+  note "== continuous batching (cuda): --batch-file with 2 slots against each prompt alone"
+  for model in mamba_hf_f32 mamba2_hf_groups mamba_wide_batch; do
+    # Slot 0 runs the first and third prompts, slot 1 the others: its last
+    # steps decode slot 0 alone.
+    printf '%s\n' '{"tokens": [8], "max_new_tokens": 2}' '{"tokens": [5, 6, 7], "max_new_tokens": 9}' \
+      '{"tokens": [13, 14], "max_new_tokens": 16}' '{"tokens": [9, 10, 11, 12], "max_new_tokens": 3}' \
+      '{"tokens": [15, 16], "max_new_tokens": 2}' > /tmp/requests.jsonl
+    for temp in 0 0.8; do
+      : > /tmp/alone
+      i=0
+      while read -r line; do
+        ids=$(echo "$line" | sed 's/.*"tokens": \[\([0-9, ]*\)\].*/\1/; s/ //g')
+        n=$(echo "$line" | sed 's/.*"max_new_tokens": \([0-9]*\).*/\1/')
+        bin/ssmc-run models/$model.ssmc --device cuda --tokens "$ids" --max-new-tokens "$n" \
+          --temperature $temp --seed $((4 + i)) >> /tmp/alone 2>> "$log"
+        i=$((i + 1))
+      done < /tmp/requests.jsonl
+      bin/ssmc-run models/$model.ssmc --device cuda --batch-file /tmp/requests.jsonl \
+        --temperature $temp --seed 4 --max-batch 2 > /tmp/slots 2>> "$log"
+      if diff /tmp/alone /tmp/slots >> "$log"; then
+        note "$model temperature $temp: same tokens"
+      else
+        note "$model temperature $temp: DIFFERENT tokens (diff in device.log)"
+      fi
+    done
+  done
 fi
 
 # The skinny-GEMM kernels alone, one build per loads-per-warp P

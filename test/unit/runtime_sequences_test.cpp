@@ -110,6 +110,59 @@ TEST_F(RuntimeSequences, BadCallsChangeNothingAndSayWhy) {
   EXPECT_EQ(state(s, 1), h1);
 }
 
+// A decode of the first rows: those sequences step exactly as in a decode of
+// the whole batch (logits, state, sampled ids), the last keeps its state,
+// and the logits then cover the first rows only.
+TEST_F(RuntimeSequences, DecodingTheFirstRowsLeavesTheOthersAlone) {
+  ssmc::Session s(*model_, 3), whole(*model_, 3);
+  for (ssmc::Session *x : {&s, &whole})
+    x->prefill({1, 2, 3, 4, 0, 1}, 2);
+  const std::vector<float> lastBefore = state(s, 2);
+  s.decodeRows({2, 3});
+  whole.decode({2, 3, 4});
+  EXPECT_EQ(s.logits().shape, (std::vector<int64_t>{2, kPadded}));
+  for (int64_t b = 0; b < 2; ++b) {
+    EXPECT_EQ(next(s, b), next(whole, b)) << "sequence " << b;
+    EXPECT_EQ(state(s, b), state(whole, b)) << "sequence " << b;
+  }
+  EXPECT_EQ(state(s, 2), lastBefore);
+
+  // Sampling takes those rows only; each row draws as in the whole batch.
+  ssmc_sampler_params p;
+  ssmc_sampler_params_init(&p);
+  p.seed = 11;
+  ssmc::Sampler mine(p, 3), theirs(p, 3);
+  int32_t got[3] = {-7, -7, -7}, want[3];
+  mine.sample(s, got);
+  theirs.sample(whole, want);
+  EXPECT_EQ(got[0], want[0]);
+  EXPECT_EQ(got[1], want[1]);
+  EXPECT_EQ(got[2], -7);
+
+  // One row, then the whole batch again: each count has its own plan.
+  s.decodeRows({1});
+  EXPECT_EQ(s.logits().shape, (std::vector<int64_t>{1, kPadded}));
+  s.decode({0, 1, 2});
+  EXPECT_EQ(s.logits().shape, (std::vector<int64_t>{3, kPadded}));
+}
+
+TEST_F(RuntimeSequences, DecodeRowsOutsideTheBatchChangeNothing) {
+  ssmc::Session s(*model_, 2);
+  s.prefill({1, 2, 3, 4}, 2);
+  const std::vector<float> h = ToyModelTest::state(s);
+  int32_t tokens[] = {1, 2, 3};
+  for (int64_t rows : {0, 3, -1}) {
+    EXPECT_EQ(ssmc_decode_rows(s.get(), rows, tokens), SSMC_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(ssmc_last_error()).find("decode rows " + std::to_string(rows) +
+                                                  " is outside [1, 2]"),
+              std::string::npos)
+        << ssmc_last_error();
+  }
+  int32_t bad[] = {9};
+  EXPECT_EQ(ssmc_decode_rows(s.get(), 1, bad), SSMC_ERROR_BAD_INPUT);
+  EXPECT_EQ(ToyModelTest::state(s), h);
+}
+
 // The toy artifact's prefill only writes its state (as artifacts compiled
 // before prefill could continue): continuing is refused, nothing changes.
 TEST_F(RuntimeSequences, ContinuingNeedsAPrefillThatReadsTheState) {

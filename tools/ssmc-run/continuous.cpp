@@ -106,6 +106,7 @@ ssmc_status runContinuous(ssmc_model *model, const std::vector<std::vector<int32
       return s;
     std::vector<int64_t> finished;
     int64_t going = 0; // sequences that take a decode step now
+    int64_t rows = 0;  // the first slots that hold all of them
     for (int64_t b = 0; b < batch; ++b) {
       int64_t i = owner[static_cast<size_t>(b)];
       if (i < 0)
@@ -117,15 +118,18 @@ ssmc_status runContinuous(ssmc_model *model, const std::vector<std::vector<int32
       r.stopped = std::find(mine.stopTokens.begin(), mine.stopTokens.end(), id) !=
                   mine.stopTokens.end();
       feed[static_cast<size_t>(b)] = id;
-      if (r.stopped || static_cast<int64_t>(r.tokens.size()) == mine.maxNewTokens)
+      if (r.stopped || static_cast<int64_t>(r.tokens.size()) == mine.maxNewTokens) {
         finished.push_back(b);
-      else
+      } else {
         ++going;
+        rows = b + 1;
+      }
     }
-    // The sequences going on take their step; a finished one's row is
-    // decoded too (the batch moves as one) and then replaced or ignored.
+    // The sequences going on take their step: the first `rows` slots decode
+    // (a finished or idle slot among them too, its row then replaced or
+    // ignored), so the batch shrinks as its last slots finish.
     if (going > 0) {
-      if ((s = ssmc_decode(session.get(), feed.data())) != SSMC_OK)
+      if ((s = ssmc_decode_rows(session.get(), rows, feed.data())) != SSMC_OK)
         return s;
       t.decodeMs += msSince(stepStart);
       t.decodeTokens += going;

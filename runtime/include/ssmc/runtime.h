@@ -134,6 +134,14 @@ SSMC_API ssmc_status ssmc_prefill_varlen(ssmc_session *session, const int32_t *t
                                          const int64_t *lengths);
 /* tokens: batch ids, one per sequence; updates the state in place. */
 SSMC_API ssmc_status ssmc_decode(ssmc_session *session, const int32_t *tokens);
+/* As ssmc_decode for sequences [0, rows) only (1 <= rows <= batch; tokens:
+ * rows ids); the others keep their state. ssmc_logits is then [rows,
+ * padded_vocab] and ssmc_sample samples those rows (the others' entries of
+ * out_ids are left alone): a batch whose live sequences sit in its first
+ * slots decodes no more rows than that (continuous batching as sequences
+ * finish). Each row count has its own plan, and on cuda its own graph. */
+SSMC_API ssmc_status ssmc_decode_rows(ssmc_session *session, int64_t rows,
+                                      const int32_t *tokens);
 
 /* Waits until the session's queued work has finished (on cuda, prefill and
  * decode return once the work is queued; ssmc_logits waits by itself). */
@@ -232,7 +240,8 @@ SSMC_API ssmc_status ssmc_sampler_set_sequence_params(ssmc_sampler *sampler, int
 SSMC_API ssmc_status ssmc_sampler_observe(ssmc_sampler *sampler,
                                           const int32_t *tokens, int64_t length);
 /* One id per sequence from the last position of the session's current logits
- * (after ssmc_prefill/ssmc_decode); the ids are marked as seen. */
+ * (after ssmc_prefill/ssmc_decode); the ids are marked as seen. After
+ * ssmc_decode_rows, only its rows sample. */
 SSMC_API ssmc_status ssmc_sample(ssmc_sampler *sampler,
                                  const ssmc_session *session, int32_t *out_ids);
 /* The same from caller-owned logits: row b starts at logits + b * row_stride;

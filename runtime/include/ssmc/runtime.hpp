@@ -77,6 +77,11 @@ public:
   void decode(const std::vector<int32_t> &tokens) {
     check(ssmc_decode(handle_.get(), tokens.data()));
   }
+  // Sequences [0, tokens.size()) take a step, the others keep their state
+  // (ssmc_decode_rows).
+  void decodeRows(const std::vector<int32_t> &tokens) {
+    check(ssmc_decode_rows(handle_.get(), static_cast<int64_t>(tokens.size()), tokens.data()));
+  }
   void setPrefillLogits(int32_t mode) {
     check(ssmc_session_set_prefill_logits(handle_.get(), mode));
   }
