@@ -16,9 +16,10 @@
 # carried), gemm-bf16 (bf16 GEMMs against TF32, with the 1.4b models when
 # carried), pdl (programmatic dependent launch on and off), fused (the
 # decode step's fused norm + in_proj + conv on and off), breakdown
-# (`--kernels` at prefill b8 and decode b64) and ncu
+# (`--kernels` at prefill b8 and decode b64), tail (continuous batching's
+# last steps on fewer rows) and ncu
 # (Nsight Compute, see below); all but big, gemv-kernels, gemv, gemm-bf16, pdl, fused,
-# breakdown and ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
+# breakdown, tail and ncu by default. Prints a short summary; the full logs go to OUT_DIR/device.log
 # (OUT_DIR: default $OUT or /tmp), the benchmark JSON to OUT_DIR/bench.jsonl.
 set -uo pipefail
 out=${1:-${OUT:-/tmp}}
@@ -141,7 +142,7 @@ fi
 # so the regenerated files miss the checksums: timing does not depend on
 # the values, hence --no-verify.
 want bench || want scan || want ssd || want ncu || want sampling || want chat || want big ||
-  want gemv || want gemm-bf16 || want pdl || want fused || want breakdown || exit 0
+  want gemv || want gemm-bf16 || want pdl || want fused || want breakdown || want tail || exit 0
 note "== 130m-size models (random weights regenerated here; external weights)"
 for spec in "m130:--arch mamba" "m2-130:--arch mamba2 --d-state 128 --headdim 64 --chunk-size 256" \
   "m130-bf16:--arch mamba --dtype bf16 --fp32-ssm-params"; do
@@ -355,6 +356,26 @@ if want ssd; then
       bench_line $name 8
     done
   fi
+fi
+
+# The tail of a continuous batch: 8 slots, one request of 256 new tokens
+# among seven of 8. First in the file, it ends alone in slot 0 and the
+# tail decodes 1 row (ssmc_decode_rows); last, it sits in slot 7 and every
+# step decodes all 8. Sample + decode time over all steps, three runs each.
+if want tail; then
+  note "== the tail of a continuous batch (Mamba 130m, 8 slots): long request in slot 0 or 7"
+  long='{"tokens": [1, 2, 3, 4], "max_new_tokens": 256}' short='{"tokens": [5, 6, 7], "max_new_tokens": 8}'
+  { echo "$long"; for i in 1 2 3 4 5 6 7; do echo "$short"; done; } > /tmp/first.jsonl
+  { for i in 1 2 3 4 5 6 7; do echo "$short"; done; echo "$long"; } > /tmp/last.jsonl
+  for round in 1 2 3; do
+    for order in first last; do
+      bin/ssmc-run bench/m130.ssmc --device cuda --no-verify --batch-file /tmp/$order.jsonl \
+        --max-batch 8 --temperature 0 --json > /tmp/tail.json 2>> "$log"
+      note "long request $order: $(python3 -c 'import json, sys
+t = json.load(sys.stdin)["timings"]
+print("decode_ms %.1f over %d tokens" % (t["decode_ms"], t["decode_tokens"]))' < /tmp/tail.json)"
+    done
+  done
 fi
 
 # Generation steps with host and device sampling (scripts/gpu/time_sampling.py),
