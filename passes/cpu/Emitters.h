@@ -18,6 +18,13 @@ inline Value argOf(ValueRange inputs, MutableOperandRange operand) {
   return inputs[OperandRange(operand).getBeginOperandIndex()];
 }
 
+/// Indices `lead` followed by `last` (a row's element).
+inline SmallVector<Value> withLast(ValueRange lead, Value last) {
+  SmallVector<Value> at(lead);
+  at.push_back(last);
+  return at;
+}
+
 /// The kernel argument bound to a result (null when the optional result is absent).
 inline Value resultOf(ValueRange outputs, Value result) {
   if (!result)

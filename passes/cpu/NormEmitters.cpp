@@ -7,12 +7,6 @@ using namespace mlir;
 using namespace mlir::ssm;
 using namespace mlir::ssm::cpu;
 
-static SmallVector<Value> withLast(ValueRange pos, Value last) {
-  SmallVector<Value> idx(pos);
-  idx.push_back(last);
-  return idx;
-}
-
 Value cpu::emitNormInput(LoopBuilder &lb, Value x, Value residual, Value sum,
                          ValueRange at) {
   Value v = lb.load(x, at);

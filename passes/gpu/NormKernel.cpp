@@ -28,12 +28,6 @@ Value blockSum(LoopBuilder &lb, BlockRow &block, Value scratch, Value v) {
   })[0];
 }
 
-SmallVector<Value> withLast(ValueRange pos, Value last) {
-  SmallVector<Value> idx(pos);
-  idx.push_back(last);
-  return idx;
-}
-
 } // namespace
 
 FailureOr<gpu::GPUFuncOp> ssm::buildRowNormKernel(OpBuilder &b, gpu::GPUModuleOp module,
@@ -70,13 +64,13 @@ FailureOr<gpu::GPUFuncOp> ssm::buildRowNormKernel(OpBuilder &b, gpu::GPUModuleOp
     // With a residual, each thread stores x + r where the second pass (the
     // same thread, the same elements) reads it back.
     Value sumSq = strideSum(lb, block, lb.index(0), d, [&](Value j) {
-      Value v = cpu::emitNormInput(lb, x, residual, sumOut, withLast(pos, j));
+      Value v = cpu::emitNormInput(lb, x, residual, sumOut, cpu::withLast(pos, j));
       return lb.mul(v, v);
     });
     Value scale = lb.rmsScale(blockSum(lb, block, scratch, sumSq), lb.toF32(d), eps);
     block.stride(lb.index(0), d, [&](Value j) {
-      Value v = lb.load(residual ? sumOut : x, withLast(pos, j));
-      lb.store(lb.mul(lb.mul(v, scale), lb.load(w, {j})), out, withLast(pos, j));
+      Value v = lb.load(residual ? sumOut : x, cpu::withLast(pos, j));
+      lb.store(lb.mul(lb.mul(v, scale), lb.load(w, {j})), out, cpu::withLast(pos, j));
     });
   } else {
     Value z = inputs[1], w = inputs[2], out = outputs[0];
@@ -85,8 +79,8 @@ FailureOr<gpu::GPUFuncOp> ssm::buildRowNormKernel(OpBuilder &b, gpu::GPUModuleOp
     Value gs = lb.index(gated.getGroupSize());
     // The normalized quantity: x * silu(z) when the gate comes first, else x.
     auto normed = [&](Value j) {
-      Value v = lb.load(x, withLast(pos, j));
-      return normFirst ? v : lb.mul(v, lb.silu(lb.load(z, withLast(pos, j))));
+      Value v = lb.load(x, cpu::withLast(pos, j));
+      return normFirst ? v : lb.mul(v, lb.silu(lb.load(z, cpu::withLast(pos, j))));
     };
     // Every thread walks every group, so the barriers inside stay uniform.
     lb.loop(lb.index(0), lb.divi(d, gs), [&](Value g) {
@@ -100,8 +94,8 @@ FailureOr<gpu::GPUFuncOp> ssm::buildRowNormKernel(OpBuilder &b, gpu::GPUModuleOp
       block.stride(start, end, [&](Value j) {
         Value r = lb.mul(lb.mul(normed(j), scale), lb.load(w, {j}));
         if (normFirst)
-          r = lb.mul(r, lb.silu(lb.load(z, withLast(pos, j))));
-        lb.store(r, out, withLast(pos, j));
+          r = lb.mul(r, lb.silu(lb.load(z, cpu::withLast(pos, j))));
+        lb.store(r, out, cpu::withLast(pos, j));
       });
     });
   }

@@ -231,27 +231,15 @@ struct ScanKernel {
           lb.store(fromC[i], stage, {wp, at[i].first, lb.addi(at[i].second, lb.index(n))});
       }
       syncWarp();
-      auto row = [&](Value r, int64_t column0) {
-        SmallVector<Value> values;
-        auto quad = VectorType::get({4}, b.getF32Type());
-        for (int64_t j = 0; j < n; j += 4) {
-          auto v = vector::LoadOp::create(b, loc, quad, stage,
-                                          ValueRange{wp, r, lb.index(column0 + j)});
-          v.setAlignment(16);
-          for (int64_t q = 0; q < 4; ++q)
-            values.push_back(vector::ExtractOp::create(b, loc, v, q));
-        }
-        return values;
-      };
       // Only dt and x are loaded ahead (global memory); the rows of B and C
       // are read from shared memory when the step needs them, so the loop
       // carries 2 values instead of 2 + 2N.
       auto stagedStep = [&](Value t, ArrayRef<Value> in, ValueRange carried) {
         Value r = lb.subi(t, tt);
         SmallVector<Value> all(in.begin(), in.end());
-        llvm::append_range(all, row(r, 0));
+        llvm::append_range(all, quadRow(lb, stage, {wp, r}, 0));
         if (y)
-          llvm::append_range(all, row(r, n));
+          llvm::append_range(all, quadRow(lb, stage, {wp, r}, n));
         return step(t, all, carried);
       };
       Value end = arith::MinUIOp::create(b, loc, lb.addi(tt, lb.index(kScanStageSteps)), t1);
@@ -267,17 +255,8 @@ struct ScanKernel {
   SmallVector<Value> loadStateRow(LoopBuilder &lb, RowLanes &rowLanes, Value m,
                                   ValueRange lead) {
     if (!wideRows())
-      return rowLanes.loadRow([&](Value j) { return lb.load(m, withLast(lead, j)); });
-    OpBuilder &b = lb.builder();
-    auto quad = VectorType::get({4}, b.getF32Type());
-    SmallVector<Value> values;
-    for (int64_t j = 0; j < n; j += 4) {
-      auto v = vector::LoadOp::create(b, lb.location(), quad, m, withLast(lead, lb.index(j)));
-      v.setAlignment(16);
-      for (int64_t q = 0; q < 4; ++q)
-        values.push_back(vector::ExtractOp::create(b, lb.location(), v, q));
-    }
-    return values;
+      return rowLanes.loadRow([&](Value j) { return lb.load(m, cpu::withLast(lead, j)); });
+    return quadRow(lb, m, lead, 0);
   }
   void storeStateRow(LoopBuilder &lb, RowLanes &rowLanes, Value real, ValueRange values,
                      Value m, ValueRange lead) {
@@ -289,15 +268,25 @@ struct ScanKernel {
     lb.when(real, [&] {
       for (int64_t j = 0; j < n; j += 4) {
         Value v = vector::FromElementsOp::create(b, loc, quad, values.slice(j, 4));
-        auto store = vector::StoreOp::create(b, loc, v, m, withLast(lead, lb.index(j)));
+        auto store = vector::StoreOp::create(b, loc, v, m, cpu::withLast(lead, lb.index(j)));
         store.setAlignment(16);
       }
     });
   }
-  static SmallVector<Value> withLast(ValueRange lead, Value last) {
-    SmallVector<Value> at(lead);
-    at.push_back(last);
-    return at;
+  // N f32 values of m[lead..., first + j] as 16-byte-aligned 4-wide loads
+  // (a staged row of B or C, a chunk's state row).
+  SmallVector<Value> quadRow(LoopBuilder &lb, Value m, ValueRange lead, int64_t first) {
+    OpBuilder &b = lb.builder();
+    auto quad = VectorType::get({4}, b.getF32Type());
+    SmallVector<Value> values;
+    for (int64_t j = 0; j < n; j += 4) {
+      auto v = vector::LoadOp::create(b, lb.location(), quad, m,
+                                      cpu::withLast(lead, lb.index(first + j)));
+      v.setAlignment(16);
+      for (int64_t q = 0; q < 4; ++q)
+        values.push_back(vector::ExtractOp::create(b, lb.location(), v, q));
+    }
+    return values;
   }
 
   void finish(OpBuilder &b) { gpu::ReturnOp::create(b, op.getLoc()); }
