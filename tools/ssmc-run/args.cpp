@@ -342,7 +342,8 @@ std::optional<Options> parseArgs(int argc, char **argv, std::string &error) {
         return std::nullopt;
       auto v = parseInt(value, 0, kMaxNewTokensLimit);
       if (!v) {
-        error = "--max-new-tokens: expected an integer in [0, 1073741824], got \"" + value + "\"";
+        error = std::string("--max-new-tokens: expected ") + kMaxNewTokensExpects + ", got \"" +
+                value + "\"";
         return std::nullopt;
       }
       o.maxNewTokens = *v;

@@ -47,6 +47,9 @@ bool realSettingOk(RealSetting setting, double v);
 // What the setting takes: "a number in (0, 1]".
 const char *realSettingExpects(RealSetting setting);
 constexpr int64_t kMaxNewTokensLimit = int64_t(1) << 30;
+// What --max-new-tokens and a request's max_new_tokens take.
+constexpr const char *kMaxNewTokensExpects = "an integer in [0, 1073741824]";
+static_assert(kMaxNewTokensLimit == 1073741824, "kMaxNewTokensExpects names the limit");
 
 // Returns nullopt and sets `error` for a usage error.
 std::optional<Options> parseArgs(int argc, char **argv, std::string &error);

@@ -91,7 +91,7 @@ std::string parseRequest(const std::string &line, Request &r) {
     } else if (key == "top_k") {
       bad = whole(INT32_MAX, "a non-negative integer", r.topK);
     } else if (key == "max_new_tokens") {
-      bad = whole(kMaxNewTokensLimit, "an integer in [0, 1073741824]", r.maxNewTokens);
+      bad = whole(kMaxNewTokensLimit, kMaxNewTokensExpects, r.maxNewTokens);
     } else if (key == "seed") {
       std::optional<int64_t> seed;
       bad = whole(INT64_MAX, "a non-negative integer", seed);
