@@ -97,12 +97,12 @@ fi
 # product's rounding depends on its row count, and so may the tokens.
 if want continuous; then
   note "== continuous batching (cuda): --batch-file with 2 slots against each prompt alone"
+  # Slot 0 runs the first and third prompts, slot 1 the others: the last
+  # steps decode slot 0 alone.
+  printf '%s\n' '{"tokens": [8], "max_new_tokens": 2}' '{"tokens": [5, 6, 7], "max_new_tokens": 9}' \
+    '{"tokens": [13, 14], "max_new_tokens": 16}' '{"tokens": [9, 10, 11, 12], "max_new_tokens": 3}' \
+    '{"tokens": [15, 16], "max_new_tokens": 2}' > /tmp/requests.jsonl
   for model in mamba_hf_f32 mamba2_hf_groups mamba_wide_batch; do
-    # Slot 0 runs the first and third prompts, slot 1 the others: its last
-    # steps decode slot 0 alone.
-    printf '%s\n' '{"tokens": [8], "max_new_tokens": 2}' '{"tokens": [5, 6, 7], "max_new_tokens": 9}' \
-      '{"tokens": [13, 14], "max_new_tokens": 16}' '{"tokens": [9, 10, 11, 12], "max_new_tokens": 3}' \
-      '{"tokens": [15, 16], "max_new_tokens": 2}' > /tmp/requests.jsonl
     for temp in 0 0.8; do
       : > /tmp/alone
       i=0
