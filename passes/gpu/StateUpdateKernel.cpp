@@ -111,10 +111,28 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
       in.push_back(lb.load(z, at));
     return in;
   };
+  // What a row reads whatever the sequence: A's row (times log2 e, so that
+  // each decay is one exp2, as in the scan kernels) or the head's A, the dt
+  // bias and D. Loaded once per task: inside the loop over sequences they
+  // would be reloaded after every store (new_state may alias them).
+  struct RowConstants {
+    SmallVector<Value> a;
+    Value bias, d;
+  };
+  auto rowConstants = [&](Value c) {
+    RowConstants k;
+    if (perHead)
+      k.a.push_back(lb.load(a, {c}));
+    else
+      k.a = lanes.loadRow([&](Value j) { return lb.mul(lb.load(a, {c, j}), lb.f32(M_LOG2E)); });
+    k.bias = dtBias ? lb.load(dtBias, {c}) : Value();
+    k.d = d ? lb.load(d, {c}) : Value();
+    return k;
+  };
   // One row of one sequence from its inputs, its dt given (`rawDt`, before
   // bias and softplus) or read from dt itself.
   auto update = [&](Value bi, Value row, Value real, Value head, Value rawDt,
-                    ArrayRef<Value> in) {
+                    ArrayRef<Value> in, const RowConstants &rc) {
     SmallVector<Value> at = indices(bi, row, head);
     Value c = at[1];
     int64_t k = lanes.k;
@@ -122,26 +140,19 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
     Value xv = in[3 * k];
     if (!rawDt)
       rawDt = lb.load(dt, {bi, c});
-    Value step = cpu::emitDelta(lb, rawDt, dtBias ? lb.load(dtBias, {c}) : Value(),
-                                op.getDtSoftplus(), op.getDtMin().convertToFloat(),
-                                op.getDtMax().convertToFloat());
+    Value step = cpu::emitDelta(lb, rawDt, rc.bias, op.getDtSoftplus(),
+                                op.getDtMin().convertToFloat(), op.getDtMax().convertToFloat());
     SmallVector<Value> decays;
-    if (perHead) {
-      decays.assign(k, lb.exp(lb.mul(step, lb.load(a, {c}))));
-    } else {
-      // A * log2(e): each decay is one exp2, as in the scan kernels.
-      for (Value ak : lanes.loadRow([&](Value j) {
-             return lb.mul(lb.load(a, {c, j}), lb.f32(M_LOG2E));
-           }))
+    if (perHead)
+      decays.assign(k, lb.exp(lb.mul(step, rc.a[0])));
+    else
+      for (Value ak : rc.a)
         decays.push_back(lb.exp2(lb.mul(step, ak)));
-    }
     SmallVector<Value> next = lanes.update(old, decays, lb.mul(step, xv), bRow);
     lanes.storeRow(real, next, newState, at);
     Value acc = lanes.rowDot(next, cRow);
     lanes.onRowLeader(real, [&] {
-      lb.store(cpu::scanOutput(lb, acc, d ? lb.load(d, {c}) : Value(), xv,
-                               z ? in[3 * k + 1] : Value()),
-               y, at);
+      lb.store(cpu::scanOutput(lb, acc, rc.d, xv, z ? in[3 * k + 1] : Value()), y, at);
     });
   };
   // Each lane reads its state elements before it writes them, and only real
@@ -149,13 +160,14 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
   lanes.tasks(ubs, [&](ValueRange iv) {
     auto [row, real] = lanes.rowIn(iv.back(), rows);
     Value head = perHead ? iv[1] : Value();
+    Value c = perHead ? head : row;
+    const RowConstants rc = rowConstants(c);
     if (!dtProj) {
-      update(iv[0], row, real, head, Value(), rowInputs(iv[0], row, head));
+      update(iv[0], row, real, head, Value(), rowInputs(iv[0], row, head), rc);
       return;
     }
     // With dt_proj the row's S lanes share the dot product of length R, then
     // a butterfly adds the lanes' parts.
-    Value c = perHead ? head : row;
     if (!inRegisters) {
       // R unknown or long: each lane sums every S-th term in a loop.
       Value bi = iv[0];
@@ -164,7 +176,7 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
                                return SmallVector<Value>{lb.fma(
                                    lb.load(dt, {bi, r}), lb.load(dtProj, {c, r}), acc[0])};
                              })[0];
-      update(bi, row, real, head, lanes.rowSum(part), rowInputs(bi, row, head));
+      update(bi, row, real, head, lanes.rowSum(part), rowInputs(bi, row, head), rc);
       return;
     }
     // Lane j holds the terms r = i * S + j of the channel's row of dt_proj in
@@ -184,7 +196,8 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
     Value b0 = lb.muli(iv[0], perTask);
     Value b1 = arith::MinUIOp::create(b, op.getLoc(), lb.addi(b0, perTask), batch);
     // Each sequence's inputs and dt are loaded and summed while the
-    // previous sequence is updated and stored.
+    // previous sequence is updated and stored. (Summing in the update instead,
+    // its terms loaded ahead, took 165 registers and was no faster.)
     lb.loopLoadingAhead(
         b0, b1, 1, {},
         [&](Value bi) {
@@ -196,7 +209,7 @@ LogicalResult ssm::buildStateUpdateKernel(OpBuilder &b, gpu::GPUModuleOp module,
           return in;
         },
         [&](Value bi, ArrayRef<Value> in, ValueRange) {
-          update(bi, row, real, head, in.back(), in.drop_back());
+          update(bi, row, real, head, in.back(), in.drop_back(), rc);
           return SmallVector<Value>{};
         });
   });

@@ -12,12 +12,17 @@
 // R). The loop over the task's sequences loads one sequence ahead: the
 // first sequence's inputs and dot product (3 inputs, two xor shuffles)
 // before it, then in each iteration the next sequence's state row and dot
-// product before this one's update (bias, softplus) and stores. Every
-// argument has a unit innermost stride.
+// product before this one's update (bias, softplus) and stores. A's row,
+// the dt bias and D (arguments 3, 7, 6) are read once per task, before the
+// loop: inside it they would be reread after every store. Every argument
+// has a unit innermost stride.
 // CHECK: ssm.launches = {ssmc_k0 = {scratch = [], stages = [{args = array<i64>, block = array<i64: 128, 1, 1>, grid_stride, grid_x = {div = 32 : i64, product = array<i64: 0, 0, 0, 1>}, grid_y = {div = 1 : i64, product = array<i64>}, grid_z = {div = 1 : i64, product = array<i64>}, unit_inner_stride = array<i64: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10>}]}
 // CHECK: gpu.func @[[K:ssmc_k[0-9]+]](%arg0: memref<?x?x16xf32, strided<[?, ?, 1], offset: ?>>
 // CHECK: %[[WIDE:.*]] = arith.cmpi uge, %{{.*}}, %c32
 // CHECK: arith.select %[[WIDE]], %c8, %c1 : index
+// CHECK-COUNT-4: memref.load %arg3[
+// CHECK: memref.load %arg7[
+// CHECK: memref.load %arg6[
 // CHECK-COUNT-3: memref.load %arg8[
 // CHECK: memref.load %arg0[
 // CHECK-COUNT-3: memref.load %arg2[
@@ -28,11 +33,13 @@
 // CHECK: memref.load %arg0[
 // CHECK-NOT: memref.store
 // CHECK-COUNT-3: memref.load %arg2[
-// CHECK-NOT: memref.store
+// CHECK-NOT: memref.{{store|load %arg(3|6|7)\[}}
 // CHECK: math.absf
 // CHECK: llvm.call_intrinsic "llvm.nvvm.rcp.approx.ftz.f"
 // CHECK: arith.maximumf
+// CHECK-NOT: memref.load %arg{{(3|6|7)}}[
 // CHECK: memref.store %{{.*}}, %arg10[
+// CHECK-NOT: memref.load %arg{{(3|6|7)}}[
 // CHECK: scf.yield
 // CHECK: gpu.return
 // The same step with R unknown when compiling: a task per sequence, each
