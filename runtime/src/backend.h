@@ -128,6 +128,9 @@ public:
   // Waits for all queued work, then copies.
   virtual void copyToHost(void *dst, const void *src, size_t bytes) = 0;
   virtual void zero(void *dst, size_t bytes) = 0;
+  // Copies between two of this backend's buffers (queued in order with the
+  // work on cuda); the ranges do not overlap.
+  virtual void copyWithin(void *dst, const void *src, size_t bytes) = 0;
   // The weight at `host` (`bytes` long, alive as long as the model) as the
   // kernels read it: `host` itself on the cpu, a device copy on cuda (owned
   // by the backend, freed with it).

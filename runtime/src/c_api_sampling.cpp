@@ -83,6 +83,13 @@ ssmc_status ssmc_sampler_set_sequence_params(ssmc_sampler *sampler, int64_t sequ
   });
 }
 
+ssmc_status ssmc_sampler_copy_sequence(ssmc_sampler *sampler, int64_t from, int64_t to) {
+  return guard([&] {
+    require(sampler, "sampler");
+    sampler->sampler->copySequence(from, to);
+  });
+}
+
 ssmc_status ssmc_sampler_observe(ssmc_sampler *sampler, const int32_t *tokens,
                                  int64_t length) {
   return guard([&] {

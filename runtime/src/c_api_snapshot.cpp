@@ -52,4 +52,11 @@ ssmc_status ssmc_snapshot_fork(ssmc_session *session, const void *src, size_t nb
   });
 }
 
+ssmc_status ssmc_copy_sequence(ssmc_session *session, int64_t from, int64_t to) {
+  return guard([&] {
+    require(session, "session");
+    ssmc::sequenceCopy(*session->session, from, to);
+  });
+}
+
 } // extern "C"

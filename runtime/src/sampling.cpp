@@ -15,6 +15,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 
 namespace ssmc {
 
@@ -96,6 +97,22 @@ void Sampler::restartSequence(int64_t b, uint64_t seed, const int32_t *tokens,
   ++seenClears_[size_t(b)];
   for (int64_t i = 0; i < length; ++i)
     see(b, tokens[i]);
+}
+
+void Sampler::copySequence(int64_t from, int64_t to) {
+  for (auto [what, b] : {std::pair<const char *, int64_t>{"from", from}, {"to", to}})
+    if (b < 0 || b >= batch())
+      bad(std::string("copy: ") + what + " = " + std::to_string(b) + " is outside [0, " +
+          std::to_string(batch()) + ")");
+  if (from == to)
+    return;
+  const size_t f = size_t(from), t = size_t(to);
+  seeds_[t] = seeds_[f];
+  rows_[t] = rows_[f];
+  rngs_[t] = rngs_[f];
+  seen_[t] = seen_[f];
+  seenOrder_[t] = seenOrder_[f];
+  ++seenClears_[t]; // a device copy of t's seen set starts over
 }
 
 void Sampler::observe(const int32_t *tokens, int64_t length) {

@@ -71,6 +71,9 @@ public:
   // Sequence b starts over (a new sequence in its slot): its stream from
   // `seed`, its seen tokens only `tokens` [length] (its prompt).
   void restartSequence(int64_t b, uint64_t seed, const int32_t *tokens, int64_t length);
+  // Slot `to` takes a copy of slot `from`'s stream, seen tokens, filters
+  // and seed (a sequence moved to another slot samples there as before).
+  void copySequence(int64_t from, int64_t to);
 
   // For a device copy of the seen sets: this sampler's unique id, and per
   // sequence the seen ids in the order first seen and a count of the times

@@ -14,8 +14,12 @@
 namespace ssmc {
 
 namespace {
-// How many (entry point, L) plans to keep; each holds its temp buffers.
-constexpr size_t kMaxCachedPlans = 4;
+// How many plans to keep, each with its temp buffers: prefill plans (one per
+// length; their temps grow with it), and decode plans (one per row count:
+// small temps, and on cuda a graph each; a draining continuous batch steps
+// through several row counts, ssmc-run through power-of-two buckets).
+constexpr size_t kMaxPrefillPlans = 4;
+constexpr size_t kMaxDecodePlans = 8;
 } // namespace
 
 struct Session::Plan {
@@ -183,10 +187,17 @@ Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length, int64_t ro
     i = static_cast<size_t>(plan->actions.back().last) + 1;
   }
   plans_.push_front(std::move(plan));
-  while (plans_.size() > kMaxCachedPlans) {
-    if (plans_.back().get() == last_)
+  // Past its kind's limit, the least recently used plan of the kind goes.
+  const bool decode = length == 0;
+  size_t kept = 0;
+  for (auto it = plans_.begin(); it != plans_.end();) {
+    if (((*it)->length == 0) != decode || ++kept <= (decode ? kMaxDecodePlans : kMaxPrefillPlans)) {
+      ++it;
+      continue;
+    }
+    if (it->get() == last_)
       last_ = nullptr;
-    plans_.pop_back();
+    it = plans_.erase(it);
   }
   return *plans_.front();
 }
@@ -428,6 +439,11 @@ void Session::copyStateOut(size_t i, size_t offset, void *dst, size_t bytes) con
 
 void Session::copyStateIn(size_t i, size_t offset, const void *src, size_t bytes) {
   model_->backend().copyToDevice(static_cast<uint8_t *>(state_[i]) + offset, src, bytes);
+}
+
+void Session::copyStateWithin(size_t i, size_t to, size_t from, size_t bytes) {
+  auto *base = static_cast<uint8_t *>(state_[i]);
+  model_->backend().copyWithin(base + to, base + from, bytes);
 }
 
 void Session::resetState() {

@@ -104,6 +104,7 @@ public:
   size_t stateBytesAt(size_t i) const { return stateBytes_[i]; }
   void copyStateOut(size_t i, size_t offset, void *dst, size_t bytes) const;
   void copyStateIn(size_t i, size_t offset, const void *src, size_t bytes);
+  void copyStateWithin(size_t i, size_t to, size_t from, size_t bytes);
 
 private:
   struct Plan;

@@ -5,6 +5,7 @@
 #include "ssmc/error.h"
 
 #include <cstring>
+#include <utility>
 #include <string>
 
 namespace ssmc {
@@ -115,6 +116,20 @@ void snapshotLoad(Session &s, int64_t seq, const void *src, size_t bytes) {
     size_t n = sliceBytes(s, i);
     s.copyStateIn(i, n * seq, in, n);
     in += n;
+  }
+}
+
+void sequenceCopy(Session &s, int64_t from, int64_t to) {
+  for (auto [what, seq] : {std::pair<const char *, int64_t>{"from", from}, {"to", to}})
+    if (seq < 0 || seq >= s.batch())
+      throw RuntimeError(ErrorCode::InvalidArgument,
+                         std::string("copy sequence: ") + what + " = " + std::to_string(seq) +
+                             " is outside [0, " + std::to_string(s.batch()) + ")");
+  if (from == to)
+    return;
+  for (size_t i = 0; i < s.stateCount(); ++i) {
+    size_t n = sliceBytes(s, i);
+    s.copyStateWithin(i, n * size_t(to), n * size_t(from), n);
   }
 }
 

@@ -25,6 +25,9 @@ void snapshotSave(const Session &s, int64_t seq, void *dst, size_t bytes);
 // Checks the header against this model's layout, then overwrites sequence
 // `seq`'s state. Other sequences are untouched.
 void snapshotLoad(Session &s, int64_t seq, const void *src, size_t bytes);
+// Sequence `to`'s state becomes a copy of sequence `from`'s, without
+// leaving the backend's memory (from == to changes nothing).
+void sequenceCopy(Session &s, int64_t from, int64_t to);
 
 } // namespace ssmc
 

@@ -371,8 +371,9 @@ TEST(RuntimeGenerate, GreedyStopTokensAndCallback) {
   EXPECT_EQ(counts[0], static_cast<int64_t>(firstStop + 1));
   ASSERT_FALSE(seen.steps.empty());
   EXPECT_EQ(seen.steps[0], (std::vector<int32_t>{want[0][0], want[1][0]}));
-  if (firstStop + 1 < seen.steps.size())
+  if (firstStop + 1 < seen.steps.size()) {
     EXPECT_EQ(seen.steps[firstStop + 1][0], -1);
+  }
   EXPECT_EQ(out[static_cast<size_t>(counts[0])], counts[0] < 4 ? -1 : out[3]);
 
   // A callback returning nonzero stops after its step.

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <tuple>
 
 using namespace rt_test;
 
@@ -160,6 +161,62 @@ TEST_F(RuntimeSequences, DecodeRowsOutsideTheBatchChangeNothing) {
   }
   int32_t bad[] = {9};
   EXPECT_EQ(ssmc_decode_rows(s.get(), 1, bad), SSMC_ERROR_BAD_INPUT);
+  EXPECT_EQ(ToyModelTest::state(s), h);
+}
+
+// A sequence copied into another slot, with its sampler row, goes on there
+// exactly as in its own: state, logits and sampled ids (a temperature and
+// a repetition penalty, so that the RNG stream and the seen set count).
+TEST_F(RuntimeSequences, ACopiedSequenceGoesOnAsTheOriginal) {
+  ssmc::Session s(*model_, 3);
+  s.prefill({1, 2, 3, 4, 0, 1}, 2);
+  ssmc_sampler_params p;
+  ssmc_sampler_params_init(&p);
+  p.seed = 5;
+  p.temperature = 50; // the toy's logits are steep: a flat distribution
+  p.repetition_penalty = 1.3;
+  ssmc::Sampler sampler(p, 3);
+  int32_t ids[3];
+  sampler.sample(s, ids); // the streams and seen sets now differ by row
+  s.decode({ids[0], ids[1], ids[2]});
+  s.copySequence(2, 0);
+  sampler.copySequence(2, 0);
+  EXPECT_EQ(state(s, 0), state(s, 2));
+  for (int step = 0; step < 8; ++step) {
+    s.decode({ids[2], ids[1], ids[2]});
+    EXPECT_EQ(state(s, 0), state(s, 2)) << "step " << step;
+    EXPECT_EQ(next(s, 0), next(s, 2)) << "step " << step;
+    sampler.sample(s, ids);
+    EXPECT_EQ(ids[0], ids[2]) << "step " << step;
+  }
+  // Copying a sequence onto itself changes nothing.
+  const std::vector<float> h1 = state(s, 1);
+  s.copySequence(1, 1);
+  sampler.copySequence(1, 1);
+  EXPECT_EQ(state(s, 1), h1);
+}
+
+TEST_F(RuntimeSequences, CopiesOutsideTheBatchChangeNothing) {
+  ssmc::Session s(*model_, 2);
+  s.prefill({1, 2, 3, 4}, 2);
+  const std::vector<float> h = ToyModelTest::state(s);
+  ssmc_sampler_params p;
+  ssmc_sampler_params_init(&p);
+  ssmc::Sampler sampler(p, 2);
+  for (auto [from, to, what] : {std::tuple<int64_t, int64_t, const char *>{2, 0, "from = 2"},
+                                {0, -1, "to = -1"}}) {
+    EXPECT_EQ(ssmc_copy_sequence(s.get(), from, to), SSMC_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(ssmc_last_error()).find(std::string("copy sequence: ") + what +
+                                                  " is outside [0, 2)"),
+              std::string::npos)
+        << ssmc_last_error();
+    EXPECT_EQ(ssmc_sampler_copy_sequence(sampler.get(), from, to), SSMC_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(ssmc_last_error()).find(std::string("copy: ") + what +
+                                                  " is outside [0, 2)"),
+              std::string::npos)
+        << ssmc_last_error();
+  }
+  EXPECT_EQ(ssmc_copy_sequence(nullptr, 0, 1), SSMC_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(ToyModelTest::state(s), h);
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <string>
 
 namespace ssmc_run {
 
@@ -99,14 +100,51 @@ ssmc_status runContinuous(ssmc_model *model, const std::vector<std::vector<int32
       return s;
   t.groups += 1;
 
+  // On cuda each row count decodes through a graph of its own, recorded
+  // once: the rows round up to a power of two so that a draining batch
+  // records a few (the idle slots past the live ones step too, harmlessly:
+  // a new prompt replaces a slot's state). On the cpu every row costs its
+  // work, so exactly the rows needed decode.
+  ssmc_model_info_t info{};
+  if ((s = ssmc_model_info(model, &info)) != SSMC_OK)
+    return s;
+  const bool buckets = std::string(info.device) == "cuda";
+  auto rowsToDecode = [&](int64_t rows) {
+    int64_t r = 1;
+    while (buckets && r < rows)
+      r *= 2;
+    return buckets ? std::min(r, batch) : rows;
+  };
+
   std::vector<int32_t> sampled(static_cast<size_t>(batch)), feed(static_cast<size_t>(batch), 0);
+  // Once no prompt waits, the live sequences move down into the idle slots
+  // below them (their state and sampler row copied on the device), so the
+  // decode covers only the first slots.
+  auto compact = [&]() -> ssmc_status {
+    for (int64_t free = 0, last = batch - 1;; ++free, --last) {
+      while (free < batch && owner[static_cast<size_t>(free)] >= 0)
+        ++free;
+      while (last >= 0 && owner[static_cast<size_t>(last)] < 0)
+        --last;
+      if (free >= last)
+        return SSMC_OK;
+      ssmc_status r = ssmc_copy_sequence(session.get(), last, free);
+      if (r == SSMC_OK)
+        r = ssmc_sampler_copy_sequence(sampler.get(), last, free);
+      if (r != SSMC_OK)
+        return r;
+      owner[static_cast<size_t>(free)] = owner[static_cast<size_t>(last)];
+      feed[static_cast<size_t>(free)] = feed[static_cast<size_t>(last)];
+      owner[static_cast<size_t>(last)] = -1;
+      t.moves += 1;
+    }
+  };
   while (!idle()) {
     auto stepStart = Clock::now();
     if ((s = ssmc_sample(sampler.get(), session.get(), sampled.data())) != SSMC_OK)
       return s;
     std::vector<int64_t> finished;
     int64_t going = 0; // sequences that take a decode step now
-    int64_t rows = 0;  // the first slots that hold all of them
     for (int64_t b = 0; b < batch; ++b) {
       int64_t i = owner[static_cast<size_t>(b)];
       if (i < 0)
@@ -120,25 +158,30 @@ ssmc_status runContinuous(ssmc_model *model, const std::vector<std::vector<int32
       feed[static_cast<size_t>(b)] = id;
       if (r.stopped || static_cast<int64_t>(r.tokens.size()) == mine.maxNewTokens) {
         finished.push_back(b);
+        owner[static_cast<size_t>(b)] = -1;
       } else {
         ++going;
-        rows = b + 1;
       }
     }
-    // The sequences going on take their step: the first `rows` slots decode
-    // (a finished or idle slot among them too, its row then replaced or
-    // ignored), so the batch shrinks as its last slots finish.
+    if (next >= count && (s = compact()) != SSMC_OK)
+      return s;
+    // The sequences going on take their step: the first slots up to the
+    // last live one decode (a finished slot among them too, its row then
+    // replaced by the next prompt).
     if (going > 0) {
+      int64_t rows = batch;
+      while (owner[static_cast<size_t>(rows - 1)] < 0)
+        --rows;
+      rows = rowsToDecode(rows);
       if ((s = ssmc_decode_rows(session.get(), rows, feed.data())) != SSMC_OK)
         return s;
       t.decodeMs += msSince(stepStart);
       t.decodeTokens += going;
+      t.decodeRows += rows;
     }
-    for (int64_t b : finished) {
-      owner[static_cast<size_t>(b)] = -1;
-      if ((s = start(b)) != SSMC_OK)
+    for (int64_t b : finished)
+      if (owner[static_cast<size_t>(b)] < 0 && (s = start(b)) != SSMC_OK)
         return s;
-    }
   }
   return SSMC_OK;
 }

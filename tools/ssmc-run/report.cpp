@@ -79,8 +79,9 @@ std::string jsonReport(const Options &o, const std::vector<SequenceResult> &seqs
   double tps = t.decodeMs > 0 ? t.decodeTokens / (t.decodeMs / 1000.0) : 0.0;
   s += "  \"timings\": {\"prefill_ms\": " + ms(t.prefillMs) + ", \"decode_ms\": " +
        ms(t.decodeMs) + ", \"decode_tokens\": " + std::to_string(t.decodeTokens) +
-       ", \"decode_tokens_per_s\": " + ms(tps) + ", \"sessions\": " +
-       std::to_string(t.groups) + "}\n}\n";
+       ", \"decode_tokens_per_s\": " + ms(tps) + ", \"decode_rows\": " +
+       std::to_string(t.decodeRows) + ", \"moves\": " + std::to_string(t.moves) +
+       ", \"sessions\": " + std::to_string(t.groups) + "}\n}\n";
   return s;
 }
 

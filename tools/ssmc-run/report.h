@@ -23,6 +23,8 @@ struct Timings {
   double prefillMs = 0;     // prefill + first sample, summed over groups
   double decodeMs = 0;      // the remaining steps
   int64_t decodeTokens = 0; // tokens produced by those steps (all sequences)
+  int64_t decodeRows = 0;   // rows those steps decoded (live, finished or idle)
+  int64_t moves = 0;        // sequences moved down into idle slots (continuous)
   int64_t groups = 0;       // sessions run (one per prompt length)
 };
 
@@ -33,7 +35,7 @@ std::string jsonString(const std::string &s);
 std::string textReport(const std::vector<SequenceResult> &seqs);
 // {"model", "device", "sampling", "sequences": [{prompt_length, tokens,
 // finish_reason[, sampling]}], "timings": {prefill_ms, decode_ms, decode_tokens,
-// decode_tokens_per_s, sessions}}
+// decode_tokens_per_s, decode_rows, moves, sessions}}
 std::string jsonReport(const Options &o, const std::vector<SequenceResult> &seqs,
                        const Timings &t);
 

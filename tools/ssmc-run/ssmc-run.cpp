@@ -65,6 +65,7 @@ struct StepContext {
   ssmc_detokenizer *detok = nullptr;     // --prompt: stream sequence 0's text
   Clock::time_point start, first, last;
   int64_t decodeTokens = 0;
+  int64_t decodeRows = 0;
   int rc = kOk;
   std::string error;
 };
@@ -110,6 +111,7 @@ int onStep(void *user, int64_t step, const int32_t *tokens, int64_t batch) {
   }
   for (int64_t b = 0; b < batch; ++b)
     c->decodeTokens += tokens[b] >= 0;
+  c->decodeRows += batch; // every row decodes, finished ones too
   return 0;
 }
 
@@ -164,6 +166,7 @@ int runGroup(const ssmc_run::Options &o, ssmc_model *model, ssmc_detokenizer *de
   t.prefillMs += msSince(ctx.start, ctx.first);
   t.decodeMs += msSince(ctx.first, ctx.last);
   t.decodeTokens += ctx.decodeTokens;
+  t.decodeRows += ctx.decodeRows;
   t.groups += 1;
   for (size_t i = 0; i < members.size(); ++i) {
     ssmc_run::SequenceResult &r = results[members[i]];

@@ -236,6 +236,12 @@ SSMC_API ssmc_status ssmc_sampler_restart_sequence(ssmc_sampler *sampler, int64_
  * of a batch can so have its own, on the device sampler too. */
 SSMC_API ssmc_status ssmc_sampler_set_sequence_params(ssmc_sampler *sampler, int64_t sequence,
                                                       const ssmc_sampler_params *params);
+/* Slot `to` takes a copy of slot `from`'s sampling: its RNG stream (as it
+ * stands: both then draw the same), seen tokens, settings and seed; with
+ * ssmc_copy_sequence, a sequence moves to another slot and samples there
+ * exactly as it would have in its own. */
+SSMC_API ssmc_status ssmc_sampler_copy_sequence(ssmc_sampler *sampler, int64_t from,
+                                                int64_t to);
 /* Mark tokens [batch, length] as seen (e.g. the prompt), for the penalty. */
 SSMC_API ssmc_status ssmc_sampler_observe(ssmc_sampler *sampler,
                                           const int32_t *tokens, int64_t length);
@@ -280,6 +286,14 @@ SSMC_API ssmc_status ssmc_snapshot_load(ssmc_session *session, int64_t sequence,
 SSMC_API ssmc_status ssmc_snapshot_fork(ssmc_session *session, const void *src,
                                         size_t nbytes, const int64_t *sequences,
                                         int64_t count);
+
+/* Sequence `to`'s state (every state tensor's slice) becomes a copy of
+ * sequence `from`'s, without leaving the device: a fork in place, or the
+ * move of a sequence to another slot (continuous batching keeps its live
+ * sequences in the first rows so). Logits are not copied: sample before,
+ * and decode or prefill `to` before sampling it again. from == to is a
+ * no-op. ssmc_sampler_copy_sequence moves the sampler's row alike. */
+SSMC_API ssmc_status ssmc_copy_sequence(ssmc_session *session, int64_t from, int64_t to);
 
 /* ---- Tokenizer (docs/runtime.md, "Tokenizers") ---------------------------
  * The artifact may carry a tokenizer (Hugging Face byte-level BPE from the

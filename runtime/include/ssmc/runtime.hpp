@@ -82,6 +82,10 @@ public:
   void decodeRows(const std::vector<int32_t> &tokens) {
     check(ssmc_decode_rows(handle_.get(), static_cast<int64_t>(tokens.size()), tokens.data()));
   }
+  // Sequence `to`'s state becomes a copy of `from`'s (ssmc_copy_sequence).
+  void copySequence(int64_t from, int64_t to) {
+    check(ssmc_copy_sequence(handle_.get(), from, to));
+  }
   void setPrefillLogits(int32_t mode) {
     check(ssmc_session_set_prefill_logits(handle_.get(), mode));
   }
@@ -187,12 +191,17 @@ public:
     check(ssmc_sample_logits(handle_.get(), logits, rowStride, vocab, out));
   }
   void reset() { check(ssmc_sampler_reset(handle_.get())); }
+  ssmc_sampler *get() const { return handle_.get(); }
   void setSequenceParams(int64_t sequence, const ssmc_sampler_params &params) {
     check(ssmc_sampler_set_sequence_params(handle_.get(), sequence, &params));
   }
   void restartSequence(int64_t sequence, uint64_t seed, const std::vector<int32_t> &prompt) {
     check(ssmc_sampler_restart_sequence(handle_.get(), sequence, seed, prompt.data(),
                                         static_cast<int64_t>(prompt.size())));
+  }
+  // Slot `to` samples as slot `from` does (ssmc_sampler_copy_sequence).
+  void copySequence(int64_t from, int64_t to) {
+    check(ssmc_sampler_copy_sequence(handle_.get(), from, to));
   }
 
 private:

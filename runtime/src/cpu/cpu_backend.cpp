@@ -108,6 +108,9 @@ public:
     std::memcpy(dst, src, bytes);
   }
   void zero(void *dst, size_t bytes) override { std::memset(dst, 0, bytes); }
+  void copyWithin(void *dst, const void *src, size_t bytes) override {
+    std::memcpy(dst, src, bytes);
+  }
   const void *residentWeight(const void *host, size_t) override { return host; }
   const void *residentCopy(const void *host, size_t) override { return host; }
 

@@ -637,6 +637,16 @@ public:
       cuda::fail(r, "cuMemsetD8Async", "zeroing " + std::to_string(bytes) + " bytes");
   }
 
+  void copyWithin(void *dst, const void *src, size_t bytes) override {
+    if (bytes == 0)
+      return;
+    auto scope = enter();
+    CUresult r = d_.cuMemcpyDtoDAsync(devicePtr(dst), devicePtr(src), bytes, stream_);
+    if (r != CUDA_SUCCESS)
+      cuda::fail(r, "cuMemcpyDtoDAsync",
+                 "copying " + std::to_string(bytes) + " bytes on the device");
+  }
+
   const void *residentWeight(const void *host, size_t bytes) override {
     auto scope = enter();
     auto it = weights_.find(host);

@@ -44,6 +44,7 @@ namespace cuda {
   X(cuMemFree)                                                                 \
   X(cuMemcpyHtoDAsync)                                                         \
   X(cuMemcpyDtoHAsync)                                                         \
+  X(cuMemcpyDtoDAsync)                                                         \
   X(cuMemcpy2DAsync)                                                           \
   X(cuMemsetD8Async)                                                           \
   X(cuMemsetD2D32Async)                                                        \
