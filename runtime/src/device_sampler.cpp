@@ -54,9 +54,9 @@ void DeviceSampler::reserveControl(size_t words) {
   control_ = be_.allocate(controlWords_ * sizeof(int32_t));
 }
 
-std::vector<int32_t> DeviceSampler::controlFor(const Sampler &sampler) {
+std::vector<int32_t> DeviceSampler::controlFor(const Sampler &sampler, int64_t rows) {
   std::vector<int32_t> words, offsets{0}, clears, ids;
-  for (int64_t b = 0; b < batch_; ++b) {
+  for (int64_t b = 0; b < rows; ++b) {
     const SamplerParams &p = sampler.params(b);
     const float penalty = static_cast<float>(p.repetitionPenalty);
     words.push_back(bitsOf(static_cast<float>(p.temperature)));
@@ -87,8 +87,14 @@ std::vector<int32_t> DeviceSampler::controlFor(const Sampler &sampler) {
 }
 
 void DeviceSampler::sample(Sampler &sampler, const float *logits, int64_t rowStride,
-                           int64_t vocab, int32_t *out) {
-  std::vector<int32_t> control = controlFor(sampler);
+                           int64_t vocab, int32_t *out, int64_t rows) {
+  if (rows < 1 || rows > batch_)
+    throw RuntimeError(ErrorCode::InvalidArgument,
+                       "device sampler: " + std::to_string(rows) + " rows for a batch of " +
+                           std::to_string(batch_));
+  // The kernel takes a block per row of `logits` and the control words of
+  // as many rows; the rest of the batch is not touched.
+  std::vector<int32_t> control = controlFor(sampler, rows);
   reserveControl(control.size());
   be_.copyToDevice(control_, control.data(), control.size() * sizeof(int32_t));
 
@@ -96,15 +102,16 @@ void DeviceSampler::sample(Sampler &sampler, const float *logits, int64_t rowStr
   const size_t idsAt = size_t(batch_ * kSummaryWords) * sizeof(double);
   const size_t valsAt = idsAt + size_t(batch_ * kCandidates) * sizeof(int32_t);
   uint8_t *base = static_cast<uint8_t *>(results_);
-  if (!kernel_ || kernelLogits_ != logits || kernelStride_ != rowStride || kernelVocab_ != vocab) {
+  if (!kernel_ || kernelLogits_ != logits || kernelStride_ != rowStride || kernelVocab_ != vocab ||
+      kernelRows_ != rows) {
     std::vector<Descriptor> args{
-        memrefDescriptor(logits, 0, {batch_, vocab}, {rowStride, 1}),
-        rowsOf(mask_, batch_, paddedVocab_),
+        memrefDescriptor(logits, 0, {rows, vocab}, {rowStride, 1}),
+        rowsOf(mask_, rows, paddedVocab_),
         memrefDescriptor(control_, 0, {static_cast<int64_t>(controlWords_)}, {1}),
-        rowsOf(base + idsAt, batch_, kCandidates), rowsOf(base + valsAt, batch_, kCandidates),
-        rowsOf(base, batch_, kSummaryWords)};
+        rowsOf(base + idsAt, rows, kCandidates), rowsOf(base + valsAt, rows, kCandidates),
+        rowsOf(base, rows, kSummaryWords)};
     kernel_ = be_.prepareKernel(be_.samplerKernel(), std::move(args));
-    kernelLogits_ = logits, kernelStride_ = rowStride, kernelVocab_ = vocab;
+    kernelLogits_ = logits, kernelStride_ = rowStride, kernelVocab_ = vocab, kernelRows_ = rows;
   }
   be_.launch(*kernel_);
   be_.copyToHost(hostResults_.data(), results_, hostResults_.size());
@@ -113,10 +120,10 @@ void DeviceSampler::sample(Sampler &sampler, const float *logits, int64_t rowStr
   const double *summary = reinterpret_cast<const double *>(h);
   const int32_t *ids = reinterpret_cast<const int32_t *>(h + idsAt);
   const float *vals = reinterpret_cast<const float *>(h + valsAt);
-  std::vector<CandidateRow> rows(static_cast<size_t>(batch_));
-  for (int64_t b = 0; b < batch_; ++b) {
+  std::vector<CandidateRow> candidates(static_cast<size_t>(rows));
+  for (int64_t b = 0; b < rows; ++b) {
     const double *w = summary + b * kSummaryWords;
-    CandidateRow &r = rows[size_t(b)];
+    CandidateRow &r = candidates[size_t(b)];
     r.ids = ids + b * kCandidates;
     r.logits = vals + b * kCandidates;
     r.count = static_cast<int64_t>(w[0]);
@@ -130,12 +137,12 @@ void DeviceSampler::sample(Sampler &sampler, const float *logits, int64_t rowStr
                                                  std::to_string(b));
   }
   sampler.sampleCandidates(
-      rows.data(), vocab,
+      candidates.data(), vocab,
       [&](int64_t b, std::vector<float> &row) {
         row.resize(static_cast<size_t>(vocab));
         be_.copyToHost(row.data(), logits + b * rowStride, row.size() * sizeof(float));
       },
-      out);
+      out, rows);
 }
 
 } // namespace ssmc

@@ -29,17 +29,18 @@ public:
   DeviceSampler &operator=(const DeviceSampler &) = delete;
 
   // out[b] for the rows logits + b * rowStride (device memory, `vocab`
-  // floats each), as sampler.sample would pick them from the same rows.
-  // The sampler's batch is the session's; each sequence samples with its
-  // own settings.
+  // floats each), b < rows (after a decode of the first rows; the other
+  // sequences and their out entries are left alone), as sampler.sample
+  // would pick them from the same rows. The sampler's batch is the
+  // session's; each sequence samples with its own settings.
   void sample(Sampler &sampler, const float *logits, int64_t rowStride, int64_t vocab,
-              int32_t *out);
+              int32_t *out, int64_t rows);
 
 private:
   // The control words: each row's temperature and penalty, and the seen
   // ids its mask lacks (rows cleared first where the sampler forgot its set
   // or another sampler's is there).
-  std::vector<int32_t> controlFor(const Sampler &sampler);
+  std::vector<int32_t> controlFor(const Sampler &sampler, int64_t rows);
   void reserveControl(size_t words);
 
   Backend &be_;
@@ -54,10 +55,11 @@ private:
   std::vector<uint64_t> maskOwner_;
   std::vector<uint64_t> maskClears_;
   std::vector<size_t> maskSeen_;
-  // The prepared launch for the last (logits, row stride, vocab, control).
+  // The prepared launch for the last (logits, row stride, vocab, rows,
+  // control).
   std::unique_ptr<PreparedKernel> kernel_;
   const float *kernelLogits_ = nullptr;
-  int64_t kernelStride_ = 0, kernelVocab_ = 0;
+  int64_t kernelStride_ = 0, kernelVocab_ = 0, kernelRows_ = 0;
 };
 
 } // namespace ssmc

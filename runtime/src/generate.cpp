@@ -15,9 +15,9 @@ void sampleFromSession(const Session &s, Sampler &sampler, int32_t *out) {
                            ", the session has " + std::to_string(s.batch()));
   std::vector<int64_t> shape;
   const float *data = s.deviceLogits(shape);
-  // After a decode of the first rows only, those rows sample on the host
-  // (the device sampler works on the whole batch).
-  bool onDevice = data != nullptr && !shape.empty() && shape[0] == s.batch();
+  // After a decode of the first rows only, those rows sample (on the
+  // device too).
+  bool onDevice = data != nullptr;
   if (!onDevice)
     data = s.logits(shape);
   if (!data)
@@ -34,7 +34,7 @@ void sampleFromSession(const Session &s, Sampler &sampler, int32_t *out) {
   // The last position of sequence 0; sequence b's is perSeq floats further.
   const float *rows = data + perSeq - mi.paddedVocabSize;
   if (onDevice)
-    s.sampleOnDevice(sampler, rows, perSeq, mi.vocabSize, out);
+    s.sampleOnDevice(sampler, rows, perSeq, mi.vocabSize, out, shape[0]);
   else
     sampler.sample(rows, perSeq, mi.vocabSize, out, shape[0]);
 }

@@ -287,8 +287,10 @@ bool Sampler::filterCandidates(const CandidateRow &c) {
 }
 
 void Sampler::sampleCandidates(const CandidateRow *rows, int64_t vocab,
-                               const RowFetcher &fetchRow, int32_t *out) {
-  if (!rows || !out || vocab < 1)
+                               const RowFetcher &fetchRow, int32_t *out, int64_t count) {
+  if (count < 0)
+    count = batch();
+  if (!rows || !out || vocab < 1 || count < 1 || count > batch())
     bad("sampleCandidates: bad arguments");
   logit_.resize(static_cast<size_t>(vocab));
   std::vector<float> row;
@@ -297,7 +299,7 @@ void Sampler::sampleCandidates(const CandidateRow *rows, int64_t vocab,
     loadRow(row.data(), vocab, b);
     filterLoaded(vocab, b);
   };
-  for (int64_t b = 0; b < batch(); ++b) {
+  for (int64_t b = 0; b < count; ++b) {
     const CandidateRow &c = rows[b];
     for (int64_t i = 0; i < c.count; ++i)
       if (c.ids[i] < 0 || c.ids[i] >= vocab)
@@ -322,7 +324,8 @@ void Sampler::sampleCandidates(const CandidateRow *rows, int64_t vocab,
     }
     out[b] = id;
   }
-  observe(out, 1);
+  for (int64_t b = 0; b < count; ++b)
+    see(b, out[b]);
 }
 
 } // namespace ssmc

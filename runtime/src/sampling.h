@@ -63,9 +63,10 @@ public:
   // (vocab floats) with b's whole row, called only when the candidates
   // cannot decide b's token. Tokens and RNG draws are those of `sample` on
   // the same rows, up to the rounding of `mass`.
+  // With `count` < batch() only sequences [0, count) sample, as in sample().
   using RowFetcher = std::function<void(int64_t, std::vector<float> &)>;
   void sampleCandidates(const CandidateRow *rows, int64_t vocab, const RowFetcher &fetchRow,
-                        int32_t *out);
+                        int32_t *out, int64_t count = -1);
   // Restarts the RNG streams and forgets the seen tokens.
   void reset();
   // Sequence b starts over (a new sequence in its slot): its stream from

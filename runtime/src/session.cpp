@@ -394,11 +394,11 @@ const float *Session::deviceLogits(std::vector<int64_t> &shape) const {
 }
 
 void Session::sampleOnDevice(Sampler &sampler, const float *rows, int64_t rowStride,
-                             int64_t vocab, int32_t *out) const {
+                             int64_t vocab, int32_t *out, int64_t count) const {
   if (!deviceSampler_)
     deviceSampler_ = std::make_unique<DeviceSampler>(model_->backend(), batch_,
                                                       model_->manifest().model.paddedVocabSize);
-  deviceSampler_->sample(sampler, rows, rowStride, vocab, out);
+  deviceSampler_->sample(sampler, rows, rowStride, vocab, out, count);
 }
 
 int Session::stateIndex(const std::string &name) const {

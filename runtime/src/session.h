@@ -87,10 +87,10 @@ public:
   // artifact can sample them there (its sampler kernel; not with
   // SSMC_HOST_SAMPLING=1); else nullptr, and logits() is the way.
   const float *deviceLogits(std::vector<int64_t> &shape) const;
-  // Every sequence's next token from rows of deviceLogits() (row b at
-  // rows + b * rowStride) on the device (device_sampler.h).
+  // The next token of sequences [0, count) from rows of deviceLogits() (row
+  // b at rows + b * rowStride) on the device (device_sampler.h).
   void sampleOnDevice(Sampler &sampler, const float *rows, int64_t rowStride, int64_t vocab,
-                      int32_t *out) const;
+                      int32_t *out, int64_t count) const;
 
   size_t stateBytes(const std::string &name) const;
   void readState(const std::string &name, void *dst, size_t bytes) const;

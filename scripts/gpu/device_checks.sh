@@ -96,10 +96,12 @@ fi
 # alone, greedy and sampled. f32 GEMMs only: with TF32 or bf16 GEMMs the
 # product's rounding depends on its row count, and so may the tokens.
 if want continuous; then
-  note "== continuous batching (cuda): --batch-file with 2 slots against each prompt alone"
-  # Slot 0 runs the first and third prompts, slot 1 the others: the last
-  # steps decode slot 0 alone.
-  printf '%s\n' '{"tokens": [8], "max_new_tokens": 2}' '{"tokens": [5, 6, 7], "max_new_tokens": 9}' \
+  note "== continuous batching (cuda): --batch-file with 3 slots against each prompt alone"
+  # Slot 0 runs the first, fourth and fifth prompts; when the fifth ends no
+  # prompt waits, so the third moves down from slot 2 into slot 0 (state
+  # and sampler row copied on the device) and the last steps decode 2 rows,
+  # then 1.
+  printf '%s\n' '{"tokens": [8], "max_new_tokens": 2}' '{"tokens": [5, 6, 7], "max_new_tokens": 12}' \
     '{"tokens": [13, 14], "max_new_tokens": 16}' '{"tokens": [9, 10, 11, 12], "max_new_tokens": 3}' \
     '{"tokens": [15, 16], "max_new_tokens": 2}' > /tmp/requests.jsonl
   for model in mamba_hf_f32 mamba2_hf_groups mamba_wide_batch; do
@@ -114,7 +116,7 @@ if want continuous; then
         i=$((i + 1))
       done < /tmp/requests.jsonl
       bin/ssmc-run models/$model.ssmc --device cuda --batch-file /tmp/requests.jsonl \
-        --temperature $temp --seed 4 --max-batch 2 > /tmp/slots 2>> "$log"
+        --temperature $temp --seed 4 --max-batch 3 > /tmp/slots 2>> "$log"
       if diff /tmp/alone /tmp/slots >> "$log"; then
         note "$model temperature $temp: same tokens"
       else
@@ -373,7 +375,8 @@ if want tail; then
         --max-batch 8 --temperature 0 --json > /tmp/tail.json 2>> "$log"
       note "long request $order: $(python3 -c 'import json, sys
 t = json.load(sys.stdin)["timings"]
-print("decode_ms %.1f over %d tokens" % (t["decode_ms"], t["decode_tokens"]))' < /tmp/tail.json)"
+print("decode_ms %.1f over %d tokens, %d rows, %d moves" % (t["decode_ms"], t["decode_tokens"],
+      t["decode_rows"], t["moves"]))' < /tmp/tail.json)"
     done
   done
 fi

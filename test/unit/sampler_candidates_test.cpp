@@ -80,8 +80,10 @@ struct Case {
 };
 
 // Runs `steps` of batch-3 sampling both ways, with each sequence's
-// settings from `own` when given; returns how many rows were fetched.
-int compare(const Case &c, int steps, const std::vector<ssmc::SamplerParams> *own = nullptr) {
+// settings from `own` when given, every other step on the first 2 rows only
+// with `firstRows`; returns how many rows were fetched.
+int compare(const Case &c, int steps, const std::vector<ssmc::SamplerParams> *own = nullptr,
+            bool firstRows = false) {
   const int64_t batch = 3, vocab = 300;
   ssmc::SamplerParams p;
   p.temperature = c.temperature;
@@ -123,20 +125,23 @@ int compare(const Case &c, int steps, const std::vector<ssmc::SamplerParams> *ow
                            c.room, temperature[b], gen));
     for (const Extracted &e : ex)
       cand.push_back(e.row);
-    std::vector<int32_t> a(batch), b(batch);
-    whole.sample(rows.data(), vocab, vocab, a.data());
+    const int64_t count = firstRows && step % 2 ? 2 : batch;
+    std::vector<int32_t> a(batch, -5), b(batch, -5);
+    whole.sample(rows.data(), vocab, vocab, a.data(), count);
     fromCandidates.sampleCandidates(
         cand.data(), vocab,
         [&](int64_t r, std::vector<float> &row) {
           ++fetched;
           row.assign(&rows[r * vocab], &rows[r * vocab] + vocab);
         },
-        b.data());
+        b.data(), count);
     EXPECT_EQ(a, b) << c.name << ", step " << step;
     EXPECT_NE(a[0], 7) << c.name;
     EXPECT_NE(a[1], 9) << c.name;
-    for (int64_t r = 0; r < batch; ++r)
+    for (int64_t r = 0; r < count; ++r)
       seen[r].insert(a[r]);
+    for (int64_t r = count; r < batch; ++r)
+      EXPECT_EQ(b[r], -5) << c.name << ", step " << step << ": row " << r << " sampled";
   }
   return fetched;
 }
@@ -158,6 +163,13 @@ TEST(SamplerCandidates, SameTokensAsTheWholeRow) {
   };
   for (const Case &c : cases)
     compare(c, 40);
+}
+
+// After a decode of the first rows only those sample, each as in a whole
+// batch; the last row's stream and seen set wait for its next step.
+TEST(SamplerCandidates, TheFirstRowsAlone) {
+  compare({"temperature, top-p, penalty", 0.9, 0, 0.9, 0.0, 1.3, 24, 2.0f}, 30, nullptr, true);
+  compare({"greedy + penalty", 0.0, 0, 1.0, 0.0, 1.5, 4, 2.0f}, 10, nullptr, true);
 }
 
 TEST(SamplerCandidates, FetchesOnlyWhenTheCandidatesCannotDecide) {
