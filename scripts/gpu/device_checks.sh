@@ -364,6 +364,13 @@ fi
 # among seven of 8. First in the file, it ends alone in slot 0 and the
 # tail decodes 1 row (ssmc_decode_rows); last, it sits in slot 7 and every
 # step decodes all 8. Sample + decode time over all steps, three runs each.
+# One line of an ssmc-run --json report's timings.
+tail_summary() {
+  python3 -c 'import json, sys
+t = json.load(sys.stdin)["timings"]
+print("decode_ms %.1f over %d tokens (%.0f tok/s), %d rows, %d moves" % (t["decode_ms"],
+      t["decode_tokens"], t["decode_tokens_per_s"], t["decode_rows"], t["moves"]))'
+}
 if want tail; then
   note "== the tail of a continuous batch (Mamba 130m, 8 slots): long request in slot 0 or 7"
   long='{"tokens": [1, 2, 3, 4], "max_new_tokens": 256}' short='{"tokens": [5, 6, 7], "max_new_tokens": 8}'
@@ -373,10 +380,18 @@ if want tail; then
     for order in first last; do
       bin/ssmc-run bench/m130.ssmc --device cuda --no-verify --batch-file /tmp/$order.jsonl \
         --max-batch 8 --temperature 0 --json > /tmp/tail.json 2>> "$log"
-      note "long request $order: $(python3 -c 'import json, sys
-t = json.load(sys.stdin)["timings"]
-print("decode_ms %.1f over %d tokens, %d rows, %d moves" % (t["decode_ms"], t["decode_tokens"],
-      t["decode_rows"], t["moves"]))' < /tmp/tail.json)"
+      note "long request $order: $(tail_summary < /tmp/tail.json)"
+    done
+  done
+  note "== 32 slots ending one after another (Mamba 130m): request i makes 4 + 8 i tokens"
+  for i in $(seq 0 31); do echo "{\"tokens\": [$((i + 1)), 2], \"max_new_tokens\": $((4 + 8 * i))}"; done \
+    > /tmp/rising.jsonl
+  tac /tmp/rising.jsonl > /tmp/falling.jsonl
+  for round in 1 2; do
+    for order in rising falling; do
+      bin/ssmc-run bench/m130.ssmc --device cuda --no-verify --batch-file /tmp/$order.jsonl \
+        --max-batch 32 --json > /tmp/tail.json 2>> "$log"
+      note "$order lengths: $(tail_summary < /tmp/tail.json)"
     done
   done
 fi
