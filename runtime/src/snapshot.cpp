@@ -5,8 +5,8 @@
 #include "ssmc/error.h"
 
 #include <cstring>
-#include <utility>
 #include <string>
+#include <utility>
 
 namespace ssmc {
 

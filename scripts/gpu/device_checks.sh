@@ -360,10 +360,6 @@ if want ssd; then
   fi
 fi
 
-# The tail of a continuous batch: 8 slots, one request of 256 new tokens
-# among seven of 8. First in the file, it ends alone in slot 0 and the
-# tail decodes 1 row (ssmc_decode_rows); last, it sits in slot 7 and every
-# step decodes all 8. Sample + decode time over all steps, three runs each.
 # One line of an ssmc-run --json report's timings.
 tail_summary() {
   python3 -c 'import json, sys
@@ -371,6 +367,12 @@ t = json.load(sys.stdin)["timings"]
 print("decode_ms %.1f over %d tokens (%.0f tok/s), %d rows, %d moves" % (t["decode_ms"],
       t["decode_tokens"], t["decode_tokens_per_s"], t["decode_rows"], t["moves"]))'
 }
+# The tail of a continuous batch: 8 slots, one request of 256 new tokens
+# among seven of 8. First in the file, it ends alone in slot 0 and the
+# tail decodes 1 row (ssmc_decode_rows); last, it starts in slot 7 and
+# moves down to slot 0 once the others end. Then 32 slots whose requests
+# end one after another, lowest slot first or highest first. Sample +
+# decode time over all steps.
 if want tail; then
   note "== the tail of a continuous batch (Mamba 130m, 8 slots): long request in slot 0 or 7"
   long='{"tokens": [1, 2, 3, 4], "max_new_tokens": 256}' short='{"tokens": [5, 6, 7], "max_new_tokens": 8}'
