@@ -15,9 +15,7 @@ void sampleFromSession(const Session &s, Sampler &sampler, int32_t *out) {
                            ", the session has " + std::to_string(s.batch()));
   std::vector<int64_t> shape;
   const float *data = s.deviceLogits(shape);
-  // After a decode of the first rows only, those rows sample (on the
-  // device too).
-  bool onDevice = data != nullptr;
+  const bool onDevice = data != nullptr;
   if (!onDevice)
     data = s.logits(shape);
   if (!data)

@@ -9,6 +9,7 @@
 #include "ssmc/error.h"
 
 #include <cstdlib>
+#include <iterator>
 #include <map>
 
 namespace ssmc {
@@ -189,15 +190,13 @@ Session::Plan &Session::planFor(const EntryPoint &ep, int64_t length, int64_t ro
   plans_.push_front(std::move(plan));
   // Past its kind's limit, the least recently used plan of the kind goes.
   const bool decode = length == 0;
+  const size_t limit = decode ? kMaxDecodePlans : kMaxPrefillPlans;
   size_t kept = 0;
   for (auto it = plans_.begin(); it != plans_.end();) {
-    if (((*it)->length == 0) != decode || ++kept <= (decode ? kMaxDecodePlans : kMaxPrefillPlans)) {
-      ++it;
-      continue;
-    }
-    if (it->get() == last_)
+    const bool evict = ((*it)->length == 0) == decode && ++kept > limit;
+    if (evict && it->get() == last_)
       last_ = nullptr;
-    it = plans_.erase(it);
+    it = evict ? plans_.erase(it) : std::next(it);
   }
   return *plans_.front();
 }

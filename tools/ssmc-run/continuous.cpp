@@ -110,10 +110,12 @@ ssmc_status runContinuous(ssmc_model *model, const std::vector<std::vector<int32
     return s;
   const bool buckets = std::string(info.device) == "cuda";
   auto rowsToDecode = [&](int64_t rows) {
+    if (!buckets)
+      return rows;
     int64_t r = 1;
-    while (buckets && r < rows)
+    while (r < rows)
       r *= 2;
-    return buckets ? std::min(r, batch) : rows;
+    return std::min(r, batch);
   };
 
   std::vector<int32_t> sampled(static_cast<size_t>(batch)), feed(static_cast<size_t>(batch), 0);
